@@ -1,0 +1,19 @@
+"""Kundportalen: the Flask application factory, a short list of init steps."""
+from __future__ import annotations
+
+from flask import Flask
+
+from . import database, forms_registry, security, views
+from .config import load_config
+from .extensions import csrf
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_mapping(load_config(overrides))
+    security.init_app(app)
+    database.init_app(app)
+    csrf.init_app(app)
+    forms_registry.init_app(app)
+    views.init_app(app)
+    return app

@@ -1,0 +1,125 @@
+"""Swedish formats of the schema dialect: personnummer, organisationsnummer and a strict e-mail.
+
+Each format has a normaliser (user input -> canonical value, or None when it cannot be one)
+and a checker for jsonschema's FormatChecker that accepts only canonical, valid values. The
+check digits come from python-stdnum; we only add what it leaves open (ASCII digits, canonical
+storage form, a real address for e-mail).
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from email_validator import EmailNotValidError, validate_email
+from jsonschema import Draft202012Validator, FormatChecker
+from stdnum.se import orgnr as stdnum_orgnr
+from stdnum.se import personnummer as stdnum_personnummer
+
+# \Z, not $: Python's $ also matches before a trailing newline.
+PERSONNUMMER_INPUT = re.compile(r"(?P<century>\d{2})?(?P<date>\d{6})(?P<sep>[-+]?)(?P<tail>\d{4})\Z", re.ASCII)
+PERSONNUMMER_CANONICAL = re.compile(r"\d{12}\Z", re.ASCII)
+ORGNR_INPUT = re.compile(r"(?:16)?(?P<head>\d{6})-?(?P<tail>\d{4})\Z", re.ASCII)
+ORGNR_CANONICAL = re.compile(r"\d{6}-\d{4}\Z", re.ASCII)
+EMAIL_MAX_LENGTH = 254
+# Spaces a person may type around a value; line breaks are never trimmed away, they are errors.
+INPUT_BLANKS = " \t"
+
+
+def guess_century(yymmdd: str, plus: bool, today: date) -> str:
+    """The century of a 10-digit personnummer: the latest birth date not in the future,
+    and a further hundred years back for '+' (100 years or older)."""
+    year, month, day = int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:]) % 60
+    born = today.year - (today.year - year) % 100
+    if (born, month, day) > (today.year, today.month, today.day):
+        born -= 100
+    if plus:
+        born -= 100
+    return str(born)[:2]
+
+
+def normalize_personnummer(text: str, today: date | None = None) -> str | None:
+    """Return the 12-digit ÅÅÅÅMMDDXXXX form of a valid personnummer, else None."""
+    match = PERSONNUMMER_INPUT.match(text.strip(INPUT_BLANKS)) if isinstance(text, str) else None
+    if not match:
+        return None
+    century = match["century"] or guess_century(match["date"], match["sep"] == "+", today or date.today())
+    canonical = century + match["date"] + match["tail"]
+    return canonical if is_personnummer(canonical) else None
+
+
+def is_personnummer(value) -> bool:
+    """Canonical 12 ASCII digits, valid date (samordningsnummer: day + 60) and check digit."""
+    if not isinstance(value, str) or not PERSONNUMMER_CANONICAL.match(value):
+        return False
+    return stdnum_personnummer.is_valid(value)
+
+
+def normalize_organisationsnummer(text: str) -> str | None:
+    """Return ÅÅMMDD-XXXX / XXXXXX-XXXX of a valid organisationsnummer, else None."""
+    match = ORGNR_INPUT.match(text.strip(INPUT_BLANKS)) if isinstance(text, str) else None
+    if not match:
+        return None
+    canonical = f"{match['head']}-{match['tail']}"
+    return canonical if is_organisationsnummer(canonical) else None
+
+
+def is_sole_trader_number(digits: str) -> bool:
+    """A sole trader's organisationsnummer is their personnummer: a real date is required."""
+    return any(stdnum_personnummer.is_valid(century + digits) for century in ("19", "20"))
+
+
+def is_organisationsnummer(value) -> bool:
+    """Canonical XXXXXX-XXXX with a valid check digit; a legal entity (third digit >= 2)
+    or a sole trader whose number is a valid personnummer."""
+    if not isinstance(value, str) or not ORGNR_CANONICAL.match(value):
+        return False
+    digits = value.replace("-", "")
+    if not stdnum_orgnr.is_valid(digits):
+        return False
+    return int(digits[2]) >= 2 or is_sole_trader_number(digits)
+
+
+def normalize_email(text: str) -> str | None:
+    """Return the address trimmed with its domain lower-cased, or None if it is not one address."""
+    if not isinstance(text, str):
+        return None
+    candidate = text.strip(INPUT_BLANKS)
+    return candidate if is_email(candidate) else None
+
+
+def is_email(value) -> bool:
+    """One plain address: no display name, no line breaks, at most 254 characters, a domain with a dot."""
+    if not isinstance(value, str) or len(value) > EMAIL_MAX_LENGTH or value != value.strip():
+        return False
+    if any(ch in value for ch in "\r\n,;<>\"\\ "):
+        return False
+    try:
+        validate_email(value, check_deliverability=False, allow_display_name=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+# One entry per format: how to read user input, and how jsonschema judges a stored value.
+NORMALIZERS = {
+    "personnummer": normalize_personnummer,
+    "organisationsnummer": normalize_organisationsnummer,
+    "email": normalize_email,
+}
+
+CHECKS = {
+    "personnummer": is_personnummer,
+    "organisationsnummer": is_organisationsnummer,
+    "email": is_email,
+}
+
+
+def make_format_checker() -> FormatChecker:
+    """jsonschema's own checkers (date, ...) with ours taking over email and adding the Swedish ones."""
+    checker = FormatChecker(formats=Draft202012Validator.FORMAT_CHECKER.checkers)
+    for name, check in CHECKS.items():
+        checker.checks(name)(check)
+    return checker
+
+
+FORMAT_CHECKER = make_format_checker()

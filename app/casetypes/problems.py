@@ -1,0 +1,137 @@
+"""Turning jsonschema errors into Problems: a JSON path in the document and a plain Swedish
+message for the person who typed it.
+
+A message is looked up, first match wins: the failing subschema's own "x-ui".errors, the
+target field's "x-ui".errors, a message for the field's kind, one for the format or type,
+then the keyword's default. `required` and `dependentRequired` point at the missing field,
+not at the object that lacks it, so the message lands next to the input that must change.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from jsonschema import ValidationError
+
+from .dialect import HINT_KEYWORD
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: tuple  # where in the document; () is the document as a whole
+    message: str
+
+    @property
+    def key(self) -> str:
+        """The form field name of this path (WTForms joins nested names with '-')."""
+        return "-".join(str(part) for part in self.path)
+
+
+FORMAT_MESSAGES = {
+    "personnummer": "Ange ett giltigt personnummer, 12 siffror ÅÅÅÅMMDDXXXX.",
+    "organisationsnummer": "Ange ett giltigt organisationsnummer, ÅÅMMDD-XXXX eller XXXXXX-XXXX.",
+    "email": "Ange en giltig e-postadress, till exempel namn@exempel.se.",
+    "date": "Ange ett giltigt datum, ÅÅÅÅ-MM-DD.",
+}
+
+TYPE_MESSAGES = {
+    "integer": "Ange ett heltal.",
+    "number": "Ange ett tal, till exempel 12 eller 12,5.",
+    "boolean": "Välj Ja eller Nej.",
+    "string": "Ange en text.",
+    "array": "Ogiltig lista.",
+    "object": "Ogiltiga uppgifter.",
+}
+
+KIND_MESSAGES = {
+    ("required", "select"): "Välj ett alternativ.",
+    ("required", "radio"): "Välj ett alternativ.",
+    ("required", "yesno"): "Välj Ja eller Nej.",
+    ("required", "checkbox"): "Kryssa i rutan.",
+    ("required", "checkboxes"): "Välj minst ett alternativ.",
+    ("required", "table"): "Lägg till minst en rad.",
+    ("minItems", "table"): "Lägg till minst {limit_rows}.",
+    ("maxItems", "table"): "Högst {limit} rader får finnas.",
+    ("minItems", "checkboxes"): "Välj minst {limit} alternativ.",
+    ("maxItems", "checkboxes"): "Välj högst {limit} alternativ.",
+}
+
+DEFAULT_MESSAGES = {
+    "required": "Fältet måste fyllas i.",
+    "dependentRequired": "Fältet måste fyllas i.",
+    "minLength": "Skriv minst {limit} tecken.",
+    "maxLength": "Skriv högst {limit} tecken.",
+    "pattern": "Värdet har fel form.",
+    "minimum": "Ange ett värde som är minst {limit}.",
+    "maximum": "Ange ett värde som är högst {limit}.",
+    "exclusiveMinimum": "Ange ett värde som är större än {limit}.",
+    "exclusiveMaximum": "Ange ett värde som är mindre än {limit}.",
+    "multipleOf": "Ange en multipel av {limit}.",
+    "enum": "Välj ett av alternativen.",
+    "const": "Välj ett av alternativen.",
+    "oneOf": "Välj ett av alternativen.",
+    "anyOf": "Välj ett av alternativen.",
+    "minItems": "Välj eller lägg till minst {limit}.",
+    "maxItems": "Högst {limit} får finnas.",
+    "uniqueItems": "Samma värde får inte förekomma två gånger.",
+    "additionalProperties": "Uppgifterna innehåller fält som inte hör till formuläret.",
+    "not": "Det här fältet ska inte fyllas i.",
+    None: "Det här fältet ska inte fyllas i.",  # a `false` subschema
+}
+FALLBACK_MESSAGE = "Ogiltigt värde."
+
+
+def missing_required(error: ValidationError) -> list[str]:
+    return [name for name in error.validator_value if name not in error.instance]
+
+
+def missing_dependencies(error: ValidationError) -> list[str]:
+    present = [name for name in error.validator_value if name in error.instance]
+    return [dep for name in present for dep in error.validator_value[name] if dep not in error.instance]
+
+
+# Keywords whose error belongs to a child field rather than to the object itself.
+CHILD_TARGETS = {"required": missing_required, "dependentRequired": missing_dependencies}
+
+
+def targets_of(error: ValidationError) -> list[tuple]:
+    path = tuple(error.absolute_path)
+    children = CHILD_TARGETS.get(error.validator)
+    return [path + (name,) for name in children(error)] if children else [path]
+
+
+def own_message(schema, validator) -> str | None:
+    hints = schema.get(HINT_KEYWORD, {}) if isinstance(schema, dict) else {}
+    return hints.get("errors", {}).get(validator)
+
+
+def format_or_type_message(error: ValidationError) -> str | None:
+    table = {"format": FORMAT_MESSAGES, "type": TYPE_MESSAGES}.get(error.validator, {})
+    value = error.validator_value
+    return table.get(value) if isinstance(value, str) else None
+
+
+def message_for(error: ValidationError, spec) -> str:
+    kind = spec.kind if spec else None
+    candidates = (
+        own_message(error.schema, error.validator),
+        own_message(spec.schema, error.validator) if spec else None,
+        KIND_MESSAGES.get((error.validator, kind)),
+        format_or_type_message(error),
+        DEFAULT_MESSAGES.get(error.validator),
+    )
+    template = next(filter(None, candidates), FALLBACK_MESSAGE)
+    return template.format(limit=error.validator_value, limit_rows=rows_text(error.validator_value))
+
+
+def rows_text(limit) -> str:
+    return "en rad" if limit == 1 else f"{limit} rader"
+
+
+def problems_from_errors(errors: Iterable[ValidationError], spec_at: Callable) -> list[Problem]:
+    """One Problem per (field, message), in the order the validator found them."""
+    seen: dict[Problem, None] = {}
+    for error in errors:
+        for target in targets_of(error):
+            seen.setdefault(Problem(target, message_for(error, spec_at(target))))
+    return list(seen)

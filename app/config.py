@@ -1,0 +1,71 @@
+"""Configuration: built-in defaults, then config.toml, then the file named by PORTAL_CONFIG,
+then PORTAL_<KEY> environment variables, then the overrides handed to create_app.
+
+Keys are lower-case in files and upper-case in ``app.config``.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "PORTAL_"
+
+DEFAULTS = {
+    "env": "production",
+    "secret_key": None,
+    "database_url": "sqlite:///instance/portal.db",
+    "forms_dir": "forms",
+    "portal_name": "Kundportalen",
+    "form_preview": False,
+    "support_email": "",
+    "support_phone": "",
+    "handling_hours": "09:00-16.00",
+    "max_content_length": 2 * 1024 * 1024,
+}
+
+
+def read_toml(path: Path) -> dict:
+    with open(path, "rb") as handle:
+        return tomllib.load(handle)
+
+
+def parse_env_value(text: str):
+    """Read an environment value as a TOML scalar when it is one (true, 30), else as text."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def env_layer(environ) -> dict:
+    return {key[len(ENV_PREFIX):].lower(): parse_env_value(value)
+            for key, value in environ.items()
+            if key.startswith(ENV_PREFIX) and key != "PORTAL_CONFIG"}
+
+
+def file_layers(environ) -> list[dict]:
+    layers = []
+    base = PROJECT_ROOT / "config.toml"
+    if base.exists():
+        layers.append(read_toml(base))
+    extra = environ.get("PORTAL_CONFIG")
+    if extra:
+        layers.append(read_toml(Path(extra)))
+    return layers
+
+
+def load_config(overrides: dict | None = None, environ=None) -> dict:
+    """Merge the layers in order; later layers win. Returns upper-case keys for Flask."""
+    environ = os.environ if environ is None else environ
+    merged = dict(DEFAULTS)
+    for layer in [*file_layers(environ), env_layer(environ), overrides or {}]:
+        merged.update({key.lower(): value for key, value in layer.items()})
+    return {key.upper(): value for key, value in merged.items()}
+
+
+def resolve_path(value: str) -> Path:
+    """Relative paths in config are relative to the project root, not the working directory."""
+    path = Path(value)
+    return path if path.is_absolute() else PROJECT_ROOT / path

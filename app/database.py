@@ -1,0 +1,81 @@
+"""Opening the database named by DATABASE_URL and tying its connection to each request.
+
+SQLite gets WAL, a busy timeout, foreign keys and IMMEDIATE write transactions so concurrent
+writers queue instead of failing; PostgreSQL gets a bounded connection pool.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import click
+from peewee import SqliteDatabase
+from playhouse.db_url import parse as parse_db_url
+from playhouse.pool import PooledPostgresqlDatabase
+
+from .config import resolve_path
+from .extensions import db
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "busy_timeout": 5000,
+    "foreign_keys": 1,
+    "synchronous": "normal",
+}
+
+
+def open_sqlite(url: str) -> SqliteDatabase:
+    raw_path = url.split(":///", 1)[1] if ":///" in url else ":memory:"
+    path = raw_path if raw_path == ":memory:" else str(resolve_path(raw_path))
+    if path != ":memory:":
+        resolve_path(raw_path).parent.mkdir(parents=True, exist_ok=True)
+    return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=5, lock_type="IMMEDIATE")
+
+
+def open_postgresql(url: str) -> PooledPostgresqlDatabase:
+    params = parse_db_url(url)
+    name = params.pop("database")
+    return PooledPostgresqlDatabase(name, max_connections=20, timeout=5, stale_timeout=300, **params)
+
+
+OPENERS = {
+    "sqlite": open_sqlite,
+    "postgres": open_postgresql,
+    "postgresql": open_postgresql,
+}
+
+
+def open_database(url: str):
+    scheme = urlsplit(url).scheme
+    try:
+        return OPENERS[scheme](url)
+    except KeyError:
+        raise ValueError(f"DATABASE_URL: okänt databasschema {scheme!r}") from None
+
+
+def create_tables() -> None:
+    from .models import MODELS
+
+    with db.connection_context():
+        db.create_tables(MODELS, safe=True)
+
+
+def init_app(app) -> None:
+    db.initialize(open_database(app.config["DATABASE_URL"]))
+
+    @app.before_request
+    def _connect():
+        db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(_exc):
+        if not db.is_closed():
+            db.close()
+
+    @app.cli.command("init-db")
+    def init_db_command():
+        """Create the tables that do not exist yet."""
+        create_tables()
+        click.echo("Databasen är klar.")
+
+    if app.config.get("CREATE_TABLES", True):
+        create_tables()

@@ -1,0 +1,42 @@
+"""Form preview for administrators: try a case type's generated form and its validation
+without filing anything. Only served when FORM_PREVIEW is on (development)."""
+from flask import Blueprint, abort, current_app, render_template, request
+
+from app.forms_registry import case_types
+from app.webforms import bind, blank
+from app.webforms.caseform import apply_row_action
+from app.webforms.rows import ACTION_FIELD
+
+bp = Blueprint("preview", __name__, url_prefix="/forhandsgranska")
+
+
+@bp.before_request
+def only_when_enabled():
+    if not current_app.config.get("FORM_PREVIEW"):
+        abort(404)
+
+
+@bp.get("/")
+def index():
+    return render_template("preview_index.html", case_types=list(case_types().values()))
+
+
+def case_type_or_404(slug: str):
+    case_type = case_types().get(slug)
+    if case_type is None:
+        abort(404)
+    return case_type
+
+
+@bp.route("/<slug>", methods=["GET", "POST"])
+def form(slug: str):
+    case_type = case_type_or_404(slug)
+    document = None
+    if request.method == "GET":
+        caseform = blank(case_type)
+    elif ACTION_FIELD in request.form:
+        caseform = apply_row_action(case_type, request.form, request.form[ACTION_FIELD])
+    else:
+        caseform = bind(case_type, request.form)
+        document = caseform.document() if caseform.validate() else None
+    return render_template("preview_form.html", caseform=caseform, document=document)

@@ -1,0 +1,162 @@
+"""Case forms: a WTForms class generated once per case-type version, bound to posted data,
+turned into the JSON document jsonschema judges, with the problems it finds attached to the
+fields they concern. Rows are added and removed on the posted data itself, so the same
+binding path serves a first view, a re-render after "Lägg till ny rad" and a failed submit.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from werkzeug.datastructures import MultiDict
+from wtforms import Form
+
+from app.casetypes import CaseType, Problem
+from app.casetypes.spec import FieldSpec
+
+from . import rows
+from .kinds import FIELD_KINDS, MISSING
+
+_form_classes: dict[str, type[Form]] = {}
+_form_classes_lock = threading.Lock()
+
+
+class SchemaForm(Form):
+    """Base of generated forms. CSRF is checked for every POST by Flask-WTF's CSRFProtect."""
+
+
+def make_form_class(specs: tuple, name: str = "CaseForm") -> type[Form]:
+    attributes = {spec.name: FIELD_KINDS[spec.kind].build(spec, make_form_class) for spec in specs}
+    return type(name, (SchemaForm,), attributes)
+
+
+def form_class_for(case_type: CaseType) -> type[Form]:
+    """The generated class for this exact schema version, built on first use."""
+    cached = _form_classes.get(case_type.sha256)
+    if cached is None:
+        with _form_classes_lock:
+            cached = _form_classes.setdefault(case_type.sha256, make_form_class(case_type.fields))
+    return cached
+
+
+# --- JSON document <-> posted data -------------------------------------------------------------
+
+def read_value(bound, spec: FieldSpec):
+    return FIELD_KINDS[spec.kind].read(bound, spec, read_value)
+
+
+def read_document(form: Form, specs: tuple) -> dict:
+    values = ((spec.name, read_value(form[spec.name], spec)) for spec in specs)
+    return {name: value for name, value in values if value is not MISSING}
+
+
+def posted_pairs(specs: tuple, document: dict, prefix: str = ""):
+    """The (name, text) pairs a browser posts for this document."""
+    for spec in specs:
+        value = document.get(spec.name, MISSING)
+        yield from FIELD_KINDS[spec.kind].post(value, spec, prefix + spec.name, posted_pairs)
+
+
+def to_formdata(specs: tuple, document: dict) -> MultiDict:
+    return MultiDict(list(posted_pairs(specs, document)))
+
+
+def defaults_of(specs: tuple) -> dict:
+    """The document a blank form starts from: schema defaults and minItems blank rows."""
+    values = ((spec.name, FIELD_KINDS[spec.kind].initial(spec, defaults_of)) for spec in specs)
+    return {name: value for name, value in values if value is not MISSING}
+
+
+# --- the bound form ----------------------------------------------------------------------------
+
+def bound_fields(form: Form):
+    """Every bound field, containers and their rows included, depth first."""
+    for bound in form:
+        yield bound
+        for child in getattr(bound, "entries", ()):
+            yield child
+            yield from bound_fields(child.form)
+        if hasattr(bound, "form"):
+            yield from bound_fields(bound.form)
+
+
+@dataclass
+class CaseForm:
+    case_type: CaseType
+    form: Form
+    problems: list = field(default_factory=list)
+
+    @property
+    def fields(self) -> tuple:
+        return self.case_type.fields
+
+    def document(self) -> dict:
+        return read_document(self.form, self.case_type.fields)
+
+    def validate(self) -> bool:
+        """Judge the document with the case type's validator; keep the problems for display."""
+        self.problems = self.case_type.validate(self.document())
+        return not self.problems
+
+    def errors_by_name(self) -> dict[str, list[str]]:
+        names = {bound.name for bound in bound_fields(self.form)}
+        errors: dict[str, list[str]] = {}
+        for problem in self.problems:
+            key = problem.key if problem.key in names else ""
+            errors.setdefault(key, []).append(problem.message)
+        return errors
+
+    def summary(self) -> list[tuple[str, str, str]]:
+        """(field name, field label with row number, message) in the order they were found."""
+        return [(problem.key, self.describe(problem.path), problem.message) for problem in self.problems]
+
+    def describe(self, path: tuple) -> str:
+        spec = self.case_type.spec_at(path)
+        rows_in_path = [f"rad {part + 1}" for part in path if isinstance(part, int)]
+        label = spec.label if spec else "Formuläret"
+        return ", ".join(rows_in_path + [label]) if rows_in_path else label
+
+    def row_prototype(self, table: FieldSpec, name: str) -> "RowPrototype":
+        """A blank row named with the placeholder index, for the script that adds rows."""
+        row_name = f"{name}-{rows.PLACEHOLDER}"
+        pairs = [(f"{row_name}-{key}", value) for key, value in blank_row_pairs(table)]
+        row_form = row_class_for(self.case_type, table)(formdata=MultiDict(pairs), prefix=row_name + "-")
+        return RowPrototype(name=row_name, id=row_name, form=row_form)
+
+
+@dataclass(frozen=True)
+class RowPrototype:
+    """Looks like a FieldList entry to the row macro."""
+    name: str
+    id: str
+    form: Form
+
+
+_row_classes: dict[tuple, type[Form]] = {}
+
+
+def row_class_for(case_type: CaseType, table: FieldSpec) -> type[Form]:
+    key = (case_type.sha256, table.path)
+    if key not in _row_classes:
+        _row_classes[key] = make_form_class(table.children, "Row")
+    return _row_classes[key]
+
+
+def blank_row_pairs(table: FieldSpec) -> list:
+    """What a browser posts for a new, untouched row of this table."""
+    return list(posted_pairs(table.children, defaults_of(table.children)))
+
+
+def bind(case_type: CaseType, formdata: MultiDict) -> CaseForm:
+    return CaseForm(case_type, form_class_for(case_type)(formdata=formdata))
+
+
+def blank(case_type: CaseType, initial: dict | None = None) -> CaseForm:
+    """A fresh form: schema defaults, then `initial` (for example the orderer's details)."""
+    document = {**defaults_of(case_type.fields), **(initial or {})}
+    return bind(case_type, to_formdata(case_type.fields, document))
+
+
+def apply_row_action(case_type: CaseType, formdata: MultiDict, action: str) -> CaseForm:
+    """The form after "Lägg till ny rad" / "Ta bort" posted without JavaScript."""
+    return bind(case_type, rows.apply(formdata, action, case_type, blank_row_pairs))

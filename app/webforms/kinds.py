@@ -1,0 +1,268 @@
+"""One registry entry per field kind, holding every aspect of it: the WTForms field it becomes,
+the HTML attributes the schema gives it, how a posted value reads back into JSON, what a
+browser posts for a JSON value, and which template macro draws it.
+
+Reading never rejects anything: a value that cannot be coerced is handed on as the text the
+person typed, so jsonschema, the only judge, reports it in the field's own words.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from wtforms import fields, widgets
+
+from app.casetypes.formats import NORMALIZERS
+from app.casetypes.spec import FieldSpec
+
+MISSING = object()  # no answer: the key is left out of the document
+SEPARATOR = "-"  # WTForms joins the names of nested fields with it
+INTEGER_TEXT = re.compile(r"[+-]?\d+\Z", re.ASCII)
+NUMBER_TEXT = re.compile(r"[+-]?\d+(?:[.,]\d+)?(?:[eE][+-]?\d+)?\Z", re.ASCII)
+
+
+# --- HTML attributes derived from the schema (for the browser's benefit only) -----------------
+
+def common_attributes(spec: FieldSpec) -> dict:
+    hints = spec.hints
+    attrs = {
+        "required": spec.required or None,
+        "maxlength": spec.schema.get("maxLength"),
+        "placeholder": hints.get("placeholder"),
+        "autocomplete": hints.get("autocomplete"),
+    }
+    return {key: value for key, value in attrs.items() if value is not None}
+
+
+def with_attributes(**extra) -> Callable[[FieldSpec], dict]:
+    return lambda spec: {**common_attributes(spec), **extra}
+
+
+def number_attributes(inputmode: str) -> Callable[[FieldSpec], dict]:
+    def attributes(spec: FieldSpec) -> dict:
+        bounds = {"data-min": spec.schema.get("minimum"), "data-max": spec.schema.get("maximum")}
+        return {**common_attributes(spec), "inputmode": inputmode,
+                **{key: value for key, value in bounds.items() if value is not None}}
+    return attributes
+
+
+def textarea_attributes(spec: FieldSpec) -> dict:
+    return {**common_attributes(spec), "rows": spec.hints.get("rows", 5)}
+
+
+def choice_attributes(spec: FieldSpec) -> dict:
+    return {"required": True} if spec.required else {}
+
+
+# --- reading a bound field into JSON -----------------------------------------------------------
+
+def typed_text(field) -> str | None:
+    """What the person typed, trimmed of surrounding spaces; None when blank."""
+    text = (field.data or "").replace("\r\n", "\n").strip()
+    return text or None
+
+
+def read_text(field, spec, read_child):
+    text = typed_text(field)
+    return MISSING if text is None else text
+
+
+def read_formatted(field, spec, read_child):
+    text = typed_text(field)
+    if text is None:
+        return MISSING
+    normalize = NORMALIZERS.get(spec.schema["format"])
+    return (normalize(text) if normalize else None) or text
+
+
+def read_integer(field, spec, read_child):
+    text = typed_text(field)
+    if text is None:
+        return MISSING
+    compact = text.replace(" ", "")
+    return int(compact) if INTEGER_TEXT.match(compact) else text
+
+
+def read_number(field, spec, read_child):
+    text = typed_text(field)
+    if text is None:
+        return MISSING
+    compact = text.replace(" ", "").replace(",", ".")
+    if not NUMBER_TEXT.match(compact):
+        return text
+    return int(compact) if INTEGER_TEXT.match(compact) else float(compact)
+
+
+def read_checkbox(field, spec, read_child):
+    return bool(field.data)
+
+
+YESNO = {"true": True, "false": False}
+
+
+def read_yesno(field, spec, read_child):
+    return YESNO.get(field.data, field.data or MISSING)
+
+
+def choice_value(spec: FieldSpec, raw: str):
+    """The choice whose value posts as `raw`, or the raw text for jsonschema to refuse."""
+    return next((choice.value for choice in spec.choices if post_text(choice.value) == raw), raw)
+
+
+def read_choice(field, spec, read_child):
+    return choice_value(spec, field.data) if field.data else MISSING
+
+
+def read_choices(field, spec, read_child):
+    picked = set(field.data or ())
+    known = [choice.value for choice in spec.choices if post_text(choice.value) in picked]
+    unknown = sorted(picked - {post_text(choice.value) for choice in spec.choices})
+    return known + unknown
+
+
+def read_fieldset(field, spec, read_child):
+    return read_children(field.form, spec.children, read_child)
+
+
+def read_table(field, spec, read_child):
+    return [read_children(entry.form, spec.children, read_child) for entry in field.entries]
+
+
+def read_children(form, specs, read_child) -> dict:
+    values = ((spec.name, read_child(form[spec.name], spec)) for spec in specs)
+    return {name: value for name, value in values if value is not MISSING}
+
+
+# --- what a browser posts for a JSON value -----------------------------------------------------
+# post(value, spec, name, post_children) yields the (name, text) pairs a browser sends for the
+# value; containers hand their children to post_children with the prefix WTForms expects.
+
+def post_text(value) -> str:
+    """The text an input shows for a JSON value (JSON spelling for true/false)."""
+    return {True: "true", False: "false"}.get(value, str(value)) if isinstance(value, bool) else str(value)
+
+
+def post_input(value, spec, name, post_children):
+    yield name, "" if value is MISSING else post_text(value)
+
+
+def post_checkbox(value, spec, name, post_children):
+    if value is True:
+        yield name, "y"
+
+
+def post_radio(value, spec, name, post_children):
+    if value is not MISSING:
+        yield name, post_text(value)
+
+
+def post_choices(value, spec, name, post_children):
+    for item in ([] if value is MISSING else value):
+        yield name, post_text(item)
+
+
+def post_fieldset(value, spec, name, post_children):
+    yield from post_children(spec.children, value if isinstance(value, dict) else {}, name + SEPARATOR)
+
+
+def post_table(value, spec, name, post_children):
+    for index, row in enumerate(value if isinstance(value, list) else []):
+        yield from post_children(spec.children, row if isinstance(row, dict) else {},
+                                 f"{name}{SEPARATOR}{index}{SEPARATOR}")
+
+
+# --- the value a blank form starts from ---------------------------------------------------------
+
+def initial_leaf(spec, defaults_of):
+    return MISSING if spec.default is None else spec.default
+
+
+def initial_fieldset(spec, defaults_of):
+    return defaults_of(spec.children)
+
+
+def initial_table(spec, defaults_of):
+    if spec.default is not None:
+        return spec.default
+    return [defaults_of(spec.children) for _ in range(spec.schema.get("minItems", 0))]
+
+
+# --- WTForms fields ----------------------------------------------------------------------------
+
+def text_field(field_class, widget=None):
+    def build(spec, child_form):
+        options = {"widget": widget} if widget else {}
+        return field_class(spec.label, **options)
+    return build
+
+
+def select_field(spec, child_form):
+    empty = spec.hints.get("emptyLabel", "Välj ett alternativ")
+    choices = [("", empty)] + [(post_text(c.value), c.title) for c in spec.choices]
+    return fields.SelectField(spec.label, choices=choices, validate_choice=False)
+
+
+def radio_field(spec, child_form):
+    choices = [(post_text(c.value), c.title) for c in spec.choices]
+    return fields.RadioField(spec.label, choices=choices, validate_choice=False)
+
+
+def yesno_field(spec, child_form):
+    return fields.RadioField(spec.label, choices=[("true", "Ja"), ("false", "Nej")], validate_choice=False)
+
+
+def checkboxes_field(spec, child_form):
+    choices = [(post_text(c.value), c.title) for c in spec.choices]
+    return fields.SelectMultipleField(
+        spec.label, choices=choices, validate_choice=False,
+        widget=widgets.ListWidget(prefix_label=False), option_widget=widgets.CheckboxInput())
+
+
+def fieldset_field(spec, child_form):
+    return fields.FormField(child_form(spec.children), label=spec.label)
+
+
+def table_field(spec, child_form):
+    # One entry more than maxItems is kept, so jsonschema sees and reports the excess
+    # instead of WTForms silently dropping rows.
+    limit = spec.schema["maxItems"] + 1
+    return fields.FieldList(fields.FormField(child_form(spec.children)), label=spec.label,
+                            min_entries=spec.schema.get("minItems", 0), max_entries=limit)
+
+
+@dataclass(frozen=True)
+class FieldKind:
+    build: Callable[[FieldSpec, Callable], Any]  # (spec, form_class_for_children) -> unbound field
+    read: Callable[[Any, FieldSpec, Callable], Any]  # (bound field, spec, read_child) -> JSON value | MISSING
+    post: Callable  # (JSON value | MISSING, spec, name, post_children) -> (name, text) pairs
+    macro: str
+    attributes: Callable[[FieldSpec], dict] = lambda spec: {}
+    initial: Callable = initial_leaf  # (spec, defaults_of) -> JSON value | MISSING
+
+
+FIELD_KINDS: dict[str, FieldKind] = {
+    "text": FieldKind(text_field(fields.StringField), read_text, post_input, "text",
+                      common_attributes),
+    "textarea": FieldKind(text_field(fields.TextAreaField), read_text, post_input, "textarea",
+                          textarea_attributes),
+    "email": FieldKind(text_field(fields.EmailField), read_formatted, post_input, "text",
+                       with_attributes(spellcheck="false")),
+    "personnummer": FieldKind(text_field(fields.StringField), read_formatted, post_input, "text",
+                              with_attributes(inputmode="numeric", maxlength=13, spellcheck="false")),
+    "organisationsnummer": FieldKind(text_field(fields.StringField), read_formatted, post_input, "text",
+                                     with_attributes(inputmode="numeric", maxlength=13, spellcheck="false")),
+    "date": FieldKind(text_field(fields.StringField, widgets.DateInput()), read_formatted, post_input,
+                      "text", common_attributes),
+    "integer": FieldKind(text_field(fields.StringField), read_integer, post_input, "text",
+                         number_attributes("numeric")),
+    "number": FieldKind(text_field(fields.StringField), read_number, post_input, "text",
+                        number_attributes("decimal")),
+    "checkbox": FieldKind(text_field(fields.BooleanField), read_checkbox, post_checkbox, "checkbox"),
+    "yesno": FieldKind(yesno_field, read_yesno, post_radio, "radio", choice_attributes),
+    "select": FieldKind(select_field, read_choice, post_input, "select", choice_attributes),
+    "radio": FieldKind(radio_field, read_choice, post_radio, "radio", choice_attributes),
+    "checkboxes": FieldKind(checkboxes_field, read_choices, post_choices, "checkboxes"),
+    "fieldset": FieldKind(fieldset_field, read_fieldset, post_fieldset, "fieldset", initial=initial_fieldset),
+    "table": FieldKind(table_field, read_table, post_table, "table", initial=initial_table),
+}
