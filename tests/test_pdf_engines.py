@@ -210,6 +210,8 @@ def canary(tmp_path) -> tuple[str, Path, Path]:
 
 
 def file_read_payload(secret: Path) -> str:
+    # No SVG in <object>/<embed>: wkhtmltopdf then rasterises the whole page, which would
+    # blind the text extraction (the VISIBLE-MARKER assertions guard against that too).
     url = {name: (secret / name).as_uri() for name in ("canary.txt", "canary.html", "canary.css", "canary.svg")}
     return document(
         head=f'<link rel="stylesheet" href="{url["canary.css"]}">'
@@ -222,8 +224,7 @@ def file_read_payload(secret: Path) -> str:
              f'<iframe src="{url["canary.txt"]}" width="400" height="60"></iframe>'
              f'<img src="{url["canary.svg"]}"><img src="../secret/canary.svg">'
              f'<object data="{url["canary.html"]}" width="400" height="60"></object>'
-             f'<object data="{url["canary.svg"]}" type="image/svg+xml"></object>'
-             f'<embed src="{url["canary.svg"]}" type="image/svg+xml">'
+             f'<embed src="{url["canary.html"]}" width="400" height="60">'
              f'<div class="bg"></div>')
 
 

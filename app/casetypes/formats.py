@@ -2,7 +2,8 @@
 
 Each format has a normaliser (user input -> canonical value, or None when it cannot be one)
 and a checker for jsonschema's FormatChecker that accepts only canonical, valid values. The
-check digits come from python-stdnum; we only add what it leaves open (ASCII digits, canonical
+check digits come from python-stdnum (its personnummer module knows no samordningsnummer, so
+the date rule is ours); we only add what it leaves open (ASCII digits, canonical
 storage form, a real address for e-mail).
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import date
 from email_validator import EmailNotValidError, validate_email
 from jsonschema import Draft202012Validator, FormatChecker
 from stdnum.se import orgnr as stdnum_orgnr
-from stdnum.se import personnummer as stdnum_personnummer
+from stdnum import luhn
 
 # \Z, not $: Python's $ also matches before a trailing newline.
 PERSONNUMMER_INPUT = re.compile(r"(?P<century>\d{2})?(?P<date>\d{6})(?P<sep>[-+]?)(?P<tail>\d{4})\Z", re.ASCII)
@@ -26,15 +27,22 @@ INPUT_BLANKS = " \t"
 
 
 def guess_century(yymmdd: str, plus: bool, today: date) -> str:
-    """The century of a 10-digit personnummer: the latest birth date not in the future,
-    and a further hundred years back for '+' (100 years or older)."""
-    year, month, day = int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:]) % 60
+    """The century of a 10-digit personnummer (Folkbokföringslagen §18): with '-' the person
+    is under 100 in the current year, and '+' takes the separator the year they turn 100."""
+    year = int(yymmdd[:2])
     born = today.year - (today.year - year) % 100
-    if (born, month, day) > (today.year, today.month, today.day):
-        born -= 100
     if plus:
         born -= 100
     return str(born)[:2]
+
+
+def real_birth_date(digits: str) -> date | None:
+    """The date in a 12-digit number; a samordningsnummer carries the day plus 60."""
+    year, month, day = int(digits[:4]), int(digits[4:6]), int(digits[6:8])
+    try:
+        return date(year, month, day - 60 if day > 60 else day)
+    except ValueError:
+        return None
 
 
 def normalize_personnummer(text: str, today: date | None = None) -> str | None:
@@ -48,10 +56,10 @@ def normalize_personnummer(text: str, today: date | None = None) -> str | None:
 
 
 def is_personnummer(value) -> bool:
-    """Canonical 12 ASCII digits, valid date (samordningsnummer: day + 60) and check digit."""
+    """Canonical 12 ASCII digits, a real date (samordningsnummer: day + 60), Luhn check digit."""
     if not isinstance(value, str) or not PERSONNUMMER_CANONICAL.match(value):
         return False
-    return stdnum_personnummer.is_valid(value)
+    return real_birth_date(value) is not None and luhn.is_valid(value[2:])
 
 
 def normalize_organisationsnummer(text: str) -> str | None:
@@ -65,7 +73,7 @@ def normalize_organisationsnummer(text: str) -> str | None:
 
 def is_sole_trader_number(digits: str) -> bool:
     """A sole trader's organisationsnummer is their personnummer: a real date is required."""
-    return any(stdnum_personnummer.is_valid(century + digits) for century in ("19", "20"))
+    return any(is_personnummer(century + digits) for century in ("18", "19", "20"))
 
 
 def is_organisationsnummer(value) -> bool:

@@ -1,0 +1,77 @@
+"""Shared fixtures: a fresh app per test on a temporary SQLite database, and on PostgreSQL
+too when PORTAL_TEST_DATABASE_URL names a server (CI sets it); each PostgreSQL test gets a
+schema of its own that is dropped afterwards."""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from app import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+KITCHEN_SINK_DIR = FIXTURES / "kitchen-sink"
+POSTGRES_URL = os.environ.get("PORTAL_TEST_DATABASE_URL")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'portal.db'}"
+
+
+@pytest.fixture
+def postgres_url():
+    """A throwaway schema on the test server, selected through the connection's search_path."""
+    if not POSTGRES_URL:
+        pytest.skip("PORTAL_TEST_DATABASE_URL is not set (CI sets it; see README)")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = psycopg2.connect(POSTGRES_URL)
+    admin.autocommit = True
+    admin.cursor().execute(f'CREATE SCHEMA "{schema}"')
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    admin.cursor().execute(f'DROP SCHEMA "{schema}" CASCADE')
+    admin.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request):
+    return request.getfixturevalue(f"{request.param}_url")
+
+
+def make_app(database_url: str, **overrides):
+    settings = {
+        "env": "testing",
+        "secret_key": "test-" + uuid.uuid4().hex * 2,
+        "database_url": database_url,
+        "form_preview": True,
+        "wtf_csrf_enabled": False,
+        **overrides,
+    }
+    return create_app(settings)
+
+
+@pytest.fixture
+def app(sqlite_url):
+    return make_app(sqlite_url)
+
+
+@pytest.fixture
+def any_db_app(database_url):
+    """The app on each backend in turn (SQLite always, PostgreSQL when configured)."""
+    return make_app(database_url)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def csrf_app(sqlite_url):
+    return make_app(sqlite_url, wtf_csrf_enabled=True)
