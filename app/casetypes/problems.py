@@ -21,11 +21,6 @@ class Problem:
     path: tuple  # where in the document; () is the document as a whole
     message: str
 
-    @property
-    def key(self) -> str:
-        """The form field name of this path (WTForms joins nested names with '-')."""
-        return "-".join(str(part) for part in self.path)
-
 
 FORMAT_MESSAGES = {
     "personnummer": "Ange ett giltigt personnummer, 12 siffror ÅÅÅÅMMDDXXXX.",
@@ -111,12 +106,17 @@ def format_or_type_message(error: ValidationError) -> str | None:
     return table.get(value) if isinstance(value, str) else None
 
 
+# A missing dependency reads, to the person filling in, like any other missing answer.
+MESSAGE_KEYS = {"dependentRequired": "required"}
+
+
 def message_for(error: ValidationError, spec) -> str:
     kind = spec.kind if spec else None
+    key = MESSAGE_KEYS.get(error.validator, error.validator)
     candidates = (
         own_message(error.schema, error.validator),
-        own_message(spec.schema, error.validator) if spec else None,
-        KIND_MESSAGES.get((error.validator, kind)),
+        own_message(spec.schema, key) if spec else None,
+        KIND_MESSAGES.get((key, kind)),
         format_or_type_message(error),
         DEFAULT_MESSAGES.get(error.validator),
     )

@@ -98,17 +98,26 @@ class CaseForm:
         self.problems = self.case_type.validate(self.document())
         return not self.problems
 
-    def errors_by_name(self) -> dict[str, list[str]]:
+    def field_name_for(self, path: tuple, names: set) -> str:
+        """The nearest field that shows this path (an item of a checkbox group shows on the
+        group); "" for the form as a whole."""
+        while path and rows.name_of(path) not in names:
+            path = path[:-1]
+        return rows.name_of(path)
+
+    def located_problems(self) -> list[tuple[str, Problem]]:
         names = {bound.name for bound in bound_fields(self.form)}
+        return [(self.field_name_for(problem.path, names), problem) for problem in self.problems]
+
+    def errors_by_name(self) -> dict[str, list[str]]:
         errors: dict[str, list[str]] = {}
-        for problem in self.problems:
-            key = problem.key if problem.key in names else ""
-            errors.setdefault(key, []).append(problem.message)
+        for name, problem in self.located_problems():
+            errors.setdefault(name, []).append(problem.message)
         return errors
 
     def summary(self) -> list[tuple[str, str, str]]:
         """(field name, field label with row number, message) in the order they were found."""
-        return [(problem.key, self.describe(problem.path), problem.message) for problem in self.problems]
+        return [(name, self.describe(problem.path), problem.message) for name, problem in self.located_problems()]
 
     def describe(self, path: tuple) -> str:
         spec = self.case_type.spec_at(path)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from wtforms import fields, widgets
+from wtforms.fields.choices import SelectChoice
 
 from app.casetypes.formats import NORMALIZERS
 from app.casetypes.spec import FieldSpec
@@ -199,23 +200,26 @@ def text_field(field_class, widget=None):
 
 def select_field(spec, child_form):
     empty = spec.hints.get("emptyLabel", "Välj ett alternativ")
-    choices = [("", empty)] + [(post_text(c.value), c.title) for c in spec.choices]
+    choices = [SelectChoice("", empty)] + choice_options(spec)
     return fields.SelectField(spec.label, choices=choices, validate_choice=False)
 
 
+def choice_options(spec) -> list:
+    return [SelectChoice(post_text(choice.value), choice.title) for choice in spec.choices]
+
+
 def radio_field(spec, child_form):
-    choices = [(post_text(c.value), c.title) for c in spec.choices]
-    return fields.RadioField(spec.label, choices=choices, validate_choice=False)
+    return fields.RadioField(spec.label, choices=choice_options(spec), validate_choice=False)
 
 
 def yesno_field(spec, child_form):
-    return fields.RadioField(spec.label, choices=[("true", "Ja"), ("false", "Nej")], validate_choice=False)
+    choices = [SelectChoice("true", "Ja"), SelectChoice("false", "Nej")]
+    return fields.RadioField(spec.label, choices=choices, validate_choice=False)
 
 
 def checkboxes_field(spec, child_form):
-    choices = [(post_text(c.value), c.title) for c in spec.choices]
     return fields.SelectMultipleField(
-        spec.label, choices=choices, validate_choice=False,
+        spec.label, choices=choice_options(spec), validate_choice=False,
         widget=widgets.ListWidget(prefix_label=False), option_widget=widgets.CheckboxInput())
 
 

@@ -14,6 +14,10 @@ ROW_MARKER = "_row"  # a hidden input in every row, so a row of unticked boxes s
 ACTION_FIELD = "action"  # the name of the add/remove row buttons
 
 
+def name_of(path: tuple) -> str:
+    return SEPARATOR.join(map(str, path))
+
+
 def path_of(name: str) -> tuple:
     return tuple(int(part) if part.isascii() and part.isdigit() else part for part in name.split(SEPARATOR))
 
