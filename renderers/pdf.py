@@ -253,8 +253,6 @@ _WEASYPRINT_CHILD_CODE = (
 
 def _weasyprint_child_main() -> None:
     """Child-process entry point: HTML on stdin, static_dir (or "") in argv, PDF on stdout."""
-    import sys
-
     static_dir = Path(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1] else None
     html = sys.stdin.buffer.read().decode("utf-8")
     try:
@@ -266,6 +264,8 @@ def _weasyprint_child_main() -> None:
 
 
 def _render_weasyprint(html: str, *, static_dir: Path | None, timeout: float) -> bytes:
+    if static_dir is not None and not static_dir.is_dir():
+        raise PdfRenderError(f"static_dir is not a directory: {static_dir}")
     argv = [sys.executable, "-I", "-c", _WEASYPRINT_CHILD_CODE, _PROJECT_ROOT,
             "" if static_dir is None else str(static_dir.resolve())]
     returncode, pdf, stderr = _run_in_process_group(argv, html.encode("utf-8"), timeout=timeout)

@@ -25,7 +25,7 @@ def sqlite_url(tmp_path) -> str:
 
 
 @pytest.fixture
-def postgres_url():
+def postgresql_url():
     """A throwaway schema on the test server, selected through the connection's search_path."""
     if not POSTGRES_URL:
         pytest.skip("PORTAL_TEST_DATABASE_URL is not set (CI sets it; see README)")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import http.server
 import io
-import os
 import re
 import secrets
 import subprocess
@@ -440,6 +439,44 @@ def test_weasyprint_loads_files_from_static_dir(tmp_path):
     html = document('<p class="note">Notering: </p>', head='<link rel="stylesheet" href="pdf.css">')
     rendered = pdf_text(render_pdf(html, engine="weasyprint", static_dir=static))
     assert "FROM-STATIC-CSS" in rendered and "FROM-NESTED-CSS" in rendered
+
+
+def test_weasyprint_fetcher_class_and_version():
+    assert issubclass(pdf.StaticOnlyFetcher, weasyprint.urls.URLFetcher)
+    assert tuple(int(part) for part in weasyprint.__version__.split(".")[:2]) >= (68, 0)
+
+
+@pytest.mark.parametrize("url", [
+    "file:///etc/passwd", "FILE:///etc/passwd", "http://127.0.0.1/", "https://example.com/x.css",
+    "ftp://example.com/x", "https://static.kundportalen.invalid.evil.test/ok.css",
+    "https://static.kundportalen.invalid/../../etc/passwd",
+    "https://static.kundportalen.invalid/%2e%2e/%2e%2e/etc/passwd",
+    "https://static.kundportalen.invalid/missing.css",
+])
+def test_weasyprint_fetcher_refuses(tmp_path, url):
+    (tmp_path / "ok.css").write_text("p {}")
+    with pytest.raises(pdf.URLRefused):
+        pdf.StaticOnlyFetcher(tmp_path).fetch(url)
+
+
+def test_weasyprint_fetcher_refuses_symlink_out_of_static_dir(tmp_path, canary):
+    _, secret, static = canary
+    (static / "link.css").symlink_to(secret / "canary.css")
+    with pytest.raises(pdf.URLRefused):
+        pdf.StaticOnlyFetcher(static).fetch(pdf.STATIC_BASE_URL + "link.css")
+
+
+def test_weasyprint_fetcher_serves_static_and_data(tmp_path):
+    (tmp_path / "ok.css").write_text("p { color: red }")
+    fetcher = pdf.StaticOnlyFetcher(tmp_path)
+    static = fetcher.fetch(pdf.STATIC_BASE_URL + "ok.css")
+    assert static.read() == b"p { color: red }" and static.content_type == "text/css"
+    assert fetcher.fetch("data:text/plain,hej").read() == b"hej"
+
+
+def test_weasyprint_missing_static_dir_is_an_error(tmp_path):
+    with pytest.raises(PdfRenderError, match="static_dir"):
+        render_pdf(document("x"), engine="weasyprint", static_dir=tmp_path / "missing")
 
 
 def test_weasyprint_allows_data_urls():

@@ -570,7 +570,9 @@ def serve_simulator(host: str = "127.0.0.1", port: int = 0, settings: dict | Non
     app = create_simulator(settings)
     server = make_server(host, port, app, threaded=True, ssl_context=ssl_context,
                          request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="bankid-simulator", daemon=True)
+    # A short poll interval makes shutdown() quick (it waits for the loop to notice).
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name="bankid-simulator", daemon=True)
     thread.start()
     scheme = "https" if ssl_context else "http"
     return server, thread, f"{scheme}://{host}:{server.server_port}"

@@ -1,0 +1,71 @@
+"""Configuration layers, the production refusal, and the database settings on each backend."""
+import pytest
+
+from app import create_app
+from app.config import load_config
+from app.extensions import db
+from app.security import InsecureConfiguration
+from conftest import make_app
+
+
+def test_layers_apply_in_order(tmp_path):
+    extra = tmp_path / "extra.toml"
+    extra.write_text('portal_name = "Från fil"\nsupport_phone = "1"\n', encoding="utf-8")
+    environ = {"PORTAL_CONFIG": str(extra), "PORTAL_SUPPORT_PHONE": "2", "PORTAL_FORM_PREVIEW": "false"}
+    config = load_config({"support_email": "x@example.se"}, environ=environ)
+    assert config["PORTAL_NAME"] == "Från fil"          # PORTAL_CONFIG file over config.toml
+    assert config["SUPPORT_PHONE"] == 2                  # env over the file, read as a TOML scalar
+    assert config["FORM_PREVIEW"] is False              # env values are read as TOML scalars
+    assert config["SUPPORT_EMAIL"] == "x@example.se"    # overrides win
+    assert config["DATABASE_URL"].startswith("sqlite:")  # from config.toml
+
+
+def test_env_keeps_text_that_is_not_toml():
+    config = load_config(environ={"PORTAL_DATABASE_URL": "postgresql://u@h/db"})
+    assert config["DATABASE_URL"] == "postgresql://u@h/db"
+
+
+@pytest.mark.parametrize("overrides, words", [
+    ({}, "utvecklingsnyckeln"),
+    ({"secret_key": "short"}, "32 tecken"),
+    ({"secret_key": "x" * 40, "debug": True}, "DEBUG"),
+    ({"secret_key": "x" * 40, "form_preview": True}, "FORM_PREVIEW"),
+])
+def test_production_refuses_development_settings(sqlite_url, overrides, words):
+    settings = {"env": "production", "database_url": sqlite_url, **overrides}
+    with pytest.raises(InsecureConfiguration, match=words) as caught:
+        create_app(settings)
+    assert "x" * 40 not in str(caught.value)  # the key itself is never printed
+
+
+def test_production_starts_with_safe_settings(sqlite_url):
+    app = create_app({"env": "production", "database_url": sqlite_url, "secret_key": "k" * 48,
+                      "form_preview": False})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert "max-age=31536000" in app.test_client().get("/").headers["Strict-Transport-Security"]
+
+
+def test_sqlite_pragmas(app):
+    with app.app_context():
+        with db.connection_context():
+            pragma = lambda name: db.execute_sql(f"PRAGMA {name}").fetchone()[0]
+            assert pragma("journal_mode") == "wal"
+            assert pragma("busy_timeout") == 5000
+            assert pragma("foreign_keys") == 1
+    assert db.obj._lock_type == "IMMEDIATE"
+
+
+def test_the_database_answers_on_each_backend(any_db_app):
+    with any_db_app.app_context():
+        with db.connection_context():
+            assert db.execute_sql("SELECT 1 + 1").fetchone()[0] == 2
+
+
+def test_init_db_command(any_db_app):
+    result = any_db_app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 0 and "Databasen är klar." in result.output
+
+
+def test_start_page(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "Kundportalen" in html and "ombud@e-identitet.se" in html and "018-481 19 00 alt. 1" in html
