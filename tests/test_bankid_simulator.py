@@ -179,6 +179,21 @@ def test_return_url_is_offered_after_verify(sim, bankid):
     assert 'href="https://portal.test/bankid/return?n=abc"' in page.text
 
 
+def test_app_page_escapes_the_text_to_sign(sim, bankid):
+    page = open_app(sim.base_url, bankid.sign("127.0.0.1", "<script>alert(1)</script> & Co"))
+    assert "<script>" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in page.text
+
+
+def test_old_orders_are_forgotten(sim, bankid):
+    order = bankid.auth("127.0.0.1")
+    sim.clock.advance(361)
+    bankid.auth("127.0.0.1")
+    with pytest.raises(BankIDError) as caught:
+        bankid.collect(order.order_ref)
+    assert caught.value.error_code == "invalidParameters"
+
+
 # --- QR ---------------------------------------------------------------------------------------
 
 def scan(sim, content):

@@ -177,6 +177,7 @@ class Simulator:
     def start(self, kind: str, body: dict) -> dict:
         order = self._validated_order(kind, body)
         with self.lock:
+            self._forget_old_orders()
             self._refuse_parallel_order(order.required_personal_number)
             self._apply_order_faults(order)
             self.orders[order.order_ref] = order
@@ -287,6 +288,11 @@ class Simulator:
         if number is None:
             raise ApiError("invalidParameters", "Invalid requirement.personalNumber")
         return number
+
+    def _forget_old_orders(self) -> None:
+        """Keep memory bounded in long dev sessions; BankID forgets old orders too."""
+        horizon = self.now() - 2 * self.settings["expire_after"]
+        self.orders = {ref: o for ref, o in self.orders.items() if o.created_at > horizon}
 
     def _refuse_parallel_order(self, number: str | None) -> None:
         if number is None:

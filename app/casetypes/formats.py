@@ -1,7 +1,8 @@
 """Swedish formats of the schema dialect: personnummer, organisationsnummer and a strict e-mail.
 
-Each format has a normaliser (user input -> canonical value, or None when it cannot be one)
-and a checker for jsonschema's FormatChecker that accepts only canonical, valid values. The
+Each format has a reshaper (user input -> its canonical spelling, unjudged), a normaliser
+(canonical and valid, or None) and a checker for jsonschema's FormatChecker that accepts only
+canonical, valid values. The
 check digits come from python-stdnum (its personnummer module knows no samordningsnummer, so
 the date rule is ours); we only add what it leaves open (ASCII digits, canonical
 storage form, a real address for e-mail).
@@ -45,13 +46,19 @@ def real_birth_date(digits: str) -> date | None:
         return None
 
 
-def normalize_personnummer(text: str, today: date | None = None) -> str | None:
-    """Return the 12-digit ÅÅÅÅMMDDXXXX form of a valid personnummer, else None."""
+def reshape_personnummer(text: str, today: date | None = None) -> str | None:
+    """The 12-digit ÅÅÅÅMMDDXXXX spelling of what was typed, valid or not; None if it has not
+    the shape of a personnummer at all. Whether it is valid is the format checker's call."""
     match = PERSONNUMMER_INPUT.match(text.strip(INPUT_BLANKS)) if isinstance(text, str) else None
     if not match:
         return None
     century = match["century"] or guess_century(match["date"], match["sep"] == "+", today or date.today())
-    canonical = century + match["date"] + match["tail"]
+    return century + match["date"] + match["tail"]
+
+
+def normalize_personnummer(text: str, today: date | None = None) -> str | None:
+    """Return the 12-digit ÅÅÅÅMMDDXXXX form of a valid personnummer, else None."""
+    canonical = reshape_personnummer(text, today)
     return canonical if is_personnummer(canonical) else None
 
 
@@ -62,12 +69,15 @@ def is_personnummer(value) -> bool:
     return real_birth_date(value) is not None and luhn.is_valid(value[2:])
 
 
+def reshape_organisationsnummer(text: str) -> str | None:
+    """The XXXXXX-XXXX spelling of what was typed, valid or not; None if not of that shape."""
+    match = ORGNR_INPUT.match(text.strip(INPUT_BLANKS)) if isinstance(text, str) else None
+    return f"{match['head']}-{match['tail']}" if match else None
+
+
 def normalize_organisationsnummer(text: str) -> str | None:
     """Return ÅÅMMDD-XXXX / XXXXXX-XXXX of a valid organisationsnummer, else None."""
-    match = ORGNR_INPUT.match(text.strip(INPUT_BLANKS)) if isinstance(text, str) else None
-    if not match:
-        return None
-    canonical = f"{match['head']}-{match['tail']}"
+    canonical = reshape_organisationsnummer(text)
     return canonical if is_organisationsnummer(canonical) else None
 
 
@@ -87,11 +97,13 @@ def is_organisationsnummer(value) -> bool:
     return int(digits[2]) >= 2 or is_sole_trader_number(digits)
 
 
+def reshape_email(text: str) -> str | None:
+    return text.strip(INPUT_BLANKS) if isinstance(text, str) else None
+
+
 def normalize_email(text: str) -> str | None:
-    """Return the address trimmed with its domain lower-cased, or None if it is not one address."""
-    if not isinstance(text, str):
-        return None
-    candidate = text.strip(INPUT_BLANKS)
+    """Return the address trimmed, or None if it is not one plain address."""
+    candidate = reshape_email(text)
     return candidate if is_email(candidate) else None
 
 
@@ -108,11 +120,12 @@ def is_email(value) -> bool:
     return True
 
 
-# One entry per format: how to read user input, and how jsonschema judges a stored value.
-NORMALIZERS = {
-    "personnummer": normalize_personnummer,
-    "organisationsnummer": normalize_organisationsnummer,
-    "email": normalize_email,
+# One entry per format: how form input is spelled canonically (without judging it, so each
+# value is checked once, by jsonschema), and how jsonschema judges a stored value.
+RESHAPERS = {
+    "personnummer": reshape_personnummer,
+    "organisationsnummer": reshape_organisationsnummer,
+    "email": reshape_email,
 }
 
 CHECKS = {

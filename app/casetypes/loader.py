@@ -25,6 +25,7 @@ from .dialect import ALWAYS_ANSWERED, FRAGMENT_META_SCHEMA, HINT_KEYWORD, META_S
 from .formats import FORMAT_CHECKER
 from .problems import Problem, problems_from_errors
 from .spec import FieldSpec, SpecError, build_form_spec, walk
+from .validator import CaseTypeValidator
 
 BASE_URI = "https://forms.invalid/"  # never resolvable: every resource is preloaded
 SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,62}\Z")
@@ -55,7 +56,7 @@ class CaseType:
     schema: dict  # the self-contained bundle
     text: str  # canonical JSON of the bundle: what a case freezes
     sha256: str
-    validator: Draft202012Validator = field(repr=False, compare=False)
+    validator: CaseTypeValidator = field(repr=False, compare=False)
     fields: tuple = field(repr=False, compare=False)
     spec_index: dict = field(repr=False, compare=False)
 
@@ -257,7 +258,7 @@ def compile_case_type(slug: str, schema: dict, name: str) -> CaseType:
     if problems:
         raise CaseTypeError(problems)
     text = canonical_text(schema)
-    validator = Draft202012Validator(schema, registry=registry, format_checker=FORMAT_CHECKER)
+    validator = CaseTypeValidator(schema, registry=registry, format_checker=FORMAT_CHECKER)
     return CaseType(
         slug=slug, schema=schema, text=text,
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),

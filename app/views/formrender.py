@@ -1,6 +1,10 @@
 """Drawing case forms: the Jinja globals that dispatch each field to its kind's macro in
 templates/forms/fields.html and give every input the attributes the schema implies plus the
 ARIA links to its help text and errors.
+
+What depends only on the case-type version (a kind's attributes, the blank row the script
+clones) is computed once per version and kept, since a form is drawn far more often than a
+schema changes.
 """
 from __future__ import annotations
 
@@ -11,11 +15,22 @@ from app.webforms import FIELD_KINDS
 from app.webforms.rows import PLACEHOLDER, ROW_MARKER
 
 FIELDS_TEMPLATE = "forms/fields.html"
+MACROS_KEY = "kundportalen.field_macros"
+
+_schema_attributes: dict[int, tuple] = {}  # id(spec) -> (spec, attributes); the spec keeps the id alive
+_row_templates: dict[tuple, Markup] = {}
+
+
+def schema_attributes(spec) -> dict:
+    cached = _schema_attributes.get(id(spec))
+    if cached is None or cached[0] is not spec:
+        cached = _schema_attributes[id(spec)] = (spec, FIELD_KINDS[spec.kind].attributes(spec))
+    return cached[1]
 
 
 def field_attributes(spec, bound, errors: dict) -> dict:
     """Schema-derived HTML attributes, with aria-describedby naming the help and error texts."""
-    attrs = dict(FIELD_KINDS[spec.kind].attributes(spec))
+    attrs = dict(schema_attributes(spec))
     described = [f"{bound.id}-help"] if spec.help else []
     if errors.get(bound.name):
         described.append(f"{bound.id}-error")
@@ -25,16 +40,32 @@ def field_attributes(spec, bound, errors: dict) -> dict:
     return attrs
 
 
+def field_macros() -> dict:
+    """kind -> macro; looked up once per app (each time in debug, so template edits show)."""
+    macros = current_app.extensions.get(MACROS_KEY)
+    if macros is None or current_app.debug:
+        module = current_app.jinja_env.get_template(FIELDS_TEMPLATE).module
+        macros = {kind: getattr(module, entry.macro) for kind, entry in FIELD_KINDS.items()}
+        current_app.extensions[MACROS_KEY] = macros
+    return macros
+
+
 def render_field(spec, bound, errors: dict, caseform=None, in_row: bool = False) -> Markup:
-    module = current_app.jinja_env.get_template(FIELDS_TEMPLATE).module
-    macro = getattr(module, FIELD_KINDS[spec.kind].macro)
-    return macro(spec, bound, errors, caseform, in_row)
+    return field_macros()[spec.kind](spec, bound, errors, caseform, in_row)
+
+
+def row_template(row_macro, spec, name: str, caseform) -> Markup:
+    """The blank row the add-row script clones: the same for every view of this version."""
+    key = (caseform.case_type.sha256, name)
+    if key not in _row_templates or current_app.debug:
+        _row_templates[key] = row_macro(spec, caseform.row_prototype(spec, name), {}, caseform, PLACEHOLDER)
+    return _row_templates[key]
 
 
 def init_app(app) -> None:
     app.jinja_env.globals.update(
         render_field=render_field,
         field_attributes=field_attributes,
+        row_template=row_template,
         ROW_MARKER=ROW_MARKER,
-        ROW_PLACEHOLDER=PLACEHOLDER,
     )

@@ -14,7 +14,7 @@ from typing import Any, Callable
 from wtforms import fields, widgets
 from wtforms.fields.choices import SelectChoice
 
-from app.casetypes.formats import NORMALIZERS
+from app.casetypes.formats import RESHAPERS
 from app.casetypes.spec import FieldSpec
 
 MISSING = object()  # no answer: the key is left out of the document
@@ -73,8 +73,8 @@ def read_formatted(field, spec, read_child):
     text = typed_text(field)
     if text is None:
         return MISSING
-    normalize = NORMALIZERS.get(spec.schema["format"])
-    return (normalize(text) if normalize else None) or text
+    reshape = RESHAPERS.get(spec.schema["format"])
+    return (reshape(text) if reshape else None) or text
 
 
 def read_integer(field, spec, read_child):

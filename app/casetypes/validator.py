@@ -1,0 +1,32 @@
+"""The validator class case types are compiled with: Draft 2020-12 exactly, with a faster path
+for the dialect's idiom of labelled choices, `oneOf: [{const, title}, …]`.
+
+The standard `oneOf` builds a child validator per alternative; for alternatives that are only a
+`const` (plus annotations), "exactly one matches" is the same as counting equal constants, so
+the result and the error are the same, at a fraction of the cost.
+"""
+from __future__ import annotations
+
+from jsonschema import Draft202012Validator, ValidationError, validators
+from jsonschema import _keywords
+from jsonschema._utils import equal
+
+ANNOTATIONS = frozenset({"const", "title", "description", "$comment"})
+
+
+def is_const_choice(subschema) -> bool:
+    return isinstance(subschema, dict) and "const" in subschema and subschema.keys() <= ANNOTATIONS
+
+
+def one_of(validator, alternatives, instance, schema):
+    if not all(map(is_const_choice, alternatives)):
+        yield from _keywords.oneOf(validator, alternatives, instance, schema)
+        return
+    matches = sum(1 for alternative in alternatives if equal(instance, alternative["const"]))
+    if matches == 0:
+        yield ValidationError(f"{instance!r} is not valid under any of the given schemas")
+    elif matches > 1:
+        yield ValidationError(f"{instance!r} is valid under each of {matches} alternatives")
+
+
+CaseTypeValidator = validators.extend(Draft202012Validator, {"oneOf": one_of})

@@ -1,0 +1,30 @@
+"""The fast path for labelled choices gives the same verdicts as plain Draft 2020-12."""
+import pytest
+from hypothesis import given, strategies as st
+from jsonschema import Draft202012Validator
+
+from app.casetypes.validator import CaseTypeValidator
+
+CHOICES = {"oneOf": [{"const": "a", "title": "A"}, {"const": 1}, {"const": True}, {"const": None},
+                     {"const": [1, 2]}, {"const": {"k": "v"}}, {"const": 1.5, "description": "x"}]}
+DUPLICATES = {"oneOf": [{"const": "a"}, {"const": "a", "title": "igen"}]}
+MIXED = {"oneOf": [{"const": "a"}, {"type": "integer"}]}
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 3) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.sampled_from(["a", "b", ""]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["k", "x"]), inner, max_size=2),
+    max_leaves=6)
+
+
+@pytest.mark.parametrize("schema", [CHOICES, DUPLICATES, MIXED])
+@given(value=json_values | st.sampled_from(["a", 1, True, 1.0, [1, 2], {"k": "v"}, 1.5, 0, False]))
+def test_same_verdict_as_the_standard_validator(schema, value):
+    ours = [e.validator for e in CaseTypeValidator(schema).iter_errors(value)]
+    standard = [e.validator for e in Draft202012Validator(schema).iter_errors(value)]
+    assert ours == standard
+
+
+def test_true_is_not_one():
+    assert not CaseTypeValidator({"oneOf": [{"const": 1}]}).is_valid(True)
+    assert CaseTypeValidator({"oneOf": [{"const": 1}]}).is_valid(1.0)
