@@ -1,7 +1,33 @@
-"""Database models (peewee). Every model is bound to the unbound proxy in app.extensions."""
-from peewee import Model
+"""Database models (peewee), bound to the unbound proxy in app.extensions.
+
+Only app services write them (auth, profiles, cases, notifications); views read through those
+services. Timestamps are naive UTC. Documents and snapshots are JSON text, so the same tables
+work on SQLite and PostgreSQL.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from peewee import (
+    BlobField, BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, Model, TextField,
+)
 
 from .extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class JSONField(TextField):
+    """JSON stored as text: portable across SQLite and PostgreSQL, compact, UTF-8 kept."""
+
+    def db_value(self, value):
+        return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
 
 
 class BaseModel(Model):
@@ -9,4 +35,140 @@ class BaseModel(Model):
         database = db
 
 
-MODELS: list[type[BaseModel]] = []
+class User(BaseModel):
+    """A person who logs in with BankID: a customer (kund) or a handler (handläggare)."""
+    personnummer = CharField(max_length=12, unique=True)
+    name = CharField(max_length=200)
+    role = CharField(max_length=20, default="customer", index=True)  # customer | handler
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+    last_login_at = DateTimeField(null=True)
+
+    @property
+    def is_handler(self) -> bool:
+        return self.role == "handler"
+
+
+class Profile(BaseModel):
+    """Mina uppgifter: the document the profile schema validates, plus the columns queries need."""
+    user = ForeignKeyField(User, unique=True, backref="profiles", on_delete="CASCADE")
+    data = JSONField()
+    organisation_name = CharField(max_length=200)
+    organisation_number = CharField(max_length=11, index=True)
+    email = CharField(max_length=254)
+    notify_by_email = BooleanField(default=False)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class Session(BaseModel):
+    """Server-side session: the cookie carries only this row's random id, so logout,
+    deactivation or a role change end access on the next request."""
+    token_hash = CharField(max_length=64, unique=True)
+    user = ForeignKeyField(User, backref="sessions", on_delete="CASCADE")
+    role = CharField(max_length=20)  # the role at login; a change ends the session
+    created_at = DateTimeField(default=utcnow)
+    last_seen_at = DateTimeField(default=utcnow)
+
+
+class CaseCounter(BaseModel):
+    """The last case number handed out per year, incremented inside the filing transaction."""
+    year = IntegerField(unique=True)
+    last_number = IntegerField(default=0)
+
+
+class Case(BaseModel):
+    number = CharField(max_length=20, unique=True)
+    owner = ForeignKeyField(User, backref="cases", on_delete="RESTRICT")
+    form_key = CharField(max_length=64)  # one per rendered form: a resubmission finds the case
+    case_type_slug = CharField(max_length=64, index=True)
+    case_type_title = CharField(max_length=300)
+    schema_text = TextField()  # the frozen, self-contained schema the case was filed under
+    schema_sha256 = CharField(max_length=64)
+    data = JSONField()
+    orderer = JSONField()  # snapshot of the orderer's details at filing
+    organisation_name = CharField(max_length=200, index=True)
+    organisation_number = CharField(max_length=11, index=True)
+    status = CharField(max_length=40, default="Inskickat", index=True)
+    version = IntegerField(default=1)  # optimistic locking for status changes
+    created_at = DateTimeField(default=utcnow, index=True)
+    updated_at = DateTimeField(default=utcnow)
+    closed_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("owner", "form_key"), True),)
+
+
+class CasePdf(BaseModel):
+    """The PDF rendered once per case (and engine), so later downloads are instant."""
+    case = ForeignKeyField(Case, backref="pdfs", on_delete="CASCADE")
+    engine = CharField(max_length=20)
+    content = BlobField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("case", "engine"), True),)
+
+
+class StatusChange(BaseModel):
+    case = ForeignKeyField(Case, backref="status_changes", on_delete="CASCADE")
+    from_status = CharField(max_length=40, null=True)
+    to_status = CharField(max_length=40)
+    actor = ForeignKeyField(User, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+
+
+class Message(BaseModel):
+    case = ForeignKeyField(Case, backref="messages", on_delete="CASCADE")
+    author = ForeignKeyField(User, on_delete="RESTRICT")
+    body = TextField()
+    internal = BooleanField(default=False)  # a handler-only note, never shown to customers
+    form_key = CharField(max_length=64, null=True, unique=True)
+    created_at = DateTimeField(default=utcnow, index=True)
+
+
+class ReadMark(BaseModel):
+    """How far a user has read a case's thread: messages after it are unread."""
+    case = ForeignKeyField(Case, on_delete="CASCADE")
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    read_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("case", "user"), True),)
+
+
+class Notification(BaseModel):
+    """A bell notification."""
+    user = ForeignKeyField(User, backref="notifications", on_delete="CASCADE")
+    case = ForeignKeyField(Case, null=True, on_delete="CASCADE")
+    text = CharField(max_length=300)
+    created_at = DateTimeField(default=utcnow)
+    read_at = DateTimeField(null=True, index=True)
+
+
+class OutboxMail(BaseModel):
+    """An e-mail written in the same transaction as the event it tells of, sent by the worker."""
+    recipient = CharField(max_length=254)
+    subject = CharField(max_length=300)
+    body = TextField()
+    message_id = CharField(max_length=200, unique=True)
+    status = CharField(max_length=20, default="pending", index=True)  # pending|sending|sent|failed
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(default=utcnow, index=True)
+    lease_until = DateTimeField(null=True)
+    last_error = CharField(max_length=500, null=True)
+    created_at = DateTimeField(default=utcnow)
+    sent_at = DateTimeField(null=True)
+
+
+class AuditEntry(BaseModel):
+    """Who did what to which case, without personal data."""
+    actor = ForeignKeyField(User, on_delete="RESTRICT")
+    case = ForeignKeyField(Case, null=True, on_delete="CASCADE")
+    action = CharField(max_length=40)
+    created_at = DateTimeField(default=utcnow, index=True)
+
+
+MODELS: list[type[BaseModel]] = [
+    User, Profile, Session, CaseCounter, Case, CasePdf, StatusChange, Message, ReadMark,
+    Notification, OutboxMail, AuditEntry,
+]
