@@ -3,17 +3,22 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import database, forms_registry, security, views
+from . import database, forms_registry, profiles, security, simulator_mount, users, views
+from .auth import sessions
 from .config import load_config
 from .extensions import csrf
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=False)
+    app = Flask(__name__)
     app.config.from_mapping(load_config(overrides))
     security.init_app(app)
     database.init_app(app)
     csrf.init_app(app)
+    sessions.init_app(app)
     forms_registry.init_app(app)
+    profiles.init_app(app)
+    users.init_app(app)
     views.init_app(app)
+    simulator_mount.init_app(app)
     return app

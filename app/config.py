@@ -23,6 +23,22 @@ DEFAULTS = {
     "support_phone": "",
     "handling_hours": "09:00-16.00",
     "max_content_length": 2 * 1024 * 1024,
+    "public_base_url": "http://127.0.0.1:5000",
+    "session_idle_minutes": 30,
+    "session_absolute_hours": 12,
+    "bankid_url": "https://appapi2.test.bankid.com/rp/v6.0/",
+    "bankid_cert": "",
+    "bankid_key": "",
+    "bankid_ca": "",
+    "bankid_connect_timeout": 5.0,
+    "bankid_read_timeout": 10.0,
+    "bankid_simulator": False,
+    "bankid_app_url": "",
+    "login_start_per_ip": 20,
+    "login_start_per_session": 6,
+    "login_poll_per_ip": 600,
+    "login_poll_per_session": 90,
+    "login_qr_per_session": 150,
 }
 
 

@@ -70,6 +70,31 @@ class Session(BaseModel):
     last_seen_at = DateTimeField(default=utcnow)
 
 
+class PendingLogin(BaseModel):
+    """A BankID order this browser started. The QR secret stays here, never in the cookie
+    (Flask's cookie is signed, not encrypted); the cookie holds only this row's random id."""
+    token_hash = CharField(max_length=64, unique=True)
+    order_ref = CharField(max_length=64)
+    auto_start_token = CharField(max_length=64, null=True)
+    qr_start_token = CharField(max_length=64, null=True)
+    qr_start_secret = CharField(max_length=64, null=True)
+    device = CharField(max_length=10)  # this | other
+    started_at = DateTimeField(default=utcnow)
+    status = CharField(max_length=20, default="pending")
+    hint_code = CharField(max_length=40, null=True)
+    next_url = CharField(max_length=500, null=True)
+
+
+class RateCounter(BaseModel):
+    """Fixed-window request counters shared by every worker process."""
+    key = CharField(max_length=120)
+    window_start = IntegerField()
+    count = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("key", "window_start"), True),)
+
+
 class CaseCounter(BaseModel):
     """The last case number handed out per year, incremented inside the filing transaction."""
     year = IntegerField(unique=True)
@@ -169,6 +194,6 @@ class AuditEntry(BaseModel):
 
 
 MODELS: list[type[BaseModel]] = [
-    User, Profile, Session, CaseCounter, Case, CasePdf, StatusChange, Message, ReadMark,
+    User, Profile, Session, PendingLogin, RateCounter, CaseCounter, Case, CasePdf, StatusChange, Message, ReadMark,
     Notification, OutboxMail, AuditEntry,
 ]

@@ -30,6 +30,9 @@ def production_problems(config) -> list[str]:
         "SECRET_KEY är utvecklingsnyckeln": any(marker in key for marker in DEV_SECRET_MARKERS),
         "DEBUG är på": bool(config.get("DEBUG")),
         "FORM_PREVIEW är på": bool(config.get("FORM_PREVIEW")),
+        "BankID-simulatorn är på": bool(config.get("BANKID_SIMULATOR")) or "simulator" in config.get("BANKID_URL", ""),
+        "BankID-certifikat saknas (BANKID_CERT, BANKID_KEY, BANKID_CA)":
+            not all(config.get(key) for key in ("BANKID_CERT", "BANKID_KEY", "BANKID_CA")),
     }
     return [message for message, failed in checks.items() if failed]
 
@@ -40,7 +43,8 @@ def init_app(app) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=production,
-        PERMANENT_SESSION_LIFETIME=timedelta(minutes=30),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"]),
+        SESSION_COOKIE_NAME="__Host-session" if production else "kundportalen_session",
         MAX_CONTENT_LENGTH=app.config["MAX_CONTENT_LENGTH"],
     )
     if production:

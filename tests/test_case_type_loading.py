@@ -180,3 +180,13 @@ def test_cli_list_shows_slug_title_version(app):
     lines = [line.split("\t") for line in result.output.strip().splitlines()]
     assert ["bestallning-av-siths-kort", "Beställning av SITHS-kort"] == lines[0][:2]
     assert all(len(line[2]) == 12 for line in lines)
+
+
+def test_the_administrators_worked_example_loads(tmp_path):
+    """The example in forms/README.md is a working case type."""
+    readme = (ROOT / "forms" / "README.md").read_text(encoding="utf-8")
+    blocks = readme.split("```json\n")[1:]
+    example = next(block.split("```")[0] for block in blocks if '"$schema"' in block)
+    report = load_forms_dir(write_forms(tmp_path, {"andring-av-medarbetaruppdrag.json": example}))
+    assert report.ok, report.problems
+    assert report.case_types["andring-av-medarbetaruppdrag"].title == "Ändring av medarbetaruppdrag"

@@ -1,8 +1,9 @@
 """Blueprints of the portal, registered on the app in one place."""
-from . import formrender, preview, public
+from . import auth, errors, formrender, preview, profile, public
 
 
 def init_app(app) -> None:
     formrender.init_app(app)
-    app.register_blueprint(public.bp)
-    app.register_blueprint(preview.bp)
+    errors.init_app(app)
+    for blueprint in (public.bp, auth.bp, profile.bp, preview.bp):
+        app.register_blueprint(blueprint)

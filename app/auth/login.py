@@ -1,0 +1,173 @@
+"""Logging in with BankID: starting an order for this browser, polling it, the animated QR,
+cancelling, and turning a completed order into a logged-in user.
+
+The identity that logs in is the `completionData.user` of the order this browser started —
+the browser only ever holds a random id of its pending login, never an orderRef, a QR secret
+or a personnummer.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import quote
+
+import segno
+from flask import current_app, session
+
+from app.extensions import db
+from app.models import PendingLogin, User, utcnow
+
+from . import sessions
+from .bankid import BankIDClient, BankIDError, CollectResult, autostart_url, error_message, qr_content, user_message
+
+PENDING_KEY = "pending_login"
+CLIENT_KEY = "kundportalen.bankid_client"
+MIN_COLLECT_INTERVAL = 1.0  # BankID: never collect more than once a second
+DEVICES = ("this", "other")
+
+
+class LoginRefused(Exception):
+    """A completed BankID order whose person may not log in (a deactivated account)."""
+
+
+@dataclass(frozen=True)
+class LoginState:
+    status: str  # pending | failed | complete
+    message: str
+    show_qr: bool = False
+    user: User | None = None  # who logged in, once complete
+
+
+def bankid_client() -> BankIDClient:
+    client = current_app.extensions.get(CLIENT_KEY)
+    if client is None:
+        config = current_app.config
+        cert = (config["BANKID_CERT"], config["BANKID_KEY"]) if config.get("BANKID_CERT") else None
+        client = BankIDClient(config["BANKID_URL"], cert=cert, ca_path=config.get("BANKID_CA") or None,
+                              timeout=(config["BANKID_CONNECT_TIMEOUT"], config["BANKID_READ_TIMEOUT"]))
+        current_app.extensions[CLIENT_KEY] = client
+    return client
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def pending_login() -> PendingLogin | None:
+    token = session.get(PENDING_KEY)
+    if not token:
+        return None
+    return PendingLogin.get_or_none(PendingLogin.token_hash == token_hash(token))
+
+
+def forget(pending: PendingLogin | None) -> None:
+    if pending is not None:
+        PendingLogin.delete().where(PendingLogin.id == pending.id).execute()
+    session.pop(PENDING_KEY, None)
+
+
+def start(device: str, end_user_ip: str, next_url: str | None) -> PendingLogin:
+    """Start a BankID order for this browser (raises BankIDError); an earlier one is cancelled."""
+    cancel(pending_login())
+    order = bankid_client().auth(end_user_ip)
+    token = secrets.token_urlsafe(32)
+    pending = PendingLogin.create(
+        token_hash=token_hash(token), order_ref=order.order_ref, auto_start_token=order.auto_start_token,
+        qr_start_token=order.qr_start_token, qr_start_secret=order.qr_start_secret,
+        device=device if device in DEVICES else "other", next_url=next_url, hint_code="outstandingTransaction")
+    session[PENDING_KEY] = token
+    return pending
+
+
+def cancel(pending: PendingLogin | None) -> None:
+    if pending is None:
+        return
+    if pending.status == "pending":
+        try:
+            bankid_client().cancel(pending.order_ref)
+        except BankIDError:
+            pass  # the order may already be gone; either way it will not log anyone in
+    forget(pending)
+
+
+def seconds_since_start(pending: PendingLogin, now: datetime | None = None) -> int:
+    return max(int(((now or utcnow()) - pending.started_at).total_seconds()), 0)
+
+
+def shows_qr(pending: PendingLogin) -> bool:
+    """The QR is shown only for another device, and only while nobody has scanned it."""
+    return (pending.device == "other" and pending.status == "pending"
+            and pending.hint_code == "outstandingTransaction")
+
+
+def qr_svg(pending: PendingLogin, now: datetime | None = None) -> str:
+    content = qr_content(pending.qr_start_token, pending.qr_start_secret, seconds_since_start(pending, now))
+    return segno.make(content, error="l").svg_inline(scale=5, border=4, title="QR-kod för BankID")
+
+
+def simulator_scan_url(pending: PendingLogin) -> str | None:
+    """In development, a link that plays 'scanning the QR' with the simulator's app page."""
+    app_url = current_app.config.get("BANKID_APP_URL")
+    if not (app_url and shows_qr(pending)):
+        return None
+    content = qr_content(pending.qr_start_token, pending.qr_start_secret, seconds_since_start(pending))
+    return f"{app_url}?qr={quote(content, safe='')}"
+
+
+def start_app_url(pending: PendingLogin) -> str:
+    return autostart_url(pending.auto_start_token, mobile=False, app_url=current_app.config.get("BANKID_APP_URL") or None)
+
+
+def message_for(pending: PendingLogin) -> str:
+    _, text = user_message(pending.status, pending.hint_code, qr=pending.device == "other",
+                           autostart_tried=pending.device == "this", mobile=False)
+    return text
+
+
+def state_of(pending: PendingLogin) -> LoginState:
+    return LoginState(pending.status, message_for(pending), shows_qr(pending))
+
+
+def collect(pending: PendingLogin) -> CollectResult | None:
+    """Ask BankID, at most once a second per order; None when it is too soon to ask again."""
+    last = session.get("last_collect", 0.0)
+    now = utcnow().timestamp()
+    if now - last < MIN_COLLECT_INTERVAL:
+        return None
+    session["last_collect"] = now
+    return bankid_client().collect(pending.order_ref)
+
+
+def user_for(completion) -> User:
+    person = completion.user
+    user = User.get_or_none(User.personnummer == person.personal_number)
+    if user is None:
+        return User.create(personnummer=person.personal_number, name=person.name)
+    if not user.active:
+        raise LoginRefused()
+    if user.name != person.name:
+        User.update(name=person.name).where(User.id == user.id).execute()
+    return user
+
+
+def poll(pending: PendingLogin) -> LoginState:
+    """Collect the order; on completion the browser is logged in (raises BankIDError, LoginRefused)."""
+    result = collect(pending)
+    if result is None or pending.status != "pending":
+        return state_of(pending)
+    if result.status == "complete":
+        with db.atomic():
+            user = user_for(result.completion)
+            forget(pending)
+        sessions.log_in(user)
+        return LoginState("complete", "", user=user)
+    PendingLogin.update(status=result.status, hint_code=result.hint_code).where(
+        PendingLogin.id == pending.id).execute()
+    pending.status, pending.hint_code = result.status, result.hint_code
+    return state_of(pending)
+
+
+def bankid_error_text(error: BankIDError) -> str:
+    return error_message(error)[1]

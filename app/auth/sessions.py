@@ -1,0 +1,113 @@
+"""Server-side, revocable sessions. The signed cookie carries only a random token; its hash
+names a Session row. Every request checks the row, the idle and absolute limits, that the user
+is still active and that their role is the one they logged in with — so logout, deactivation
+or a role change end access on the very next request, and a copied cookie is worthless after.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from functools import wraps
+
+from flask import abort, current_app, g, redirect, request, session, url_for
+
+from app.extensions import db
+from app.models import Session, User, utcnow
+
+SESSION_KEY = "sid"
+TOUCH_EVERY = timedelta(seconds=60)  # how stale last_seen_at may get before it is written
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def limits() -> tuple[timedelta, timedelta]:
+    config = current_app.config
+    return (timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+            timedelta(hours=config["SESSION_ABSOLUTE_HOURS"]))
+
+
+def log_in(user: User) -> None:
+    """A fresh session for `user`: whatever the browser carried before is dropped (fixation)."""
+    session.clear()
+    token = secrets.token_urlsafe(32)
+    with db.atomic():
+        Session.create(token_hash=token_hash(token), user=user, role=user.role)
+        User.update(last_login_at=utcnow()).where(User.id == user.id).execute()
+    session[SESSION_KEY] = token
+    session.permanent = True
+
+
+def log_out() -> None:
+    token = session.get(SESSION_KEY)
+    if token:
+        Session.delete().where(Session.token_hash == token_hash(token)).execute()
+    session.clear()
+
+
+def is_expired(row: Session, now) -> bool:
+    idle, absolute = limits()
+    return now - row.last_seen_at > idle or now - row.created_at > absolute
+
+
+def still_valid(row: Session | None, now) -> bool:
+    return (row is not None and not is_expired(row, now)
+            and row.user.active and row.user.role == row.role)
+
+
+def current_session() -> Session | None:
+    token = session.get(SESSION_KEY)
+    if not token:
+        return None
+    return Session.select(Session, User).join(User).where(Session.token_hash == token_hash(token)).first()
+
+
+def load_user() -> None:
+    """Before each request: g.user is the logged-in user or None."""
+    g.user = None
+    if SESSION_KEY not in session:
+        return
+    row, now = current_session(), utcnow()
+    if not still_valid(row, now):
+        if row is not None:
+            Session.delete().where(Session.id == row.id).execute()
+        session.clear()
+        return
+    if now - row.last_seen_at > TOUCH_EVERY:
+        Session.update(last_seen_at=now).where(Session.id == row.id).execute()
+    g.user = row.user
+
+
+def login_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if g.user is None:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def handler_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if g.user is None:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        if not g.user.is_handler:
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only same-site paths: '/x' yes; '//evil', '/\\evil', 'https://…', 'javascript:' no."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return default
+    if any(ch in target for ch in "\\\r\n\t") or ":" in target.split("?", 1)[0]:
+        return default
+    return target
+
+
+def init_app(app) -> None:
+    app.before_request(load_user)

@@ -1,0 +1,74 @@
+"""Mina uppgifter: the customer's organisation, unit, name, e-mail and notification choice.
+
+The form is declared by app/schemas/mina-uppgifter.json and goes through the same schema
+engine as the case types, so it is validated the same way.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app
+
+from .casetypes import CaseType, load_forms_dir
+from .extensions import db
+from .models import Profile, User, utcnow
+
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
+EXTENSION_KEY = "kundportalen.profile_schema"
+
+
+def profile_type() -> CaseType:
+    return current_app.extensions[EXTENSION_KEY]
+
+
+def get_profile(user: User) -> Profile | None:
+    return Profile.get_or_none(Profile.user == user)
+
+
+def has_profile(user: User) -> bool:
+    return Profile.select().where(Profile.user == user).exists()
+
+
+def initial_document(user: User) -> dict:
+    """The saved details, or on first login the name BankID gave."""
+    profile = get_profile(user)
+    if profile is not None:
+        return profile.data
+    return {"bestallare": {"namn": user.name}}
+
+
+def save(user: User, document: dict) -> Profile:
+    """Store a document the profile schema has already judged valid."""
+    columns = {
+        "data": document,
+        "organisation_name": document["organisation"]["organisationsnamn"],
+        "organisation_number": document["organisation"]["organisationsnummer"],
+        "email": document["bestallare"]["epost"],
+        "notify_by_email": document["notifieringar"]["epost"],
+        "updated_at": utcnow(),
+    }
+    with db.atomic():
+        updated = Profile.update(**columns).where(Profile.user == user).execute()
+        if not updated:
+            Profile.create(user=user, **columns)
+    return get_profile(user)
+
+
+def orderer(user: User) -> dict:
+    """The orderer block of a case: who files it, for whom."""
+    profile = get_profile(user)
+    data = profile.data if profile else {}
+    return {
+        "organisation": data.get("organisation", {}).get("organisationsnamn", ""),
+        "organisationsnummer": data.get("organisation", {}).get("organisationsnummer", ""),
+        "enhet": data.get("enhet", {}).get("enhetens_namn", ""),
+        "namn": data.get("bestallare", {}).get("namn", user.name),
+        "epost": data.get("bestallare", {}).get("epost", ""),
+    }
+
+
+def init_app(app) -> None:
+    report = load_forms_dir(SCHEMA_DIR)
+    if not report.ok:
+        raise RuntimeError("Schemat för Mina uppgifter är ogiltigt: " + "; ".join(map(str, report.problems)))
+    app.extensions[EXTENSION_KEY] = report.case_types["mina-uppgifter"]

@@ -1,0 +1,59 @@
+"""Rate limits per client IP and per session, counted in the database so every worker process
+shares them. Fixed one-minute windows: simple, and enough to stop flooding of BankID orders.
+"""
+from __future__ import annotations
+
+import secrets
+import time
+from functools import wraps
+
+from flask import abort, current_app, request, session
+from peewee import IntegrityError
+
+from .extensions import db
+from .models import RateCounter
+
+WINDOW_SECONDS = 60
+
+
+def window_now() -> int:
+    return int(time.time()) // WINDOW_SECONDS
+
+
+def hit(key: str) -> int:
+    """Count one request for `key` in the current window; returns the count so far."""
+    window = window_now()
+    with db.atomic():
+        updated = (RateCounter.update(count=RateCounter.count + 1)
+                   .where((RateCounter.key == key) & (RateCounter.window_start == window)).execute())
+        if not updated:
+            try:
+                with db.atomic():
+                    RateCounter.create(key=key, window_start=window, count=1)
+            except IntegrityError:  # another worker created it first
+                RateCounter.update(count=RateCounter.count + 1).where(
+                    (RateCounter.key == key) & (RateCounter.window_start == window)).execute()
+        RateCounter.delete().where(RateCounter.window_start < window - 1).execute()
+        return RateCounter.get((RateCounter.key == key) & (RateCounter.window_start == window)).count
+
+
+def session_key() -> str:
+    """A stable per-browser key that carries no personal data."""
+    if "rate_key" not in session:
+        session["rate_key"] = secrets.token_hex(8)
+    return session["rate_key"]
+
+
+def limited(name: str, per_ip_config: str, per_session_config: str):
+    """Answer 429 when this IP or this browser session exceeds the configured per-minute limit."""
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            config = current_app.config
+            checks = ((f"{name}:ip:{request.remote_addr}", config[per_ip_config]),
+                      (f"{name}:session:{session_key()}", config[per_session_config]))
+            if any(hit(key) > limit for key, limit in checks):
+                abort(429)
+            return view(*args, **kwargs)
+        return wrapper
+    return decorate

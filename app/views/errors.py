@@ -1,0 +1,40 @@
+"""Friendly Swedish error pages with a correlation id; never a stack trace."""
+from __future__ import annotations
+
+import secrets
+
+from flask import render_template
+from flask_wtf.csrf import CSRFError
+
+ERRORS = {
+    400: ("Felaktig begäran", "Begäran kunde inte behandlas. Gå tillbaka och försök igen."),
+    403: ("Åtkomst nekad", "Du har inte behörighet till den här sidan."),
+    404: ("Sidan finns inte", "Sidan du söker finns inte, eller så har du inte behörighet till den."),
+    405: ("Fel metod", "Sidan kan inte användas på det sättet."),
+    413: ("För mycket data", "Det du skickade var för stort. Korta ned texten eller skicka färre rader."),
+    429: ("För många försök", "Du har gjort för många försök på kort tid. Vänta en minut och försök igen."),
+    500: ("Något gick fel", "Ett oväntat fel inträffade. Försök igen om en stund."),
+    503: ("Tjänsten är tillfälligt otillgänglig", "Försök igen om en stund."),
+}
+
+
+def error_page(status: int, correlation_id: str | None = None):
+    title, text = ERRORS[status]
+    return render_template("error.html", title=title, text=text, correlation_id=correlation_id), status
+
+
+def init_app(app) -> None:
+    for status in ERRORS:
+        if status != 500:
+            app.register_error_handler(status, lambda error, status=status: error_page(status))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        title, text = "Sidan har gått ut", "Formuläret hade gått ut eller saknade en säkerhetsnyckel. Ladda om sidan och försök igen."
+        return render_template("error.html", title=title, text=text, correlation_id=None), 400
+
+    @app.errorhandler(500)
+    def internal_error(error):
+        correlation_id = secrets.token_hex(6)
+        app.logger.error("Internt fel, id %s", correlation_id, exc_info=getattr(error, "original_exception", None))
+        return error_page(500, correlation_id)

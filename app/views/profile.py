@@ -1,0 +1,29 @@
+"""Mina uppgifter (steps 5–6 of the user guide): shown on first login, editable later."""
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+
+from app import profiles
+from app.auth.sessions import login_required
+from app.webforms import bind, blank
+
+bp = Blueprint("profile", __name__)
+
+
+def formatted_personnummer(number: str) -> str:
+    return f"{number[:8]}-{number[8:]}"
+
+
+@bp.route("/mina-uppgifter", methods=["GET", "POST"])
+@login_required
+def edit():
+    case_type = profiles.profile_type()
+    first_time = not profiles.has_profile(g.user)
+    if request.method == "GET":
+        caseform = blank(case_type, profiles.initial_document(g.user))
+    else:
+        caseform = bind(case_type, request.form)
+        if caseform.validate():
+            profiles.save(g.user, caseform.document())
+            flash("Dina uppgifter är sparade.", "success")
+            return redirect(url_for("public.start") if not first_time else url_for("public.start"), 303)
+    return render_template("profile.html", caseform=caseform, first_time=first_time,
+                           personnummer=formatted_personnummer(g.user.personnummer))

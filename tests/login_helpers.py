@@ -1,0 +1,72 @@
+"""Logging a test client in through the real flow: the portal's BankID client talks over HTTP
+to a simulator on a loopback port, and the test plays the person in the BankID app."""
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from app.auth.simulator import RP_PREFIX
+from conftest import make_app
+from tests.bankid_fixtures import running_simulator, submit_app_form
+
+CUSTOMER = "191212121212"
+OTHER_CUSTOMER = "198112289874"
+HANDLER = "194108207210"  # made up, Luhn-valid
+
+PROFILE_FORM = {
+    "organisation-organisationsnamn": "Region Uppland",
+    "organisation-organisationsnummer": "232100-0016",
+    "enhet-enhetens_namn": "Akutmottagningen",
+    "bestallare-namn": "Tolvan Tolvansson",
+    "bestallare-epost": "tolvan@example.se",
+    "notifieringar-epost": "y",
+}
+
+
+@pytest.fixture
+def simulator_url():
+    with running_simulator() as base_url:
+        yield base_url
+
+
+def portal_app(database_url: str, simulator_url: str, **overrides):
+    return make_app(database_url, bankid_url=simulator_url + RP_PREFIX,
+                    bankid_app_url=simulator_url + "/app", bankid_simulator=False, **overrides)
+
+
+def start_url(html: str) -> str:
+    return re.search(r'href="([^"]*autostarttoken=[^"]*)"', html).group(1).replace("&amp;", "&")
+
+
+def approve_in_app(start_link: str, personnummer: str, button: str = "Verifiera") -> requests.Response:
+    parts = urlsplit(start_link)
+    base = f"{parts.scheme}://{parts.netloc}"
+    token = parse_qs(parts.query)["autostarttoken"][0]
+    page = requests.get(base + "/app", params={"autostarttoken": token}, timeout=5)
+    return submit_app_form(base, page, button, personnummer)
+
+
+def start_login(client, device: str = "this", next_url: str = ""):
+    response = client.post("/logga-in", data={"device": device, "next": next_url})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return client.get("/logga-in/bankid")
+
+
+def log_in(client, personnummer: str, next_url: str = ""):
+    """The whole login; returns the response to the final "Fortsätt"."""
+    page = start_login(client, "this", next_url)
+    approve_in_app(start_url(page.get_data(as_text=True)), personnummer)
+    with client.session_transaction() as session:
+        session.pop("last_collect", None)
+    return client.post("/logga-in/bankid")
+
+
+def log_in_with_profile(client, personnummer: str, profile: dict | None = None):
+    response = log_in(client, personnummer)
+    if "/mina-uppgifter" in response.headers.get("Location", ""):
+        saved = client.post("/mina-uppgifter", data=profile or PROFILE_FORM)
+        assert saved.status_code == 303, saved.get_data(as_text=True)
+    return response
