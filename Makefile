@@ -1,31 +1,44 @@
-# Two commands on a fresh machine: `make run` and `make test`.
+# Two commands on a fresh machine: `make run` serves the portal, `make test` runs every test.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Debian packages the tests use for real: both PDF engines' needs and the browser.
+SYSTEM_PACKAGES := wkhtmltopdf chromium fonts-dejavu-core poppler-utils
+FLASK := $(BIN)/flask --app app
 
-.PHONY: run test test-fast bench setup forms-check clean
+.PHONY: run test bench setup system-deps forms-check clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $(STAMP)
 
+# Installs the Debian packages when they are missing and we may (root with apt-get).
+system-deps:
+	@missing=""; for p in wkhtmltopdf chromium pdftotext; do command -v $$p >/dev/null || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(SYSTEM_PACKAGES); \
+	  else echo "Installera Debian-paketen: $(SYSTEM_PACKAGES)"; exit 1; fi; \
+	fi
+
 setup: $(STAMP)
-	$(BIN)/flask --app app init-db
+	$(FLASK) init-db
+	$(FLASK) users demo
 
 run: setup
-	$(BIN)/flask --app app forms check
-	$(BIN)/flask --app app run --host 127.0.0.1 --port 5000
+	$(FLASK) forms check
+	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: $(STAMP)
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q tests
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
 forms-check: $(STAMP)
-	$(BIN)/flask --app app forms check
+	$(FLASK) forms check
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis

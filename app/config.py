@@ -24,6 +24,8 @@ DEFAULTS = {
     "handling_hours": "09:00-16.00",
     "max_content_length": 2 * 1024 * 1024,
     "public_base_url": "http://127.0.0.1:5000",
+    "pdf_engine": "weasyprint",
+    "pdf_timeout": 20.0,
     "session_idle_minutes": 30,
     "session_absolute_hours": 12,
     "bankid_url": "https://appapi2.test.bankid.com/rp/v6.0/",

@@ -14,11 +14,17 @@ from .extensions import db
 from .models import Profile, User, utcnow
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
-EXTENSION_KEY = "kundportalen.profile_schema"
+EXTENSION_KEY = "kundportalen.own_schemas"
 
 
 def profile_type() -> CaseType:
-    return current_app.extensions[EXTENSION_KEY]
+    """The form of Mina uppgifter."""
+    return current_app.extensions[EXTENSION_KEY]["mina-uppgifter"]
+
+
+def orderer_type() -> CaseType:
+    """The orderer block every case form starts with."""
+    return current_app.extensions[EXTENSION_KEY]["bestallare"]
 
 
 def get_profile(user: User) -> Profile | None:
@@ -55,20 +61,21 @@ def save(user: User, document: dict) -> Profile:
 
 
 def orderer(user: User) -> dict:
-    """The orderer block of a case: who files it, for whom."""
+    """The orderer block of a new case, from Mina uppgifter: who files it, for whom."""
     profile = get_profile(user)
     data = profile.data if profile else {}
-    return {
-        "organisation": data.get("organisation", {}).get("organisationsnamn", ""),
-        "organisationsnummer": data.get("organisation", {}).get("organisationsnummer", ""),
-        "enhet": data.get("enhet", {}).get("enhetens_namn", ""),
+    values = {
+        "organisation": data.get("organisation", {}).get("organisationsnamn"),
+        "organisationsnummer": data.get("organisation", {}).get("organisationsnummer"),
+        "enhet": data.get("enhet", {}).get("enhetens_namn"),
         "namn": data.get("bestallare", {}).get("namn", user.name),
-        "epost": data.get("bestallare", {}).get("epost", ""),
+        "epost": data.get("bestallare", {}).get("epost"),
     }
+    return {key: value for key, value in values.items() if value}
 
 
 def init_app(app) -> None:
     report = load_forms_dir(SCHEMA_DIR)
     if not report.ok:
-        raise RuntimeError("Schemat för Mina uppgifter är ogiltigt: " + "; ".join(map(str, report.problems)))
-    app.extensions[EXTENSION_KEY] = report.case_types["mina-uppgifter"]
+        raise RuntimeError("Portalens egna scheman är ogiltiga: " + "; ".join(map(str, report.problems)))
+    app.extensions[EXTENSION_KEY] = report.case_types

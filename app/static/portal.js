@@ -68,3 +68,40 @@
     if (summary) { summary.focus(); }
   });
 })();
+
+/* BankID waiting page: collect every 2 s, and a new QR code every second while it is shown.
+   Without JavaScript the "Fortsätt" button and a reload do the same. */
+(function () {
+  "use strict";
+  var box = document.querySelector("[data-bankid-poll]");
+  if (!box || !window.fetch) { return; }
+  var pollUrl = box.getAttribute("data-bankid-poll");
+  var qrUrl = box.getAttribute("data-bankid-qr");
+  var token = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
+  var message = box.querySelector("[data-bankid-message]");
+  var qrBox = box.querySelector("[data-bankid-qr-box]");
+  var qrImage = box.querySelector("[data-bankid-qr-img]");
+  var stopped = false;
+
+  function refreshQr() {
+    if (stopped || !qrImage || (qrBox && qrBox.hidden)) { return; }
+    qrImage.src = qrUrl + "?t=" + Date.now();
+  }
+
+  function poll() {
+    if (stopped) { return; }
+    fetch(pollUrl, { method: "POST", credentials: "same-origin",
+                     headers: { "Accept": "application/json", "X-CSRFToken": token } })
+      .then(function (response) { return response.json(); })
+      .then(function (answer) {
+        if (answer.status === "complete" && answer.redirect) { stopped = true; window.location.assign(answer.redirect); return; }
+        if (answer.status !== "pending") { stopped = true; window.location.reload(); return; }
+        if (message && answer.message && message.textContent !== answer.message) { message.textContent = answer.message; }
+        if (qrBox && !answer.qr) { qrBox.hidden = true; }
+      })
+      .catch(function () { /* the next tick tries again; the button still works */ });
+  }
+
+  window.setInterval(refreshQr, 1000);
+  window.setInterval(poll, 2000);
+})();

@@ -18,7 +18,7 @@ LOGIN_REFUSED = "Ditt konto är inte aktivt. Kontakta supporten."
 def after_login_url(user, next_url: str | None) -> str:
     if not has_profile(user):
         return url_for("profile.edit", first="1")
-    return sessions.safe_next(next_url, url_for("public.start"))
+    return sessions.safe_next(next_url, url_for("cases.my_pages"))
 
 
 @bp.get("/logga-in")
@@ -47,7 +47,6 @@ def waiting():
     if pending is None:
         return redirect(url_for("auth.login"))
     return render_template("auth/waiting.html", pending=pending, state=signin.state_of(pending),
-                           qr=signin.qr_svg(pending) if signin.shows_qr(pending) else None,
                            start_url=signin.start_app_url(pending) if pending.device == "this" else None,
                            scan_url=signin.simulator_scan_url(pending))
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import render_template
+from flask import render_template, request
 from flask_wtf.csrf import CSRFError
 
 ERRORS = {
@@ -18,6 +18,15 @@ ERRORS = {
 }
 
 
+def expired_case_form():
+    from .cases import rerender_after_expired_token
+    return rerender_after_expired_token()
+
+
+# Views whose form is shown again, with what was typed, when its CSRF token has expired (C3).
+RERENDER_ON_EXPIRED_TOKEN = {"cases.submit": expired_case_form}
+
+
 def error_page(status: int, correlation_id: str | None = None):
     title, text = ERRORS[status]
     return render_template("error.html", title=title, text=text, correlation_id=correlation_id), status
@@ -30,6 +39,10 @@ def init_app(app) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        rerender = RERENDER_ON_EXPIRED_TOKEN.get(request.endpoint)
+        page = rerender() if rerender else None
+        if page is not None:
+            return page
         title, text = "Sidan har gått ut", "Formuläret hade gått ut eller saknade en säkerhetsnyckel. Ladda om sidan och försök igen."
         return render_template("error.html", title=title, text=text, correlation_id=None), 400
 

@@ -24,6 +24,6 @@ def edit():
         if caseform.validate():
             profiles.save(g.user, caseform.document())
             flash("Dina uppgifter är sparade.", "success")
-            return redirect(url_for("public.start") if not first_time else url_for("public.start"), 303)
+            return redirect(url_for("cases.choose") if first_time else url_for("cases.my_pages"), 303)
     return render_template("profile.html", caseform=caseform, first_time=first_time,
                            personnummer=formatted_personnummer(g.user.personnummer))

@@ -57,8 +57,8 @@ def posted_pairs(specs: tuple, document: dict, prefix: str = ""):
         yield from FIELD_KINDS[spec.kind].post(value, spec, prefix + spec.name, posted_pairs)
 
 
-def to_formdata(specs: tuple, document: dict) -> MultiDict:
-    return MultiDict(list(posted_pairs(specs, document)))
+def to_formdata(specs: tuple, document: dict, prefix: str = "") -> MultiDict:
+    return MultiDict(list(posted_pairs(specs, document, prefix)))
 
 
 def defaults_of(specs: tuple) -> dict:
@@ -85,6 +85,7 @@ class CaseForm:
     case_type: CaseType
     form: Form
     problems: list = field(default_factory=list)
+    prefix: str = ""  # set when several schema forms share one HTML form
 
     @property
     def fields(self) -> tuple:
@@ -101,9 +102,9 @@ class CaseForm:
     def field_name_for(self, path: tuple, names: set) -> str:
         """The nearest field that shows this path (an item of a checkbox group shows on the
         group); "" for the form as a whole."""
-        while path and rows.name_of(path) not in names:
+        while path and self.prefix + rows.name_of(path) not in names:
             path = path[:-1]
-        return rows.name_of(path)
+        return self.prefix + rows.name_of(path) if path else ""
 
     def located_problems(self) -> list[tuple[str, Problem]]:
         names = {bound.name for bound in bound_fields(self.form)}
@@ -156,14 +157,16 @@ def blank_row_pairs(table: FieldSpec) -> list:
     return list(posted_pairs(table.children, defaults_of(table.children)))
 
 
-def bind(case_type: CaseType, formdata: MultiDict) -> CaseForm:
-    return CaseForm(case_type, form_class_for(case_type)(formdata=formdata))
+def bind(case_type: CaseType, formdata: MultiDict, prefix: str = "") -> CaseForm:
+    """`prefix` ("orderer-") keeps this form's names apart from another's in the same page."""
+    form = form_class_for(case_type)(formdata=formdata, prefix=prefix)
+    return CaseForm(case_type, form, prefix=prefix)
 
 
-def blank(case_type: CaseType, initial: dict | None = None) -> CaseForm:
+def blank(case_type: CaseType, initial: dict | None = None, prefix: str = "") -> CaseForm:
     """A fresh form: schema defaults, then `initial` (for example the orderer's details)."""
     document = {**defaults_of(case_type.fields), **(initial or {})}
-    return bind(case_type, to_formdata(case_type.fields, document))
+    return bind(case_type, to_formdata(case_type.fields, document, prefix), prefix)
 
 
 def apply_row_action(case_type: CaseType, formdata: MultiDict, action: str) -> CaseForm:

@@ -1,0 +1,136 @@
+"""Cases: filing with a case number, reading them back for their owner, and the PDF kept per
+case. The only writer of Case rows and their status history.
+
+Filing is one transaction: the number, the case (with its frozen schema and the orderer's
+snapshot), its first status and the handlers' notifications all land together or not at all.
+A form key, unique per owner, makes a double click or a resubmitted page find the case the
+first post created instead of filing another.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from peewee import IntegrityError
+
+from . import notifications
+from .casetypes import CaseType, case_type_from_frozen
+from .extensions import db
+from .models import Case, CaseCounter, CasePdf, Message, ReadMark, StatusChange, User, utcnow
+
+SUBMITTED = "Inskickat"
+IN_PROGRESS = "Under handläggning"
+CLOSED = "Avslutat"
+STATUSES = (SUBMITTED, IN_PROGRESS, CLOSED)
+PAGE_SIZE = 20
+
+
+class DuplicateSubmission(Exception):
+    def __init__(self, case: Case):
+        super().__init__(case.number)
+        self.case = case
+
+
+def new_form_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def next_number(year: int) -> str:
+    """The next ärendenummer of the year, inside the caller's write transaction: the UPDATE
+    takes the counter row's lock (PostgreSQL) or runs under the IMMEDIATE lock (SQLite)."""
+    counter = CaseCounter.update(last_number=CaseCounter.last_number + 1).where(CaseCounter.year == year)
+    if not counter.execute():
+        try:
+            with db.atomic():
+                CaseCounter.create(year=year, last_number=1)
+        except IntegrityError:  # a concurrent first filing of the year created it
+            counter.execute()
+    number = CaseCounter.get(CaseCounter.year == year).last_number
+    return f"{year}-{number:05d}"
+
+
+def existing(owner: User, form_key: str) -> Case | None:
+    return Case.get_or_none((Case.owner == owner) & (Case.form_key == form_key))
+
+
+def file_case(owner: User, case_type: CaseType, document: dict, orderer: dict, form_key: str) -> Case:
+    """Store a validated case; raises DuplicateSubmission when this form was filed already."""
+    found = existing(owner, form_key)
+    if found is not None:
+        raise DuplicateSubmission(found)
+    try:
+        with db.atomic():
+            now = utcnow()
+            case = Case.create(
+                number=next_number(now.year), owner=owner, form_key=form_key,
+                case_type_slug=case_type.slug, case_type_title=case_type.title,
+                schema_text=case_type.text, schema_sha256=case_type.sha256, data=document,
+                orderer=orderer, organisation_name=orderer["organisation"],
+                organisation_number=orderer["organisationsnummer"], created_at=now, updated_at=now)
+            StatusChange.create(case=case, from_status=None, to_status=SUBMITTED, actor=owner, created_at=now)
+            ReadMark.create(case=case, user=owner, read_at=now)
+            notifications.notify_handlers(case, "filed")
+    except IntegrityError:
+        found = existing(owner, form_key)
+        if found is None:
+            raise
+        raise DuplicateSubmission(found) from None
+    return case
+
+
+def frozen_type(case: Case) -> CaseType:
+    """The case type exactly as this case was filed under, whatever forms/ says today."""
+    return case_type_from_frozen(case.case_type_slug, case.schema_text)
+
+
+def owned_case(owner: User, number: str) -> Case | None:
+    """The owner's case by number; None for anyone else's (the caller answers 404)."""
+    return Case.get_or_none((Case.number == number) & (Case.owner == owner))
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    case: Case
+    unread: bool
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list
+    next_cursor: int | None
+
+
+def unread_case_ids(user: User, case_ids: list[int]) -> set[int]:
+    """Cases with a message from someone else after the user's read mark."""
+    if not case_ids:
+        return set()
+    marks = {mark.case_id: mark.read_at for mark in
+             ReadMark.select().where((ReadMark.user == user) & (ReadMark.case.in_(case_ids)))}
+    latest = (Message.select(Message.case, Message.created_at)
+              .where(Message.case.in_(case_ids) & (Message.author != user) & (Message.internal == False)))  # noqa: E712
+    return {m.case_id for m in latest if m.case_id not in marks or m.created_at > marks[m.case_id]}
+
+
+def my_cases(owner: User, *, closed: bool, before: int | None = None, size: int = PAGE_SIZE) -> Page:
+    """One page of the owner's ongoing or closed cases, newest first (keyset on the id)."""
+    query = Case.select().where((Case.owner == owner) & ((Case.status == CLOSED) if closed else (Case.status != CLOSED)))
+    if before is not None:
+        query = query.where(Case.id < before)
+    cases = list(query.order_by(Case.id.desc()).limit(size + 1))
+    shown = cases[:size]
+    unread = unread_case_ids(owner, [case.id for case in shown])
+    return Page([CaseRow(case, case.id in unread) for case in shown],
+                shown[-1].id if len(cases) > size else None)
+
+
+def stored_pdf(case: Case, engine: str) -> bytes | None:
+    row = CasePdf.get_or_none((CasePdf.case == case) & (CasePdf.engine == engine))
+    return bytes(row.content) if row else None
+
+
+def store_pdf(case: Case, engine: str, content: bytes) -> None:
+    try:
+        with db.atomic():
+            CasePdf.create(case=case, engine=engine, content=content)
+    except IntegrityError:
+        pass  # a concurrent first download stored the same rendering

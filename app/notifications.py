@@ -1,0 +1,218 @@
+"""Notifications: the bell rows every user reads, and the outbox e-mails customers get.
+
+This module owns the events API the case services call (notify_customer, notify_handlers),
+the bell reads (unread_count, recent, mark_read, mark_all_read) and the e-mail texts
+(templates under app/templates/email/). Delivery is app.mailer's job.
+
+The event functions run inside the caller's transaction: they only insert rows on the current
+connection and never begin or commit, so a case, its bell rows and its outbox mail are stored
+all together or not at all. E-mails say what happened and link to the case page; they never
+carry a personnummer, form content or a message body (security.md H1, IMY): everything a
+template sees is chosen here, from server values.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+from flask import current_app
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from .casetypes.formats import is_email
+from .models import Case, Notification, OutboxMail, Profile, User, utcnow
+
+log = logging.getLogger(__name__)
+
+EMAIL_TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "email"
+DEFAULT_MESSAGE_ID_DOMAIN = "kundportalen.local"
+DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+HANDLER_ROLE = "handler"
+
+
+@dataclass(frozen=True)
+class CustomerEvent:
+    bell: str      # the bell text; {number} and {status} are filled in
+    subject: str   # the e-mail subject, same placeholders
+    template: str  # the plain-text body under app/templates/email/
+
+
+CUSTOMER_EVENTS = {
+    "message": CustomerEvent(
+        bell="Nytt meddelande i ärende {number}",
+        subject="Nytt meddelande i ert ärende {number}",
+        template="message.txt",
+    ),
+    "status": CustomerEvent(
+        bell="Ärende {number} har fått status {status}",
+        subject="Ert ärende {number} har fått status {status}",
+        template="status.txt",
+    ),
+    "filed": CustomerEvent(
+        bell="Ärende {number} är inskickat",
+        subject="Vi har tagit emot ert ärende {number}",
+        template="filed.txt",
+    ),
+}
+
+HANDLER_BELLS = {
+    "filed": "Nytt ärende {number}",
+    "message": "Nytt meddelande från kund i ärende {number}",
+}
+
+
+def lookup_event(table: dict, event: str, who: str):
+    try:
+        return table[event]
+    except KeyError:
+        raise ValueError(f"okänd händelse för {who}: {event!r}") from None
+
+
+# --- events (called inside the case service's transaction) ---------------------------------
+
+def notify_customer(case: Case, event: str, *, base_url: str | None = None) -> None:
+    """Tell the case owner: a bell row always, an outbox e-mail if they asked for one.
+
+    base_url must be the portal's canonical address (config PUBLIC_BASE_URL, the default when
+    it is left out), never one built from the request's Host header (security.md H1).
+    """
+    spec = lookup_event(CUSTOMER_EVENTS, event, "kund")
+    placeholders = {"number": case.number, "status": case.status}
+    add_bell(case.owner_id, case, spec.bell.format(**placeholders))
+    recipient = email_recipient(case)
+    if recipient is None:
+        return
+    body = render_email(spec.template, email_context(case, canonical_base_url(base_url)))
+    queue_mail(recipient, spec.subject.format(**placeholders), body)
+
+
+def notify_handlers(case: Case, event: str) -> None:
+    """A bell row for every active handler; handlers get no e-mail."""
+    text = lookup_event(HANDLER_BELLS, event, "handläggare").format(number=case.number)
+    handler_ids = [user.id for user in
+                   User.select(User.id).where((User.role == HANDLER_ROLE) & (User.active == True))]  # noqa: E712
+    if handler_ids:
+        created_at = utcnow()
+        Notification.insert_many(
+            [{"user": user_id, "case": case.id, "text": text, "created_at": created_at}
+             for user_id in handler_ids]
+        ).execute()
+
+
+def add_bell(user_id: int, case: Case, text: str) -> None:
+    Notification.insert(user=user_id, case=case.id, text=text, created_at=utcnow()).execute()
+
+
+def email_recipient(case: Case) -> str | None:
+    """The owner's address if they want e-mail and it is one plain, valid address.
+
+    The address was validated when the profile was saved; it is checked again because an
+    outbox row becomes SMTP headers, and a line break there is header injection.
+    """
+    profile = Profile.get_or_none(Profile.user == case.owner_id)
+    if profile is None or not profile.notify_by_email or not profile.email:
+        return None
+    if not is_email(profile.email):
+        # The address itself is personal data and stays out of the log.
+        log.warning("Ogiltig e-postadress i profilen för användare %s; inget e-brev om ärende %s",
+                    case.owner_id, case.number)
+        return None
+    return profile.email
+
+
+def queue_mail(recipient: str, subject: str, body: str) -> OutboxMail:
+    return OutboxMail.create(recipient=recipient, subject=subject, body=body,
+                             message_id=new_message_id(), status="pending", attempts=0,
+                             next_attempt_at=utcnow())
+
+
+def new_message_id() -> str:
+    """Made once at insert and reused by every delivery attempt, so a redelivery after a
+    crash is a recognisable duplicate, not a second, different mail."""
+    domain = current_app.config.get("MAIL_MESSAGE_ID_DOMAIN") or DEFAULT_MESSAGE_ID_DOMAIN
+    return f"<outbox-{uuid.uuid4()}@{domain}>"
+
+
+# --- e-mail text ----------------------------------------------------------------------------
+
+@cache
+def email_environment() -> Environment:
+    """Plain-text templates: autoescape is off for .txt (HTML entities in a text mail would be
+    noise) and on for anything HTML-like. That is safe only because email_context hands the
+    templates server values alone, never what a customer typed."""
+    return Environment(
+        loader=FileSystemLoader(EMAIL_TEMPLATE_DIR),
+        autoescape=select_autoescape(enabled_extensions=("html", "htm", "xml"), default=False),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_email(template: str, context: dict) -> str:
+    return email_environment().get_template(template).render(context)
+
+
+def email_context(case: Case, base_url: str) -> dict:
+    """Everything a template may show. Deliberately not the case's data, orderer or
+    messages: no personnummer, no form content, no message body."""
+    config = current_app.config
+    return {
+        "case_number": case.number,
+        "case_type_title": case.case_type_title,
+        "status": case.status,
+        "case_url": case_url(base_url, case.number),
+        "portal_name": config.get("PORTAL_NAME", "Kundportalen"),
+        "handling_hours": config.get("HANDLING_HOURS", ""),
+        "support_email": config.get("SUPPORT_EMAIL", ""),
+        "support_phone": config.get("SUPPORT_PHONE", ""),
+    }
+
+
+def case_url(base_url: str, number: str) -> str:
+    return f"{base_url}/arenden/{quote(number, safe='')}"
+
+
+def canonical_base_url(base_url: str | None) -> str:
+    """The configured public address, checked: http(s), a host, no line breaks or query."""
+    url = (base_url or current_app.config.get("PUBLIC_BASE_URL") or DEFAULT_PUBLIC_BASE_URL).rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment \
+            or any(ch in url for ch in "\r\n\t "):
+        raise ValueError("PUBLIC_BASE_URL måste vara en http(s)-adress utan frågedel")
+    return url
+
+
+# --- the bell -------------------------------------------------------------------------------
+
+def unread_count(user: User) -> int:
+    return (Notification.select()
+            .where((Notification.user == user) & Notification.read_at.is_null())
+            .count())
+
+
+def recent(user: User, limit: int = 20) -> list[Notification]:
+    """The user's newest notifications first (id breaks ties within one timestamp)."""
+    return list(Notification.select()
+                .where(Notification.user == user)
+                .order_by(Notification.created_at.desc(), Notification.id.desc())
+                .limit(limit))
+
+
+def mark_read(user: User, notification_id: int) -> bool:
+    """Mark one of the user's own notifications read. False (and nothing changed) when the id
+    is not theirs, so another user's id reveals nothing."""
+    own = (Notification.user == user) & (Notification.id == notification_id)
+    if Notification.update(read_at=utcnow()).where(own & Notification.read_at.is_null()).execute():
+        return True
+    return Notification.select().where(own).exists()  # already read: still theirs
+
+
+def mark_all_read(user: User) -> int:
+    return (Notification.update(read_at=utcnow())
+            .where((Notification.user == user) & Notification.read_at.is_null())
+            .execute())

@@ -1,0 +1,58 @@
+"""What the customer's and the handler's case pages share: the detail context rendered from
+the case's frozen schema, and the PDF download (rendered once, then served from storage)."""
+from __future__ import annotations
+
+from flask import abort, current_app, make_response
+
+from app import cases
+from renderers.casepdf import PrintHeader, case_pdf
+from renderers.html import detail_html
+from renderers.pdf import PdfBusy, PdfRenderError
+from renderers.tree import build_tree
+
+ORDERER_LABELS = (("organisation", "Organisation"), ("organisationsnummer", "Organisationsnummer"),
+                  ("enhet", "Enhet"), ("namn", "Namn"), ("epost", "E-postadress"))
+
+
+def orderer_pairs(case) -> list[tuple[str, str]]:
+    return [(label, case.orderer.get(key) or "–") for key, label in ORDERER_LABELS]
+
+
+def content_tree(case):
+    return build_tree(cases.frozen_type(case).fields, case.data)
+
+
+def detail_context(case, viewer) -> dict:
+    return {"orderer": orderer_pairs(case), "content": detail_html(content_tree(case))}
+
+
+def print_header(case) -> PrintHeader:
+    return PrintHeader(portal_name=current_app.config["PORTAL_NAME"], case_number=case.number,
+                       case_type_title=case.case_type_title, created=case.created_at.strftime("%Y-%m-%d %H:%M"),
+                       status=case.status)
+
+
+def pdf_bytes(case) -> bytes:
+    engine = current_app.config["PDF_ENGINE"]
+    stored = cases.stored_pdf(case, engine)
+    if stored is None:
+        stored = case_pdf(print_header(case), orderer_pairs(case), content_tree(case), engine=engine,
+                          timeout=current_app.config["PDF_TIMEOUT"])
+        cases.store_pdf(case, engine, stored)
+    return stored
+
+
+def pdf_response(case):
+    try:
+        content = pdf_bytes(case)
+    except PdfBusy:
+        abort(503)
+    except PdfRenderError:
+        current_app.logger.exception("PDF kunde inte skapas för ärende-id %s", case.id)
+        abort(503)
+    response = make_response(content)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{case.number}.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,121 @@
+"""The customer's cases (steps 7–9 of the user guide): "Beskriv ärendet" and "Vad gäller
+ärendet?", the generated form with the orderer block, the confirmation, "Mina sidor", the
+detail view and the PDF."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, g, make_response, redirect, render_template, request, url_for
+
+from app import cases, profiles
+from app.auth.sessions import login_required
+from app.forms_registry import active_case_types, case_types
+from app.views import casepages
+from app.webforms import bind, blank
+from app.webforms.caseform import apply_row_action
+from app.webforms.rows import ACTION_FIELD
+
+bp = Blueprint("cases", __name__)
+
+ORDERER_PREFIX = "orderer-"
+FORM_KEY = "form_key"
+
+
+@bp.get("/arenden/nytt")
+@login_required
+def choose():
+    chosen = request.args.get("typ")
+    if chosen:
+        return redirect(url_for("cases.new", slug=chosen))
+    return render_template("cases/choose.html", case_types=active_case_types())
+
+
+def active_type_or_404(slug: str):
+    case_type = case_types().get(slug)
+    if case_type is None or not case_type.active:
+        abort(404)
+    return case_type
+
+
+def render_form(case_type, caseform, ordererform, form_key, status=200, notice=None):
+    html = render_template("cases/new.html", case_type=case_type, caseform=caseform,
+                           ordererform=ordererform, form_key=form_key, notice=notice)
+    return html, status
+
+
+@bp.get("/arenden/nytt/<slug>")
+@login_required
+def new(slug: str):
+    case_type = active_type_or_404(slug)
+    ordererform = blank(profiles.orderer_type(), profiles.orderer(g.user), prefix=ORDERER_PREFIX)
+    return render_form(case_type, blank(case_type), ordererform, cases.new_form_key())
+
+
+def posted_forms(case_type):
+    formdata = request.form
+    ordererform = bind(profiles.orderer_type(), formdata, prefix=ORDERER_PREFIX)
+    if ACTION_FIELD in formdata:
+        return apply_row_action(case_type, formdata, formdata[ACTION_FIELD]), ordererform
+    return bind(case_type, formdata), ordererform
+
+
+@bp.post("/arenden/nytt/<slug>")
+@login_required
+def submit(slug: str):
+    case_type = active_type_or_404(slug)
+    form_key = request.form.get(FORM_KEY) or cases.new_form_key()
+    caseform, ordererform = posted_forms(case_type)
+    if ACTION_FIELD in request.form:
+        return render_form(case_type, caseform, ordererform, form_key)
+    valid = [caseform.validate(), ordererform.validate()]  # both, so every error shows at once
+    if not all(valid):
+        return render_form(case_type, caseform, ordererform, form_key, status=422)
+    try:
+        case = cases.file_case(g.user, case_type, caseform.document(), ordererform.document(), form_key)
+    except cases.DuplicateSubmission as duplicate:
+        case = duplicate.case
+    return redirect(url_for("cases.submitted", number=case.number), 303)
+
+
+def rerender_after_expired_token():
+    """CSRF token too old on a long form: show it again with what was typed and a fresh token."""
+    slug = request.view_args.get("slug", "")
+    case_type = case_types().get(slug)
+    if case_type is None or g.get("user") is None:
+        return None
+    caseform, ordererform = posted_forms(case_type)
+    notice = "Sidan hade varit öppen länge och behövde laddas om. Kontrollera uppgifterna och skicka igen."
+    return render_form(case_type, caseform, ordererform, request.form.get(FORM_KEY) or cases.new_form_key(),
+                       status=400, notice=notice)
+
+
+def own_case_or_404(number: str):
+    case = cases.owned_case(g.user, number)
+    if case is None:
+        abort(404)
+    return case
+
+
+@bp.get("/arenden/<number>/skickat")
+@login_required
+def submitted(number: str):
+    return render_template("cases/submitted.html", case=own_case_or_404(number))
+
+
+@bp.get("/arenden/<number>")
+@login_required
+def detail(number: str):
+    case = own_case_or_404(number)
+    return render_template("cases/detail.html", case=case, **casepages.detail_context(case, viewer=g.user))
+
+
+@bp.get("/arenden/<number>/pdf")
+@login_required
+def pdf(number: str):
+    return casepages.pdf_response(own_case_or_404(number))
+
+
+@bp.get("/mina-sidor")
+@login_required
+def my_pages():
+    ongoing = cases.my_cases(g.user, closed=False, before=request.args.get("pagaende_fore", type=int))
+    closed = cases.my_cases(g.user, closed=True, before=request.args.get("avslutade_fore", type=int))
+    return render_template("cases/my_pages.html", ongoing=ongoing, closed=closed)

@@ -1,0 +1,117 @@
+"""The document tree: one walk over (schema fields, case document) into plain frozen nodes with
+display strings, which every output (HTML detail, PDF, plain text, e-mail) then only lays out.
+
+This module owns the shape: fieldsets become Sections, arrays of objects become Tables, every
+other field a Field, all in schema order. How a value reads is `renderers.formatters`' job.
+
+Public API
+    build_tree(fields, document, *, mask_personnummer=False) -> Tree
+    tree_to_dict(tree) -> dict      plain JSON-able form, for golden files
+    Tree(items), Section(title, items, path), Field(label, display, kind, path, empty),
+    Table(label, columns, rows, path)
+Paths are JSON pointers into the document ("/adress/gata"); rows are tuples of cell strings.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields as dataclass_fields
+from typing import Any, Callable, ClassVar, Mapping, Union
+
+from app.casetypes.spec import FieldSpec
+
+from .formatters import FormatOptions, display, is_empty
+
+
+@dataclass(frozen=True)
+class Field:
+    node: ClassVar[str] = "field"
+    label: str
+    display: str
+    kind: str
+    path: str
+    empty: bool
+
+
+@dataclass(frozen=True)
+class Table:
+    node: ClassVar[str] = "table"
+    label: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    path: str
+
+
+@dataclass(frozen=True)
+class Section:
+    node: ClassVar[str] = "section"
+    title: str
+    items: tuple["Item", ...]
+    path: str
+
+
+Item = Union[Field, Table, Section]
+
+
+@dataclass(frozen=True)
+class Tree:
+    node: ClassVar[str] = "tree"
+    items: tuple[Item, ...]
+
+
+def build_tree(fields, document: Mapping | None, *, mask_personnummer: bool = False) -> Tree:
+    """The tree of `document` laid out by `fields` (a CaseType's `.fields`)."""
+    return Tree(build_items(fields, document, FormatOptions(mask_personnummer=mask_personnummer)))
+
+
+def build_items(specs, values: Any, options: FormatOptions) -> tuple[Item, ...]:
+    values = values if isinstance(values, Mapping) else {}
+    return tuple(NODE_BUILDERS.get(spec.kind, field_node)(spec, values.get(spec.name), options)
+                 for spec in specs)
+
+
+def field_node(spec: FieldSpec, value: Any, options: FormatOptions) -> Field:
+    return Field(label=spec.label, display=display(value, spec, options), kind=spec.kind,
+                 path=json_pointer(spec.path), empty=is_empty(value))
+
+
+def section_node(spec: FieldSpec, value: Any, options: FormatOptions) -> Section:
+    return Section(title=spec.label, items=build_items(spec.children, value, options),
+                   path=json_pointer(spec.path))
+
+
+def table_node(spec: FieldSpec, value: Any, options: FormatOptions) -> Table:
+    rows = value if isinstance(value, list) else []
+    return Table(label=spec.label, columns=tuple(child.label for child in spec.children),
+                 rows=tuple(table_row(spec.children, row, options) for row in rows),
+                 path=json_pointer(spec.path))
+
+
+def table_row(columns, row: Any, options: FormatOptions) -> tuple[str, ...]:
+    cells = row if isinstance(row, Mapping) else {}
+    return tuple(display(cells.get(column.name), column, options) for column in columns)
+
+
+# Kinds that become their own node; every other kind is a Field.
+NODE_BUILDERS: dict[str, Callable[[FieldSpec, Any, FormatOptions], Item]] = {
+    "fieldset": section_node,
+    "table": table_node,
+}
+
+
+def json_pointer(path: tuple) -> str:
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+def tree_to_dict(node: Tree | Item) -> dict:
+    """The node as plain dicts and lists, each tagged with its "node" type."""
+    data: dict[str, Any] = {"node": node.node}
+    for field in dataclass_fields(node):
+        data[field.name] = to_plain(getattr(node, field.name))
+    return data
+
+
+def to_plain(value: Any) -> Any:
+    if isinstance(value, (Tree, Section, Field, Table)):
+        return tree_to_dict(value)
+    if isinstance(value, tuple):
+        return [to_plain(item) for item in value]
+    return value
