@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import database, forms_registry, profiles, security, simulator_mount, users, views
+from . import database, forms_registry, mailer, profiles, security, simulator_mount, users, views
 from .auth import sessions
 from .config import load_config
 from .extensions import csrf
@@ -19,6 +19,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     forms_registry.init_app(app)
     profiles.init_app(app)
     users.init_app(app)
+    mailer.init_app(app)
     views.init_app(app)
     simulator_mount.init_app(app)
     return app

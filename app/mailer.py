@@ -99,6 +99,13 @@ def mail_state(app):
     return state
 
 
+def install_mail_state(app):
+    """Read the mail config afresh and put it where Flask-Mail's Message looks for it
+    (app.extensions["mail"]), so each run sees the config as it is now."""
+    app.extensions["mail"] = state = mail_state(app)
+    return state
+
+
 class SmtpLink:
     """One SMTP connection for a worker run: opened on first use, dropped after any failure
     (closed without QUIT, which a hung server would make us wait for again)."""
@@ -354,7 +361,7 @@ def deliver_due(app, *, now: datetime | None = None, limit: int = 50, worker_id:
                   lease=timedelta(seconds=float(setting(app, "MAIL_LEASE_SECONDS"))),
                   sender=setting(app, "MAIL_DEFAULT_SENDER"))
         counts["failed"] += fail_exhausted(run.now, run.max_attempts)
-        with smtp_link(mail_state(app)) as link:
+        with smtp_link(install_mail_state(app)) as link:
             for _ in range(limit):
                 mail = claim_next(run.now, run.lease, run.max_attempts)
                 if mail is None:
@@ -459,4 +466,5 @@ def sink_command(port: int) -> None:
 
 
 def init_app(app) -> None:
+    install_mail_state(app)
     app.cli.add_command(outbox_cli)

@@ -190,3 +190,10 @@ def test_the_administrators_worked_example_loads(tmp_path):
     report = load_forms_dir(write_forms(tmp_path, {"andring-av-medarbetaruppdrag.json": example}))
     assert report.ok, report.problems
     assert report.case_types["andring-av-medarbetaruppdrag"].title == "Ändring av medarbetaruppdrag"
+
+
+def test_frozen_schemas_keep_the_display_order(tmp_path):
+    schema = with_changes(zeta={"type": "string", "maxLength": 5}, alfa={"type": "string", "maxLength": 5})
+    case_type = load_forms_dir(write_forms(tmp_path, {"prov.json": schema})).case_types["prov"]
+    frozen = case_type_from_frozen("prov", case_type.text)
+    assert [spec.name for spec in frozen.fields] == ["namn", "zeta", "alfa"]

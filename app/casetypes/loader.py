@@ -190,7 +190,9 @@ def bundle(uri: str, schema: dict, documents: dict) -> dict:
 
 
 def canonical_text(schema: dict) -> str:
-    return json.dumps(schema, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    """Compact JSON in the file's own key order: property order is display order, so it is
+    part of what a case freezes and of the version."""
+    return json.dumps(schema, ensure_ascii=False, separators=(",", ":"))
 
 
 # --- compiling -----------------------------------------------------------------------------

@@ -3,9 +3,9 @@
 detail view and the PDF."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from app import cases, profiles
+from app import casework, cases, profiles
 from app.auth.sessions import login_required
 from app.forms_registry import active_case_types, case_types
 from app.views import casepages
@@ -104,7 +104,24 @@ def submitted(number: str):
 @login_required
 def detail(number: str):
     case = own_case_or_404(number)
-    return render_template("cases/detail.html", case=case, **casepages.detail_context(case, viewer=g.user))
+    casework.mark_read(case, g.user)  # viewing the thread is reading it
+    return render_template("cases/detail.html", case=case, **casepages.detail_context(case, viewer=g.user),
+                           thread=casework.thread(case, include_internal=False), form_key=cases.new_form_key())
+
+
+@bp.post("/arenden/<number>/meddelanden")
+@login_required
+def post_message(number: str):
+    case = own_case_or_404(number)
+    if case.status == cases.CLOSED:
+        flash("Ärendet är avslutat. Skicka in ett nytt ärende om du behöver mer hjälp.", "error")
+    else:
+        try:
+            casework.post_once(case, g.user, request.form.get("meddelande", ""), internal=False,
+                               form_key=request.form.get("form_key") or cases.new_form_key())
+        except casework.EmptyMessage as problem:
+            flash(str(problem), "error")
+    return redirect(url_for("cases.detail", number=number) + "#meddelanden", 303)
 
 
 @bp.get("/arenden/<number>/pdf")

@@ -1,0 +1,220 @@
+"""Work on filed cases: the handlers' queue, taking, closing and reopening cases, messages in
+both directions, and the audit trail of who looked at what.
+
+Every change is one transaction with its notifications, so a status change or a message never
+exists without its bell row and e-mail, nor the other way round. Status changes carry the
+version the handler saw: if another handler changed the case in between, nothing is
+overwritten and the caller is told.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from peewee import IntegrityError, fn
+
+from . import notifications
+from .cases import CLOSED, IN_PROGRESS, STATUSES, SUBMITTED
+from .extensions import db
+from .models import AuditEntry, Case, CasePdf, Message, ReadMark, StatusChange, User, utcnow
+
+MESSAGE_MAX_LENGTH = 5000
+QUEUE_PAGE_SIZE = 25
+
+# The changes a handler can make, by the button's value: (allowed from, to).
+TRANSITIONS = {
+    "take": ((SUBMITTED,), IN_PROGRESS),
+    "close": ((SUBMITTED, IN_PROGRESS), CLOSED),
+    "reopen": ((CLOSED,), IN_PROGRESS),
+}
+
+
+class Conflict(Exception):
+    """The case changed since the page was shown; nothing was saved."""
+
+
+class NotAllowed(Exception):
+    """The action does not apply to the case as it stands."""
+
+
+class EmptyMessage(ValueError):
+    pass
+
+
+# --- audit -------------------------------------------------------------------------------------
+
+def audit(actor: User, case: Case | None, action: str) -> None:
+    AuditEntry.create(actor=actor, case=case, action=action)
+
+
+def audit_trail(case: Case) -> list[AuditEntry]:
+    return list(AuditEntry.select(AuditEntry, User).join(User)
+                .where(AuditEntry.case == case).order_by(AuditEntry.id.desc()))
+
+
+# --- status ------------------------------------------------------------------------------------
+
+def change_status(case: Case, action: str, actor: User, seen_version: int, closing_message: str = "") -> Case:
+    allowed_from, target = TRANSITIONS.get(action, ((), None))
+    if case.status not in allowed_from:
+        raise NotAllowed(action)
+    now = utcnow()
+    with db.atomic():
+        updated = (Case.update(status=target, version=Case.version + 1, updated_at=now,
+                               closed_at=now if target == CLOSED else None)
+                   .where((Case.id == case.id) & (Case.version == seen_version)).execute())
+        if not updated:
+            raise Conflict()
+        fresh = Case.get_by_id(case.id)
+        StatusChange.create(case=fresh, from_status=case.status, to_status=target, actor=actor, created_at=now)
+        CasePdf.delete().where(CasePdf.case == fresh).execute()  # its header shows the status
+        if closing_message.strip():
+            add_message(fresh, actor, closing_message, internal=False, notify=False)
+        notifications.notify_customer(fresh, "status")
+    return fresh
+
+
+def status_history(case: Case) -> list[StatusChange]:
+    return list(StatusChange.select(StatusChange, User).join(User)
+                .where(StatusChange.case == case).order_by(StatusChange.id))
+
+
+# --- messages ----------------------------------------------------------------------------------
+
+def clean_body(body: str) -> str:
+    text = (body or "").replace("\r\n", "\n").strip()
+    if not text:
+        raise EmptyMessage("Skriv ett meddelande.")
+    if len(text) > MESSAGE_MAX_LENGTH:
+        raise EmptyMessage(f"Meddelandet får vara högst {MESSAGE_MAX_LENGTH} tecken.")
+    return text
+
+
+def add_message(case: Case, author: User, body: str, *, internal: bool, notify: bool = True,
+                form_key: str | None = None) -> Message:
+    """A message in the case's thread; the other side is notified unless it is an internal note."""
+    text = clean_body(body)
+    with db.atomic():
+        message = Message.create(case=case, author=author, body=text, internal=internal, form_key=form_key)
+        mark_read(case, author)
+        if notify and not internal:
+            notify_other_side(case, author)
+    return message
+
+
+def notify_other_side(case: Case, author: User) -> None:
+    if author.is_handler:
+        notifications.notify_customer(case, "message")
+    else:
+        notifications.notify_handlers(case, "message")
+
+
+def post_once(case: Case, author: User, body: str, *, internal: bool, form_key: str) -> Message:
+    """add_message, but a resubmitted form (same key) returns the message it already made."""
+    existing = Message.get_or_none(Message.form_key == form_key)
+    if existing is not None and existing.case_id == case.id:
+        return existing
+    try:
+        return add_message(case, author, body, internal=internal, form_key=form_key)
+    except IntegrityError:
+        return Message.get(Message.form_key == form_key)
+
+
+def thread(case: Case, *, include_internal: bool) -> list[Message]:
+    query = Message.select(Message, User).join(User).where(Message.case == case)
+    if not include_internal:
+        query = query.where(Message.internal == False)  # noqa: E712
+    return list(query.order_by(Message.id))
+
+
+def mark_read(case: Case, user: User) -> None:
+    now = utcnow()
+    if not ReadMark.update(read_at=now).where((ReadMark.case == case) & (ReadMark.user == user)).execute():
+        try:
+            with db.atomic():
+                ReadMark.create(case=case, user=user, read_at=now)
+        except IntegrityError:
+            pass
+
+
+# --- the queue ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class QueueFilter:
+    status: str = "open"  # open (not closed) | a status | all
+    case_type: str = ""
+    query: str = ""  # ärendenummer, organisationsnummer or part of the organisation's name
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    case: Case
+    unread: bool
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list
+    next_cursor: int | None
+    counts: dict
+
+
+STATUS_FILTERS = {
+    "open": lambda: Case.status != CLOSED,
+    "all": lambda: True,
+    **{status: (lambda status=status: Case.status == status) for status in STATUSES},
+}
+
+
+def matches_query(text: str):
+    text = text.strip()
+    return ((Case.number == text) | (Case.organisation_number == text)
+            | fn.LOWER(Case.organisation_name).contains(text.lower()))
+
+
+def filtered(criteria: QueueFilter):
+    query = Case.select().where(STATUS_FILTERS.get(criteria.status, STATUS_FILTERS["open"])())
+    if criteria.case_type:
+        query = query.where(Case.case_type_slug == criteria.case_type)
+    if criteria.query.strip():
+        query = query.where(matches_query(criteria.query))
+    return query
+
+
+def status_counts() -> dict:
+    rows = Case.select(Case.status, fn.COUNT(Case.id).alias("n")).group_by(Case.status)
+    found = {row.status: row.n for row in rows}
+    return {status: found.get(status, 0) for status in STATUSES}
+
+
+def queue(handler: User, criteria: QueueFilter, after: int | None = None, size: int = QUEUE_PAGE_SIZE) -> QueuePage:
+    """Oldest first (keyset on the id), so unhandled cases come up in the order they arrived."""
+    query = filtered(criteria)
+    if after is not None:
+        query = query.where(Case.id > after)
+    cases = list(query.order_by(Case.id).limit(size + 1))
+    shown = cases[:size]
+    from .cases import unread_case_ids
+    unread = unread_case_ids(handler, [case.id for case in shown])
+    return QueuePage([QueueRow(case, case.id in unread) for case in shown],
+                     shown[-1].id if len(cases) > size else None, status_counts())
+
+
+# --- export ------------------------------------------------------------------------------------
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A leading quote keeps a spreadsheet from running a cell as a formula (CSV injection)."""
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+def table_csv(columns: tuple, rows: tuple) -> bytes:
+    """Semicolon-separated UTF-8 with a BOM: what Swedish Excel opens without asking."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([spreadsheet_safe(str(c)) for c in columns])
+    writer.writerows([[spreadsheet_safe(str(cell)) for cell in row] for row in rows])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -1,0 +1,107 @@
+"""The ombud's handlers: the queue ("Ärenden"), the case page with thread, status history and
+audit trail, status changes, replies and internal notes, PDF and CSV export."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
+
+from app import casework, cases
+from app.auth.sessions import handler_required
+from app.forms_registry import case_types
+from app.models import Case
+from app.views import casepages
+from renderers.tree import Section, Table
+
+bp = Blueprint("handler", __name__, url_prefix="/handlaggare")
+
+
+@bp.get("/arenden")
+@handler_required
+def queue():
+    criteria = casework.QueueFilter(status=request.args.get("status", "open"),
+                                    case_type=request.args.get("typ", ""), query=request.args.get("q", ""))
+    page = casework.queue(g.user, criteria, after=request.args.get("efter", type=int))
+    return render_template("handler/queue.html", page=page, criteria=criteria,
+                           case_types=list(case_types().values()), statuses=cases.STATUSES)
+
+
+def case_or_404(number: str) -> Case:
+    case = Case.get_or_none(Case.number == number)
+    if case is None:
+        abort(404)
+    return case
+
+
+def tables_of(items) -> list[Table]:
+    found = []
+    for item in items:
+        if isinstance(item, Table):
+            found.append(item)
+        elif isinstance(item, Section):
+            found.extend(tables_of(item.items))
+    return found
+
+
+@bp.get("/arenden/<number>")
+@handler_required
+def case_page(number: str):
+    case = case_or_404(number)
+    casework.audit(g.user, case, "visa")
+    casework.mark_read(case, g.user)
+    tree = casepages.content_tree(case)
+    return render_template("handler/case.html", case=case, **casepages.detail_context(case, viewer=g.user),
+                           thread=casework.thread(case, include_internal=True),
+                           history=casework.status_history(case), audit=casework.audit_trail(case),
+                           tables=tables_of(tree.items), form_key=cases.new_form_key())
+
+
+@bp.post("/arenden/<number>/status")
+@handler_required
+def change_status(number: str):
+    case = case_or_404(number)
+    try:
+        casework.change_status(case, request.form.get("action", ""), g.user,
+                               request.form.get("version", type=int) or 0, request.form.get("meddelande", ""))
+    except casework.Conflict:
+        flash("Ärendet har ändrats av någon annan sedan du öppnade det. Se över det och försök igen.", "error")
+        return case_page(number), 409
+    except casework.NotAllowed:
+        flash("Det går inte att göra så med ärendet i dess nuvarande status.", "error")
+    except casework.EmptyMessage as problem:
+        flash(str(problem), "error")
+    return redirect(url_for("handler.case_page", number=number), 303)
+
+
+@bp.post("/arenden/<number>/meddelanden")
+@handler_required
+def post_message(number: str):
+    case = case_or_404(number)
+    try:
+        casework.post_once(case, g.user, request.form.get("meddelande", ""),
+                           internal=request.form.get("intern") == "y",
+                           form_key=request.form.get("form_key") or cases.new_form_key())
+    except casework.EmptyMessage as problem:
+        flash(str(problem), "error")
+    return redirect(url_for("handler.case_page", number=number) + "#meddelanden", 303)
+
+
+@bp.get("/arenden/<number>/pdf")
+@handler_required
+def pdf(number: str):
+    case = case_or_404(number)
+    casework.audit(g.user, case, "pdf")
+    return casepages.pdf_response(case)
+
+
+@bp.get("/arenden/<number>/tabell-<int:index>.csv")
+@handler_required
+def table_csv(number: str, index: int):
+    case = case_or_404(number)
+    tables = tables_of(casepages.content_tree(case).items)
+    if not 0 <= index < len(tables):
+        abort(404)
+    casework.audit(g.user, case, "csv")
+    response = make_response(casework.table_csv(tables[index].columns, tables[index].rows))
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{case.number}-{index + 1}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
