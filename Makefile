@@ -36,6 +36,7 @@ test: $(STAMP) system-deps
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.pdf
 
 forms-check: $(STAMP)
 	$(FLASK) forms check

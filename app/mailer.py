@@ -53,7 +53,7 @@ SETTINGS = {
 }
 RETRY_BASE_SECONDS = 30
 RETRY_CAP_SECONDS = 3600
-CLAIM_CANDIDATES = 5  # rows a SQLite claim tries before giving up this round
+CLAIM_CANDIDATES = 5  # due rows a SQLite claim tries per SELECT
 OUTCOMES = ("sent", "retry", "failed")
 
 
@@ -187,7 +187,7 @@ def error_label(exc: BaseException) -> str:
     code = reply_code(exc) if isinstance(exc, (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused)) else None
     if code is not None:
         label += f" {code}"
-    if isinstance(exc.__context__, OSError) and not isinstance(exc, OSError):
+    if isinstance(exc.__context__, OSError):  # e.g. the TimeoutError behind SMTPServerDisconnected
         label += f" ({type(exc.__context__).__name__})"
     return label
 
@@ -253,10 +253,19 @@ def claim_with_skip_locked(now, lease_until, max_attempts) -> int | None:
 
 
 def claim_by_conditional_update(now, lease_until, max_attempts) -> int | None:
-    """SQLite has no row locks: try a few due rows; the rowcount says whether we won one."""
-    candidates = oldest_first(OutboxMail.select(OutboxMail.id).where(due(now, max_attempts))) \
-        .limit(CLAIM_CANDIDATES)
-    return next((row.id for row in candidates if take(row.id, now, lease_until, max_attempts)), None)
+    """SQLite has no row locks: try due rows in turn; the rowcount says whether we won one."""
+    # list(): the SELECT must be finished before the UPDATE. A still-open SELECT keeps a read
+    # transaction, and upgrading it to a write after another worker wrote fails at once with
+    # "database is locked" instead of waiting out the busy timeout.
+    while True:
+        candidates = [row.id for row in oldest_first(OutboxMail.select(OutboxMail.id).where(due(now, max_attempts)))
+                      .limit(CLAIM_CANDIDATES)]
+        if not candidates:
+            return None
+        won = next((mail_id for mail_id in candidates if take(mail_id, now, lease_until, max_attempts)), None)
+        if won is not None:
+            return won
+        # Other workers took all of these; every lost row is gone from the next SELECT.
 
 
 CLAIMERS = {

@@ -33,12 +33,14 @@ WeasyPrint (default engine)
     * A refused URL is logged by WeasyPrint as a warning and the render continues without it.
     * Time limit: WeasyPrint has no JavaScript, but layout cost is unbounded (a 5000-row table
       takes ~8 s here; big images and fonts cost memory and time too), and a page-count limit
-      would only act after the cost was paid. So each render runs in a child Python process
-      (``python -I -c ...``: HTML on stdin, PDF on stdout) in its own process group, killed
-      after ``timeout`` seconds (``PdfTimeout``), exactly like wkhtmltopdf below. A subprocess
-      rather than multiprocessing: fork from a threaded web worker is unsafe, and spawn/
-      forkserver children re-import ``__main__`` (for ``python -m flask`` that re-runs the
-      CLI). The price is the WeasyPrint import, ~0.5 s per render.
+      would only act after the cost was paid. So renders run in long-lived worker processes
+      (``python -I -c ...``, WeasyPrint imported once; framed requests on stdin, PDFs on
+      stdout), each in its own process group; a render that overruns ``timeout`` kills its
+      worker's group (``PdfTimeout``), exactly like wkhtmltopdf below, and the next render
+      starts a fresh worker. A subprocess rather than multiprocessing: fork from a threaded
+      web worker is unsafe, and spawn/forkserver children re-import ``__main__`` (for
+      ``python -m flask`` that re-runs the CLI). Keeping workers alive saves the ~0.5 s import
+      per render; a worker is replaced after 200 renders.
 
 wkhtmltopdf (via pdfkit, one config line away)
     * The command is built by ``pdfkit.PDFKit(html, "string", options=..., configuration=...)``
@@ -62,17 +64,21 @@ wkhtmltopdf (via pdfkit, one config line away)
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import mimetypes
 import os
 import re
 import secrets
+import select
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 import urllib.request
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -236,43 +242,140 @@ class StaticOnlyFetcher(URLFetcher):
 
 
 def _weasyprint_pdf(html: str, static_dir: Path | None) -> bytes:
-    """Render in this process, no time limit. Used inside the child process."""
+    """Render in this process, no time limit. Used inside the worker process."""
     base_url = STATIC_BASE_URL if static_dir is not None else None
     document = HTML(string=html, base_url=base_url, url_fetcher=StaticOnlyFetcher(static_dir))
     return document.write_pdf()
 
 
-# The child imports this module from the project root, in isolated mode (-I: no PYTHONPATH,
+# The worker imports this module from the project root, in isolated mode (-I: no PYTHONPATH,
 # no user site-packages, no current directory on sys.path).
 _PROJECT_ROOT = str(Path(__file__).resolve().parents[1])
-_WEASYPRINT_CHILD_CODE = (
+_WEASYPRINT_WORKER_CODE = (
     "import sys; sys.path.insert(0, sys.argv.pop(1)); "
-    "from renderers.pdf import _weasyprint_child_main; _weasyprint_child_main()"
+    "from renderers.pdf import _weasyprint_worker_main; _weasyprint_worker_main()"
 )
+# Frames on the worker's pipes: requests are two 8-byte lengths (static_dir, html) and the two
+# texts; answers are one status byte (1 ok, 0 error), an 8-byte length and the PDF or message.
+_LENGTH = struct.Struct(">Q")
+_RENDERS_PER_WORKER = 200  # then a fresh process, so a slow leak cannot grow without bound
 
 
-def _weasyprint_child_main() -> None:
-    """Child-process entry point: HTML on stdin, static_dir (or "") in argv, PDF on stdout."""
-    static_dir = Path(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1] else None
-    html = sys.stdin.buffer.read().decode("utf-8")
-    try:
-        pdf = _weasyprint_pdf(html, static_dir)
-    except Exception as error:
-        sys.stderr.write(f"{type(error).__name__}: {error}")
-        raise SystemExit(2)
-    sys.stdout.buffer.write(pdf)
+def _weasyprint_worker_main() -> None:
+    """Worker entry point: render request after request until stdin closes."""
+    requests, answers = sys.stdin.buffer, sys.stdout.buffer
+    while True:
+        sizes = requests.read(2 * _LENGTH.size)
+        if len(sizes) < 2 * _LENGTH.size:
+            return
+        static_size, html_size = _LENGTH.unpack(sizes[:8])[0], _LENGTH.unpack(sizes[8:])[0]
+        static_text = requests.read(static_size).decode("utf-8")
+        html = requests.read(html_size).decode("utf-8")
+        try:
+            status, payload = b"\x01", _weasyprint_pdf(html, Path(static_text) if static_text else None)
+        except Exception as error:  # the parent turns it into PdfRenderError
+            status, payload = b"\x00", f"{type(error).__name__}: {error}".encode("utf-8", "replace")
+        answers.write(status + _LENGTH.pack(len(payload)) + payload)
+        answers.flush()
+
+
+class _WeasyPrintWorker:
+    """A long-lived child with WeasyPrint already imported, rendering one document at a time.
+
+    Starting Python and importing WeasyPrint costs about half a second; paying it per render
+    would dwarf the render itself. The child still runs in its own process group with a
+    minimal environment, and a render that overruns its time is ended by killing the group.
+    """
+
+    def __init__(self):
+        self.workdir = tempfile.mkdtemp(prefix="kp-pdf-")
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-c", _WEASYPRINT_WORKER_CODE, _PROJECT_ROOT],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            cwd=self.workdir, env=_minimal_environment(self.workdir), start_new_session=True, close_fds=True)
+        self.renders = 0
+
+    @property
+    def reusable(self) -> bool:
+        return self.process.returncode is None and self.process.poll() is None and self.renders < _RENDERS_PER_WORKER
+
+    def render(self, html: str, static_dir: Path | None, timeout: float) -> bytes:
+        deadline = time.monotonic() + timeout
+        static_text = b"" if static_dir is None else str(static_dir.resolve()).encode("utf-8")
+        body = html.encode("utf-8")
+        try:
+            self.process.stdin.write(_LENGTH.pack(len(static_text)) + _LENGTH.pack(len(body)) + static_text + body)
+            self.process.stdin.flush()
+            status = self._read(1, deadline)
+            payload = self._read(_LENGTH.unpack(self._read(_LENGTH.size, deadline))[0], deadline)
+        except (BrokenPipeError, EOFError) as gone:
+            self.close()
+            raise PdfRenderError(f"WeasyPrint worker ended unexpectedly: {gone}") from None
+        self.renders += 1
+        if status != b"\x01":
+            raise PdfRenderError(f"WeasyPrint failed: {payload.decode('utf-8', 'replace')[-500:]}")
+        return payload
+
+    def _read(self, size: int, deadline: float) -> bytes:
+        chunks, stream = [], self.process.stdout
+        while size:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([stream], [], [], remaining)[0]:
+                self.close()
+                raise PdfTimeout("WeasyPrint did not finish in time")
+            chunk = os.read(stream.fileno(), min(size, 1 << 20))
+            if not chunk:
+                raise EOFError("no answer")
+            chunks.append(chunk)
+            size -= len(chunk)
+        return b"".join(chunks)
+
+    def close(self) -> None:
+        _kill_process_group(self.process)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+_idle_workers: list[_WeasyPrintWorker] = []
+_workers_lock = threading.Lock()
+
+
+def _take_worker() -> _WeasyPrintWorker:
+    with _workers_lock:
+        while _idle_workers:
+            worker = _idle_workers.pop()
+            if worker.reusable:
+                return worker
+            worker.close()
+    return _WeasyPrintWorker()
+
+
+def _give_back(worker: _WeasyPrintWorker) -> None:
+    if not worker.reusable:
+        worker.close()
+        return
+    with _workers_lock:
+        _idle_workers.append(worker)
+
+
+def shutdown_workers() -> None:
+    """End every idle WeasyPrint worker (at exit, and in tests that count processes)."""
+    with _workers_lock:
+        workers, _idle_workers[:] = list(_idle_workers), []
+    for worker in workers:
+        worker.close()
+
+
+atexit.register(shutdown_workers)
 
 
 def _render_weasyprint(html: str, *, static_dir: Path | None, timeout: float) -> bytes:
     if static_dir is not None and not static_dir.is_dir():
         raise PdfRenderError(f"static_dir is not a directory: {static_dir}")
-    argv = [sys.executable, "-I", "-c", _WEASYPRINT_CHILD_CODE, _PROJECT_ROOT,
-            "" if static_dir is None else str(static_dir.resolve())]
-    returncode, pdf, stderr = _run_in_process_group(argv, html.encode("utf-8"), timeout=timeout)
-    if returncode != 0:
-        message = stderr.decode("utf-8", "replace").strip()[-500:]
-        raise PdfRenderError(f"WeasyPrint failed (exit {returncode}): {message}")
-    return pdf
+    worker = _take_worker()
+    try:
+        return worker.render(html, static_dir, timeout)
+    finally:
+        _give_back(worker)
 
 
 # --------------------------------------------------------------------------- wkhtmltopdf

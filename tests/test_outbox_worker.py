@@ -12,11 +12,13 @@ from datetime import timedelta, timezone
 from email.utils import parsedate_to_datetime
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from app import mailer, notifications
 from app.extensions import db
 from app.models import OutboxMail, utcnow
-from smtp_fixtures import smtp_server  # noqa: F401  (fixture)
+
+from smtp_fixtures import free_port, smtp_server  # noqa: F401  (fixture)
 from test_notifications import CUSTOMER_EMAIL, customer_with_case, personnummer_like
 
 MAIL_TIMEOUT = 1
@@ -265,17 +267,21 @@ def test_a_stale_worker_cannot_overwrite_the_next_claim(sqlite_outbox_app):
 
 
 def race(app, workers: int) -> list[dict]:
-    barrier, results = threading.Barrier(workers), []
+    barrier, results, errors = threading.Barrier(workers), [], []
 
     def work(number):
         barrier.wait()
-        results.append(mailer.deliver_due(app, worker_id=f"test-{number}"))
+        try:
+            results.append(mailer.deliver_due(app, worker_id=f"test-{number}"))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(number,)) for number in range(workers)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
+    assert errors == [] and len(results) == workers
     return results
 
 
@@ -335,12 +341,15 @@ def test_flask_outbox_commands_are_registered(sqlite_outbox_app):
     assert "--port" in runner.invoke(args=["outbox", "sink", "--help"]).output
 
 
-def test_the_sink_prints_headers_and_body(sqlite_outbox_app, smtp_server, capsys):  # noqa: F811
-    smtp_server.stop()
-    smtp_server.handler = mailer.PrintingHandler()
-    smtp_server.start()
+def test_the_sink_prints_headers_and_body(sqlite_outbox_app, capsys):
+    sink = Controller(mailer.PrintingHandler(), hostname="127.0.0.1", port=free_port())
+    sink.start()
+    sqlite_outbox_app.config["MAIL_PORT"] = sink.port
     mail = queue(body="Hej!\nLänk: https://portal.example.se/arenden/2026-00042\n")
-    assert mailer.deliver_due(sqlite_outbox_app) == counts(sent=1)
+    try:
+        assert mailer.deliver_due(sqlite_outbox_app) == counts(sent=1)
+    finally:
+        sink.stop()
     printed = capsys.readouterr().out
     assert f"Message-ID: {mail.message_id}" in printed
     assert "Subject: Nytt meddelande i ert ärende 2026-00042" in printed
