@@ -14,8 +14,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_mapping(load_config(overrides))
     security.init_app(app)
     database.init_app(app)
+    sessions.init_app(app)  # before CSRF, so an expired-token page knows who is logged in
     csrf.init_app(app)
-    sessions.init_app(app)
     forms_registry.init_app(app)
     profiles.init_app(app)
     users.init_app(app)

@@ -53,6 +53,7 @@ SETTINGS = {
 }
 RETRY_BASE_SECONDS = 30
 RETRY_CAP_SECONDS = 3600
+BATCH_LIMIT = 50      # rows one run sends at most
 CLAIM_CANDIDATES = 5  # due rows a SQLite claim tries per SELECT
 OUTCOMES = ("sent", "retry", "failed")
 
@@ -174,6 +175,9 @@ class Failure:
     label: str          # for last_error and the log: exception class and SMTP code only
 
 
+REPLY_CARRYING = (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused)
+
+
 def reply_code(exc: smtplib.SMTPException) -> int:
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return next(iter(exc.recipients.values()))[0]  # one recipient per mail
@@ -184,9 +188,8 @@ def error_label(exc: BaseException) -> str:
     """Class name, SMTP code and the network cause, never str(exc): smtplib puts addresses
     in its exception messages."""
     label = type(exc).__name__
-    code = reply_code(exc) if isinstance(exc, (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused)) else None
-    if code is not None:
-        label += f" {code}"
+    if isinstance(exc, REPLY_CARRYING):
+        label += f" {reply_code(exc)}"
     if isinstance(exc.__context__, OSError):  # e.g. the TimeoutError behind SMTPServerDisconnected
         label += f" ({type(exc.__context__).__name__})"
     return label
@@ -331,7 +334,6 @@ def record_failure(mail: OutboxMail, failure: Failure, now: datetime, max_attemp
 
 @dataclass
 class Run:
-    app: object
     now: datetime
     worker: str
     max_attempts: int
@@ -356,7 +358,7 @@ def deliver(run: Run, link: SmtpLink, mail: OutboxMail) -> tuple[str, bool]:
     return "sent", True
 
 
-def deliver_due(app, *, now: datetime | None = None, limit: int = 50, worker_id: str | None = None) -> dict:
+def deliver_due(app, *, now: datetime | None = None, limit: int = BATCH_LIMIT, worker_id: str | None = None) -> dict:
     """Send up to `limit` due outbox rows, one claim at a time; returns counts per outcome.
 
     A row is due when pending and next_attempt_at <= now, or sending with an expired lease.
@@ -365,7 +367,7 @@ def deliver_due(app, *, now: datetime | None = None, limit: int = 50, worker_id:
     """
     counts = dict.fromkeys(OUTCOMES, 0)
     with app.app_context(), database_connection():
-        run = Run(app=app, now=naive_utc(now or utcnow()), worker=worker_id or default_worker_id(),
+        run = Run(now=naive_utc(now or utcnow()), worker=worker_id or default_worker_id(),
                   max_attempts=int(setting(app, "MAIL_MAX_ATTEMPTS")),
                   lease=timedelta(seconds=float(setting(app, "MAIL_LEASE_SECONDS"))),
                   sender=setting(app, "MAIL_DEFAULT_SENDER"))
@@ -438,7 +440,8 @@ def send_command(keep_going: bool, interval: float) -> None:
         counts = loop_once(app)
         if any(counts.values()):
             click.echo(summary(counts))
-        time.sleep(interval)
+        if sum(counts.values()) < BATCH_LIMIT:  # a full batch means more may be waiting: go on at once
+            time.sleep(interval)
 
 
 class PrintingHandler:

@@ -5,6 +5,7 @@ development settings.
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 DEV_SECRET_MARKERS = ("dev-only", "change-me")
 MIN_SECRET_BYTES = 32
@@ -31,8 +32,8 @@ def production_problems(config) -> list[str]:
         "DEBUG är på": bool(config.get("DEBUG")),
         "FORM_PREVIEW är på": bool(config.get("FORM_PREVIEW")),
         "BankID-simulatorn är på": bool(config.get("BANKID_SIMULATOR")) or "simulator" in config.get("BANKID_URL", ""),
-        "BankID-certifikat saknas (BANKID_CERT, BANKID_KEY, BANKID_CA)":
-            not all(config.get(key) for key in ("BANKID_CERT", "BANKID_KEY", "BANKID_CA")),
+        "BankID-certifikat saknas (BANKID_CERT, BANKID_KEY, BANKID_CA ska vara filer)":
+            not all(config.get(key) and Path(config[key]).is_file() for key in ("BANKID_CERT", "BANKID_KEY", "BANKID_CA")),
     }
     return [message for message, failed in checks.items() if failed]
 

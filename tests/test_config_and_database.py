@@ -25,22 +25,38 @@ def test_env_keeps_text_that_is_not_toml():
     assert config["DATABASE_URL"] == "postgresql://u@h/db"
 
 
+@pytest.fixture
+def bankid_files(tmp_path):
+    paths = {}
+    for key in ("bankid_cert", "bankid_key", "bankid_ca"):
+        paths[key] = str(tmp_path / f"{key}.pem")
+        (tmp_path / f"{key}.pem").write_text("placeholder", encoding="utf-8")
+    return paths
+
+
+SAFE_PRODUCTION = {"env": "production", "secret_key": "k" * 48, "form_preview": False, "bankid_simulator": False,
+                   "bankid_url": "https://appapi2.test.bankid.com/rp/v6.0/"}
+
+
 @pytest.mark.parametrize("overrides, words", [
-    ({}, "utvecklingsnyckeln"),
+    ({"secret_key": "dev-only-secret-key-change-me-in-production"}, "utvecklingsnyckeln"),
     ({"secret_key": "short"}, "32 tecken"),
-    ({"secret_key": "x" * 40, "debug": True}, "DEBUG"),
-    ({"secret_key": "x" * 40, "form_preview": True}, "FORM_PREVIEW"),
+    ({"debug": True}, "DEBUG"),
+    ({"form_preview": True}, "FORM_PREVIEW"),
+    ({"bankid_simulator": True}, "simulatorn"),
+    ({"bankid_url": "http://127.0.0.1:5000/bankid-simulator/rp/v6.0/"}, "simulatorn"),
+    ({"bankid_ca": "/finns/inte.pem"}, "certifikat"),
 ])
-def test_production_refuses_development_settings(sqlite_url, overrides, words):
-    settings = {"env": "production", "database_url": sqlite_url, **overrides}
+def test_production_refuses_development_settings(sqlite_url, bankid_files, overrides, words):
+    settings = {**SAFE_PRODUCTION, **bankid_files, "database_url": sqlite_url, **overrides}
     with pytest.raises(InsecureConfiguration, match=words) as caught:
         create_app(settings)
-    assert "x" * 40 not in str(caught.value)  # the key itself is never printed
+    assert settings["secret_key"] not in str(caught.value)  # the key itself is never printed
 
 
-def test_production_starts_with_safe_settings(sqlite_url):
-    app = create_app({"env": "production", "database_url": sqlite_url, "secret_key": "k" * 48,
-                      "form_preview": False})
+def test_production_starts_with_safe_settings(sqlite_url, bankid_files):
+    app = create_app({**SAFE_PRODUCTION, **bankid_files, "database_url": sqlite_url})
+    assert app.config["SESSION_COOKIE_NAME"] == "__Host-session"
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert "max-age=31536000" in app.test_client().get("/").headers["Strict-Transport-Security"]
 

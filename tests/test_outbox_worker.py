@@ -354,3 +354,37 @@ def test_the_sink_prints_headers_and_body(sqlite_outbox_app, capsys):
     assert f"Message-ID: {mail.message_id}" in printed
     assert "Subject: Nytt meddelande i ert ärende 2026-00042" in printed
     assert "Länk: https://portal.example.se/arenden/2026-00042" in printed
+
+
+def test_send_loop_keeps_going_and_logs_a_failed_run_by_class_only(sqlite_outbox_app, monkeypatch, caplog):
+    mailer.init_app(sqlite_outbox_app)
+    runs, naps = [], []
+
+    def broken_run(app):
+        runs.append(app)
+        raise RuntimeError("kund@example.se 191212121212")  # exception texts may carry personal data
+
+    def nap(seconds):
+        naps.append(seconds)
+        if len(naps) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(mailer, "deliver_due", broken_run)
+    monkeypatch.setattr(mailer.time, "sleep", nap)
+    result = sqlite_outbox_app.test_cli_runner().invoke(args=["outbox", "send", "--loop", "--interval", "3"])
+    assert len(runs) == 2 and naps == [3.0, 3.0]
+    assert "RuntimeError" in caplog.text
+    assert "@" not in caplog.text and "191212121212" not in caplog.text
+    assert result.exit_code != 0  # Ctrl-C ends it
+
+
+# --- L2: a rolled-back event leaves nothing to send -------------------------------------------
+
+def test_a_rolled_back_event_sends_nothing(outbox_app, smtp_server):  # noqa: F811
+    case = customer_with_case()
+    with pytest.raises(RuntimeError):
+        with db.atomic():
+            notifications.notify_customer(case, "message", base_url="https://portal.example.se")
+            raise RuntimeError("the message insert failed")
+    assert mailer.deliver_due(outbox_app) == counts()
+    assert smtp_server.messages == [] and OutboxMail.select().count() == 0
