@@ -29,7 +29,7 @@ setup: $(STAMP)
 
 run: setup
 	$(FLASK) forms check
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) dev --host 127.0.0.1 --port 5000
 
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q tests

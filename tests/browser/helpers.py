@@ -183,7 +183,7 @@ def download_pdf_text(page: Page, link_name: str = "Ladda ner som PDF") -> tuple
 
 def case_section(page: Page, heading: str):
     """The <section> on Mina sidor whose h2 is `heading` ("Pågående ärenden", "Avslutade ärenden")."""
-    return page.get_by_role("region", name=heading)
+    return page.locator("main section").filter(has=page.get_by_role("heading", level=2, name=heading, exact=True))
 
 
 # --- the handler ---------------------------------------------------------------------------------

@@ -18,9 +18,14 @@ COLUMN_LABELS = [LABEL_NAME, LABEL_PNR, LABEL_EMAIL, LABEL_INFO, LABEL_OFFICE, L
 ANNA = Person("Anna Åkesson", "191212121212", "anna@example.se", "Ny medarbetare", "Uppsala")
 
 
+def sideways_overflow(page: Page) -> int:
+    """How many pixels the whole page is wider than the window (0 when it fits)."""
+    return page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
 class PageAudit:
-    """Screenshots and axe on each page at 1280 and 390 px; failures are gathered so one run
-    reports every page that has a problem, not just the first."""
+    """Screenshots, axe and "does it fit the screen" on each page at 1280 and 390 px; failures
+    are gathered so one run reports every page that has a problem, not just the first."""
 
     def __init__(self):
         self.problems: list[str] = []
@@ -34,16 +39,21 @@ class PageAudit:
             blocking = [v for v in axe_violations(page) if v["impact"] in BLOCKING_IMPACTS]
             if blocking:
                 self.problems.append(f"== {name} at {viewport['width']} px ({page.url})\n{format_violations(blocking)}")
+            overflow = sideways_overflow(page)
+            if overflow > 0:
+                self.problems.append(f"== {name} at {viewport['width']} px ({page.url})\n"
+                                     f"[look] the page scrolls sideways by {overflow} px")
         page.set_viewport_size(DESKTOP)
 
     def assert_clean(self) -> None:
-        assert not self.problems, "axe found serious or critical violations:\n" + "\n".join(self.problems)
+        assert not self.problems, "problems found (axe: serious or critical; look: fits a phone):\n" + "\n".join(self.problems)
 
 
 def test_every_page_of_the_flow_passes_axe(open_page, live_portal):
     """start, login, BankID waiting page, Mina uppgifter (also with errors), Beskriv ärendet,
     the case form (also with errors), confirmation, detail, Mina sidor, the handler's queue and
-    case view, the bell page: no axe violation of impact serious or critical at either width."""
+    case view, the bell page: no axe violation of impact serious or critical at either width,
+    and no page wider than a 390 px phone."""
     audit = PageAudit()
     page = open_page()
     page.goto(live_portal.at("/"))
@@ -167,6 +177,6 @@ def test_persons_table_is_a_table_on_desktop_and_stacked_rows_on_a_phone(open_pa
         tops = [b["y"] for b in boxes]
         assert tops == sorted(tops) and len(set(round(t) for t in tops)) == len(tops), "fields are stacked"
         assert all(b["x"] >= 0 and b["x"] + b["width"] <= PHONE["width"] for b in boxes), boxes
-    overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    overflow = sideways_overflow(page)
     assert overflow <= 0, f"the page scrolls sideways by {overflow} px on a phone"
     screenshot(page, "20-tabell")
