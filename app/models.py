@@ -120,7 +120,11 @@ class Case(BaseModel):
     closed_at = DateTimeField(null=True)
 
     class Meta:
-        indexes = ((("owner", "form_key"), True),)
+        indexes = (
+            (("owner", "form_key"), True),
+            (("status", "id"), False),  # the handlers' queue: a status, oldest first
+            (("owner", "status", "id"), False),  # Mina sidor: one owner's ongoing or closed cases
+        )
 
 
 class CasePdf(BaseModel):
