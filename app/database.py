@@ -5,6 +5,7 @@ writers queue instead of failing; PostgreSQL gets a bounded connection pool.
 """
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlsplit
 
 import click
@@ -60,6 +61,8 @@ def create_tables() -> None:
 
 
 def init_app(app) -> None:
+    # peewee logs every query with its parameters at DEBUG: personnummer would end up in logs.
+    logging.getLogger("peewee").setLevel(logging.INFO)
     db.initialize(open_database(app.config["DATABASE_URL"]))
 
     @app.before_request

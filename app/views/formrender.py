@@ -62,7 +62,15 @@ def row_template(row_macro, spec, name: str, caseform) -> Markup:
     return _row_templates[key]
 
 
+def masked_organisationsnummer(number: str) -> str:
+    """A sole trader's organisationsnummer is their personnummer: lists show it masked."""
+    digits = (number or "").replace("-", "")
+    is_person = len(digits) == 10 and digits.isdigit() and int(digits[2]) < 2
+    return f"{digits[:6]}-****" if is_person else number
+
+
 def init_app(app) -> None:
+    app.jinja_env.filters["masked_orgnr"] = masked_organisationsnummer
     app.jinja_env.globals.update(
         render_field=render_field,
         field_attributes=field_attributes,
