@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from app.auth.simulator import RP_PREFIX
-from conftest import make_app
+from tests.conftest import make_app
 from tests.bankid_fixtures import running_simulator, submit_app_form
 
 CUSTOMER = "191212121212"

@@ -8,7 +8,7 @@ import pytest
 from app.casetypes import case_type_from_frozen, load_forms_dir
 from app.casetypes.dialect import KINDS
 from app.webforms import FIELD_KINDS
-from conftest import KITCHEN_SINK_DIR, ROOT
+from tests.conftest import KITCHEN_SINK_DIR, ROOT
 
 BASE = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",

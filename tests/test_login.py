@@ -10,7 +10,7 @@ from freezegun import freeze_time
 from app.extensions import db
 from app.models import PendingLogin, Session, User
 from app.users import set_active, set_role
-from conftest import make_app
+from tests.conftest import make_app
 from tests.login_helpers import (
     CUSTOMER, OTHER_CUSTOMER, PROFILE_FORM, approve_in_app, log_in, log_in_with_profile, portal_app,
     simulator_url, start_login, start_url,

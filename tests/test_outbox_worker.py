@@ -18,8 +18,8 @@ from app import mailer, notifications
 from app.extensions import db
 from app.models import OutboxMail, utcnow
 
-from smtp_fixtures import free_port, smtp_server  # noqa: F401  (fixture)
-from test_notifications import CUSTOMER_EMAIL, customer_with_case, personnummer_like
+from tests.smtp_fixtures import free_port, smtp_server  # noqa: F401  (fixture)
+from tests.test_notifications import CUSTOMER_EMAIL, customer_with_case, personnummer_like
 
 MAIL_TIMEOUT = 1
 EMAIL_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from conftest import make_app
+from tests.conftest import make_app
 
 SITHS = "/forhandsgranska/bestallning-av-siths-kort"
 ROW = {

@@ -13,7 +13,7 @@ from app.casetypes import load_forms_dir
 from app.casetypes.spec import FieldSpec
 from app.webforms import bind
 from app.webforms.caseform import to_formdata
-from conftest import KITCHEN_SINK_DIR, ROOT
+from tests.conftest import KITCHEN_SINK_DIR, ROOT
 
 SHIPPED = load_forms_dir(ROOT / "forms").case_types
 SINK = load_forms_dir(KITCHEN_SINK_DIR).case_types

@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 from app.casetypes import load_forms_dir
 from app.webforms import bind, blank
 from app.webforms.caseform import apply_row_action, form_class_for, to_formdata
-from conftest import FIXTURES, KITCHEN_SINK_DIR, ROOT
+from tests.conftest import FIXTURES, KITCHEN_SINK_DIR, ROOT
 
 GOLDEN = json.loads((FIXTURES / "kitchen-sink-golden.json").read_text(encoding="utf-8"))
 

@@ -1,0 +1,1 @@
+"""Kundportalen test suite."""

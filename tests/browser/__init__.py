@@ -1,0 +1,1 @@
+"""Browser tests: the user guide walked in Chromium."""
