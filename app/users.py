@@ -60,12 +60,17 @@ def grant_handler(personnummer: str) -> None:
     click.echo(f"{masked(number)} är nu handläggare.")
 
 
-@users_cli.command("revoke-handler")
-@click.argument("personnummer")
-def revoke_handler(personnummer: str) -> None:
+def existing_user(personnummer: str) -> User:
     user = User.get_or_none(User.personnummer == personnummer_argument(personnummer))
     if user is None:
         raise click.ClickException("Ingen sådan användare.")
+    return user
+
+
+@users_cli.command("revoke-handler")
+@click.argument("personnummer")
+def revoke_handler(personnummer: str) -> None:
+    user = existing_user(personnummer)
     set_role(user, "customer")
     click.echo(f"{masked(user.personnummer)} är inte längre handläggare.")
 
@@ -73,9 +78,8 @@ def revoke_handler(personnummer: str) -> None:
 @users_cli.command("deactivate")
 @click.argument("personnummer")
 def deactivate(personnummer: str) -> None:
-    user = User.get_or_none(User.personnummer == personnummer_argument(personnummer))
-    if user is None:
-        raise click.ClickException("Ingen sådan användare.")
+    """Deactivate PERSONNUMMER; their sessions end at once."""
+    user = existing_user(personnummer)
     set_active(user, False)
     click.echo(f"{masked(user.personnummer)} är avstängd.")
 
@@ -83,9 +87,7 @@ def deactivate(personnummer: str) -> None:
 @users_cli.command("activate")
 @click.argument("personnummer")
 def activate(personnummer: str) -> None:
-    user = User.get_or_none(User.personnummer == personnummer_argument(personnummer))
-    if user is None:
-        raise click.ClickException("Ingen sådan användare.")
+    user = existing_user(personnummer)
     set_active(user, True)
     click.echo(f"{masked(user.personnummer)} är aktiv.")
 

@@ -2,9 +2,9 @@
 the case's frozen schema, and the PDF download (rendered once, then served from storage)."""
 from __future__ import annotations
 
-from flask import abort, current_app, make_response
+from flask import abort, current_app, flash, g, make_response, request
 
-from app import cases
+from app import casework, cases
 from renderers.casepdf import PrintHeader, case_pdf
 from renderers.html import detail_html
 from renderers.pdf import PdfBusy, PdfRenderError
@@ -56,3 +56,12 @@ def pdf_response(case):
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def post_message_from_form(case, *, internal: bool) -> None:
+    """The message form of either side: stored once per form key; a problem is flashed."""
+    try:
+        casework.post_once(case, g.user, request.form.get("meddelande", ""), internal=internal,
+                           form_key=request.form.get("form_key") or cases.new_form_key())
+    except casework.EmptyMessage as problem:
+        flash(str(problem), "error")

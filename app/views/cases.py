@@ -116,11 +116,7 @@ def post_message(number: str):
     if case.status == cases.CLOSED:
         flash("Ärendet är avslutat. Skicka in ett nytt ärende om du behöver mer hjälp.", "error")
     else:
-        try:
-            casework.post_once(case, g.user, request.form.get("meddelande", ""), internal=False,
-                               form_key=request.form.get("form_key") or cases.new_form_key())
-        except casework.EmptyMessage as problem:
-            flash(str(problem), "error")
+        casepages.post_message_from_form(case, internal=False)
     return redirect(url_for("cases.detail", number=number) + "#meddelanden", 303)
 
 

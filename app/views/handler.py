@@ -74,13 +74,7 @@ def change_status(number: str):
 @bp.post("/arenden/<number>/meddelanden")
 @handler_required
 def post_message(number: str):
-    case = case_or_404(number)
-    try:
-        casework.post_once(case, g.user, request.form.get("meddelande", ""),
-                           internal=request.form.get("intern") == "y",
-                           form_key=request.form.get("form_key") or cases.new_form_key())
-    except casework.EmptyMessage as problem:
-        flash(str(problem), "error")
+    casepages.post_message_from_form(case_or_404(number), internal=request.form.get("intern") == "y")
     return redirect(url_for("handler.case_page", number=number) + "#meddelanden", 303)
 
 
