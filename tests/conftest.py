@@ -75,3 +75,15 @@ def client(app):
 @pytest.fixture
 def csrf_app(sqlite_url):
     return make_app(sqlite_url, wtf_csrf_enabled=True)
+
+
+@pytest.fixture
+def simulator_url():
+    """A BankID simulator on a free loopback port, for the portal's real client to talk to."""
+    from tests.bankid_fixtures import running_simulator
+
+    with running_simulator() as base_url:
+        yield base_url
+
+
+from tests.smtp_fixtures import smtp_server  # noqa: E402,F401  (a fixture every test may use)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 import requests
 
 from app.auth.simulator import RP_PREFIX
 from tests.conftest import make_app
-from tests.bankid_fixtures import running_simulator, submit_app_form
+from tests.bankid_fixtures import submit_app_form
 
 CUSTOMER = "191212121212"
 OTHER_CUSTOMER = "198112289874"
@@ -24,12 +23,6 @@ PROFILE_FORM = {
     "bestallare-epost": "tolvan@example.se",
     "notifieringar-epost": "y",
 }
-
-
-@pytest.fixture
-def simulator_url():
-    with running_simulator() as base_url:
-        yield base_url
 
 
 def portal_app(database_url: str, simulator_url: str, **overrides):

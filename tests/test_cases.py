@@ -11,8 +11,8 @@ import pytest
 from pypdf import PdfReader
 
 from app.extensions import db
-from app.models import Case, CaseCounter, CasePdf, StatusChange, User
-from tests.login_helpers import CUSTOMER, OTHER_CUSTOMER, log_in_with_profile, portal_app, simulator_url
+from app.models import Case, CasePdf, StatusChange, User
+from tests.login_helpers import CUSTOMER, OTHER_CUSTOMER, log_in_with_profile, portal_app
 
 SITHS = "/arenden/nytt/bestallning-av-siths-kort"
 ROW = {

@@ -5,7 +5,6 @@ from app import create_app
 from app.config import load_config
 from app.extensions import db
 from app.security import InsecureConfiguration
-from tests.conftest import make_app
 
 
 def test_layers_apply_in_order(tmp_path):

@@ -11,8 +11,7 @@ from app.extensions import db
 from app.mailer import deliver_due
 from app.models import AuditEntry, Case, Message, Notification, OutboxMail, User
 from app.users import ensure_user
-from tests.login_helpers import CUSTOMER, HANDLER, OTHER_CUSTOMER, log_in, log_in_with_profile, portal_app, simulator_url
-from tests.smtp_fixtures import smtp_server
+from tests.login_helpers import CUSTOMER, HANDLER, OTHER_CUSTOMER, log_in, log_in_with_profile, portal_app
 from tests.test_cases import ORDERER, ROW, SITHS, form_key
 
 CANARY = "KANARIE-intern-7f3a"

@@ -1,6 +1,5 @@
 """Login with BankID through the real client and a simulator over HTTP; Mina uppgifter; the
 session rules (revocation, timeouts, fixation, redirects, CSRF) and rate limits."""
-import json
 import re
 import time
 
@@ -8,12 +7,11 @@ import pytest
 from freezegun import freeze_time
 
 from app.extensions import db
-from app.models import PendingLogin, Session, User
+from app.models import PendingLogin, User
 from app.users import set_active, set_role
-from tests.conftest import make_app
 from tests.login_helpers import (
     CUSTOMER, OTHER_CUSTOMER, PROFILE_FORM, approve_in_app, log_in, log_in_with_profile, portal_app,
-    simulator_url, start_login, start_url,
+    start_login, start_url,
 )
 
 

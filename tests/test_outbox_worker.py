@@ -18,7 +18,7 @@ from app import mailer, notifications
 from app.extensions import db
 from app.models import OutboxMail, utcnow
 
-from tests.smtp_fixtures import free_port, smtp_server  # noqa: F401  (fixture)
+from tests.smtp_fixtures import free_port
 from tests.test_notifications import CUSTOMER_EMAIL, customer_with_case, personnummer_like
 
 MAIL_TIMEOUT = 1

@@ -2,7 +2,6 @@
 errors next to their fields, rows added and removed without JavaScript, CSRF enforced."""
 import re
 
-import pytest
 
 from tests.conftest import make_app
 

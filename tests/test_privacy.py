@@ -9,8 +9,7 @@ from stdnum import luhn
 from app.extensions import db
 from app.mailer import deliver_due
 from app.users import ensure_user
-from tests.login_helpers import CUSTOMER, HANDLER, log_in, log_in_with_profile, portal_app, simulator_url
-from tests.smtp_fixtures import smtp_server
+from tests.login_helpers import CUSTOMER, HANDLER, log_in, log_in_with_profile, portal_app
 from tests.test_cases import ORDERER, ROW, SITHS, form_key
 
 DIGIT_RUNS = re.compile(r"(?<!\d)(\d{6}|\d{8})[-+]?(\d{4})(?!\d)")

@@ -8,7 +8,7 @@ from werkzeug.exceptions import MethodNotAllowed
 
 from app.extensions import db
 from app.users import ensure_user
-from tests.login_helpers import CUSTOMER, HANDLER, log_in, log_in_with_profile, portal_app, simulator_url
+from tests.login_helpers import CUSTOMER, HANDLER, log_in, log_in_with_profile, portal_app
 from tests.test_cases import ORDERER, ROW, SITHS, form_key
 
 PUBLIC, CUSTOMER_ONLY, HANDLER_ONLY, DEVELOPMENT = "public", "customer", "handler", "development"

@@ -3,7 +3,6 @@ errors land on the right field; rows are added and removed on the posted data.""
 import json
 
 import pytest
-from werkzeug.datastructures import MultiDict
 
 from app.casetypes import load_forms_dir
 from app.webforms import bind, blank
