@@ -278,3 +278,13 @@ def test_an_expired_csrf_token_shows_the_form_again_with_the_data(simulator_url,
     assert client.post(SITHS, data={**ORDERER, **ROW, "form_key": key, "csrf_token": fresh}).status_code == 303
     with app.app_context(), db.connection_context():
         assert Case.select().count() == 1
+
+
+def test_the_confirmation_says_when_handling_starts_after_hours(portal):
+    from freezegun import freeze_time
+    with freeze_time("2026-12-24 10:00:00"):  # Julafton
+        customer = portal.test_client()
+        log_in_with_profile(customer, CUSTOMER)
+        response = file_siths(customer)
+        html = customer.get(response.headers["Location"]).get_data(as_text=True)
+    assert "börjar hanteras tidigast måndag 28 december kl. 09:00" in html

@@ -3,9 +3,9 @@
 detail view and the PDF."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 
-from app import casework, cases, profiles
+from app import casework, cases, handling_hours, profiles
 from app.auth.sessions import login_required
 from app.forms_registry import active_case_types, case_types
 from app.views import casepages
@@ -97,7 +97,10 @@ def own_case_or_404(number: str):
 @bp.get("/arenden/<number>/skickat")
 @login_required
 def submitted(number: str):
-    return render_template("cases/submitted.html", case=own_case_or_404(number))
+    case = own_case_or_404(number)
+    starts = handling_hours.next_start(case.created_at, current_app.config["HANDLING_HOURS"])
+    return render_template("cases/submitted.html", case=case,
+                           handling_starts=handling_hours.spoken(starts) if starts else None)
 
 
 @bp.get("/arenden/<number>")

@@ -1,0 +1,43 @@
+"""When the ombud handles cases: weekdays that are not Swedish public holidays (helgfria
+vardagar; Midsommarafton, Julafton and Nyårsafton count as holidays), between the hours in
+config. Used to tell a customer who files at night or on a holiday when handling starts."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import holidays
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
+MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
+          "oktober", "november", "december")
+
+
+def parse_hours(text: str) -> tuple[time, time]:
+    """"09:00-16.00" (the user guide writes both separators) -> (09:00, 16:00)."""
+    start, end = (part.strip().replace(".", ":") for part in text.split("-", 1))
+    return time.fromisoformat(start), time.fromisoformat(end)
+
+
+def is_working_day(day: date) -> bool:
+    closed = holidays.Sweden(years=day.year, categories=("public", "de_facto"))
+    return day.weekday() < 5 and day not in closed
+
+
+def next_start(moment: datetime, hours_text: str) -> datetime | None:
+    """None while the ombud is working; otherwise when handling starts next (Stockholm time).
+    `moment` is naive UTC, as the models store it."""
+    opens, closes = parse_hours(hours_text)
+    local = moment.replace(tzinfo=timezone.utc).astimezone(STOCKHOLM)
+    if is_working_day(local.date()) and opens <= local.time() < closes:
+        return None
+    day = local.date() if local.time() < opens else local.date() + timedelta(days=1)
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return datetime.combine(day, opens, tzinfo=STOCKHOLM)
+
+
+def spoken(moment: datetime) -> str:
+    """"måndag 30 november kl. 09:00"."""
+    return f"{WEEKDAYS[moment.weekday()]} {moment.day} {MONTHS[moment.month - 1]} kl. {moment:%H:%M}"
