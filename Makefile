@@ -38,6 +38,7 @@ test: $(STAMP) system-deps
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.pdf
+	$(BIN)/python -m bench.queue
 
 forms-check: $(STAMP)
 	$(FLASK) forms check

@@ -11,12 +11,12 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from peewee import IntegrityError
+from peewee import IntegrityError, fn
 
 from . import notifications
 from .casetypes import CaseType, case_type_from_frozen
 from .extensions import db
-from .models import Case, CaseCounter, CasePdf, Message, ReadMark, StatusChange, User, utcnow
+from .models import Case, CaseCounter, CasePdf, Message, ReadMark, StatusChange, StatusCount, User, utcnow
 
 SUBMITTED = "Inskickat"
 IN_PROGRESS = "Under handläggning"
@@ -49,6 +49,29 @@ def next_number(year: int) -> str:
     return f"{year}-{number:05d}"
 
 
+def count_status(status: str, delta: int) -> None:
+    """Move the status counter inside the caller's transaction."""
+    if not StatusCount.update(count=StatusCount.count + delta).where(StatusCount.status == status).execute():
+        try:
+            with db.atomic():
+                StatusCount.create(status=status, count=delta)
+        except IntegrityError:  # created concurrently
+            StatusCount.update(count=StatusCount.count + delta).where(StatusCount.status == status).execute()
+
+
+def recount_statuses() -> None:
+    """Rebuild the counters from the cases (after an import or a restore)."""
+    with db.atomic():
+        StatusCount.delete().execute()
+        for row in Case.select(Case.status, fn.COUNT(Case.id).alias("n")).group_by(Case.status):
+            StatusCount.create(status=row.status, count=row.n)
+
+
+def status_counts() -> dict:
+    found = {row.status: row.count for row in StatusCount.select()}
+    return {status: found.get(status, 0) for status in STATUSES}
+
+
 def existing(owner: User, form_key: str) -> Case | None:
     return Case.get_or_none((Case.owner == owner) & (Case.form_key == form_key))
 
@@ -68,6 +91,7 @@ def file_case(owner: User, case_type: CaseType, document: dict, orderer: dict, f
                 orderer=orderer, organisation_name=orderer["organisation"],
                 organisation_number=orderer["organisationsnummer"], created_at=now, updated_at=now)
             StatusChange.create(case=case, from_status=None, to_status=SUBMITTED, actor=owner, created_at=now)
+            count_status(SUBMITTED, 1)
             ReadMark.create(case=case, user=owner, read_at=now)
             notifications.notify_handlers(case, "filed")
     except IntegrityError:

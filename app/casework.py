@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from peewee import IntegrityError, fn
 
 from . import notifications
-from .cases import CLOSED, IN_PROGRESS, STATUSES, SUBMITTED
+from .cases import CLOSED, IN_PROGRESS, STATUSES, SUBMITTED, count_status, status_counts, unread_case_ids
 from .extensions import db
 from .models import AuditEntry, Case, CasePdf, Message, ReadMark, StatusChange, User, utcnow
 
@@ -68,6 +68,8 @@ def change_status(case: Case, action: str, actor: User, seen_version: int, closi
             raise Conflict()
         fresh = Case.get_by_id(case.id)
         StatusChange.create(case=fresh, from_status=case.status, to_status=target, actor=actor, created_at=now)
+        count_status(case.status, -1)
+        count_status(target, 1)
         CasePdf.delete().where(CasePdf.case == fresh).execute()  # its header shows the status
         if closing_message.strip():
             add_message(fresh, actor, closing_message, internal=False, notify=False)
@@ -182,23 +184,20 @@ def filtered(criteria: QueueFilter):
     return query
 
 
-def status_counts() -> dict:
-    rows = Case.select(Case.status, fn.COUNT(Case.id).alias("n")).group_by(Case.status)
-    found = {row.status: row.n for row in rows}
-    return {status: found.get(status, 0) for status in STATUSES}
-
-
-def queue(handler: User, criteria: QueueFilter, after: int | None = None, size: int = QUEUE_PAGE_SIZE) -> QueuePage:
-    """Oldest first (keyset on the id), so unhandled cases come up in the order they arrived."""
+def page_of(criteria: QueueFilter, after: int | None, size: int) -> tuple[list, int | None]:
+    """One page oldest first, keyset on the id: as fast on page 10 000 as on page 1."""
     query = filtered(criteria)
     if after is not None:
         query = query.where(Case.id > after)
     cases = list(query.order_by(Case.id).limit(size + 1))
-    shown = cases[:size]
-    from .cases import unread_case_ids
+    return cases[:size], (cases[size - 1].id if len(cases) > size else None)
+
+
+def queue(handler: User, criteria: QueueFilter, after: int | None = None, size: int = QUEUE_PAGE_SIZE) -> QueuePage:
+    """Oldest first, so unhandled cases come up in the order they arrived."""
+    shown, next_cursor = page_of(criteria, after, size)
     unread = unread_case_ids(handler, [case.id for case in shown])
-    return QueuePage([QueueRow(case, case.id in unread) for case in shown],
-                     shown[-1].id if len(cases) > size else None, status_counts())
+    return QueuePage([QueueRow(case, case.id in unread) for case in shown], next_cursor, status_counts())
 
 
 # --- export ------------------------------------------------------------------------------------

@@ -13,8 +13,10 @@ from peewee import SqliteDatabase
 from playhouse.db_url import parse as parse_db_url
 from playhouse.pool import PooledPostgresqlDatabase
 
+from .cases import recount_statuses
 from .config import resolve_path
 from .extensions import db
+from .models import MODELS
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -54,8 +56,6 @@ def open_database(url: str):
 
 
 def create_tables() -> None:
-    from .models import MODELS
-
     with db.connection_context():
         db.create_tables(MODELS, safe=True)
 
@@ -78,6 +78,8 @@ def init_app(app) -> None:
     def init_db_command():
         """Create the tables that do not exist yet."""
         create_tables()
+        with db.connection_context():
+            recount_statuses()
         click.echo("Databasen är klar.")
 
     if app.config.get("CREATE_TABLES", True):

@@ -127,6 +127,13 @@ class Case(BaseModel):
         )
 
 
+class StatusCount(BaseModel):
+    """How many cases have each status, kept in step with every filing and status change so
+    the handlers' counts cost nothing however many cases there are."""
+    status = CharField(max_length=40, unique=True)
+    count = IntegerField(default=0)
+
+
 class CasePdf(BaseModel):
     """The PDF rendered once per case (and engine), so later downloads are instant."""
     case = ForeignKeyField(Case, backref="pdfs", on_delete="CASCADE")
@@ -198,6 +205,6 @@ class AuditEntry(BaseModel):
 
 
 MODELS: list[type[BaseModel]] = [
-    User, Profile, Session, PendingLogin, RateCounter, CaseCounter, Case, CasePdf, StatusChange, Message, ReadMark,
+    User, Profile, Session, PendingLogin, RateCounter, CaseCounter, Case, StatusCount, CasePdf, StatusChange, Message, ReadMark,
     Notification, OutboxMail, AuditEntry,
 ]

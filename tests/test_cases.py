@@ -161,6 +161,9 @@ def test_case_numbers_are_unique_under_concurrency(portal):
     [t.join() for t in threads]
     assert len(set(numbers)) == 8
     assert sorted(int(n.split("-")[1]) for n in numbers) == list(range(1, 9))
+    from app.cases import status_counts
+    with portal.app_context(), db.connection_context():
+        assert status_counts()["Inskickat"] == 8 == Case.select().count()
 
 
 def test_extra_posted_fields_cannot_set_owner_or_status(portal, customer):
