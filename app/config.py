@@ -16,6 +16,8 @@ DEFAULTS = {
     "env": "production",
     "secret_key": None,
     "database_url": "sqlite:///instance/portal.db",
+    "database_pool_size": 20,
+    "database_pool_timeout": 5.0,
     "forms_dir": "forms",
     "portal_name": "Kundportalen",
     "form_preview": False,
@@ -41,6 +43,9 @@ DEFAULTS = {
     "login_poll_per_ip": 600,
     "login_poll_per_session": 90,
     "login_qr_per_session": 150,
+    "cases_per_user": 20,
+    "messages_per_user": 30,
+    "pdfs_per_user": 30,
 }
 
 

@@ -26,7 +26,7 @@ SQLITE_PRAGMAS = {
 }
 
 
-def open_sqlite(url: str) -> SqliteDatabase:
+def open_sqlite(url: str, **pool_settings) -> SqliteDatabase:
     raw_path = url.split(":///", 1)[1] if ":///" in url else ":memory:"
     path = raw_path if raw_path == ":memory:" else str(resolve_path(raw_path))
     if path != ":memory:":
@@ -34,10 +34,12 @@ def open_sqlite(url: str) -> SqliteDatabase:
     return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=5, lock_type="IMMEDIATE")
 
 
-def open_postgresql(url: str) -> PooledPostgresqlDatabase:
+def open_postgresql(url: str, pool_size: int = 20, pool_timeout: float = 5.0) -> PooledPostgresqlDatabase:
+    """A bounded pool: when every connection is busy a request waits `pool_timeout` seconds,
+    then gets a quick 503 instead of hanging (app.views.errors)."""
     params = parse_db_url(url)
     name = params.pop("database")
-    return PooledPostgresqlDatabase(name, max_connections=20, timeout=5, stale_timeout=300, **params)
+    return PooledPostgresqlDatabase(name, max_connections=pool_size, timeout=pool_timeout, stale_timeout=300, **params)
 
 
 OPENERS = {
@@ -47,12 +49,11 @@ OPENERS = {
 }
 
 
-def open_database(url: str):
+def open_database(url: str, **pool_settings):
     scheme = urlsplit(url).scheme
-    try:
-        return OPENERS[scheme](url)
-    except KeyError:
-        raise ValueError(f"DATABASE_URL: okänt databasschema {scheme!r}") from None
+    if scheme not in OPENERS:
+        raise ValueError(f"DATABASE_URL: okänt databasschema {scheme!r}")
+    return OPENERS[scheme](url, **pool_settings)
 
 
 def create_tables() -> None:
@@ -63,7 +64,8 @@ def create_tables() -> None:
 def init_app(app) -> None:
     # peewee logs every query with its parameters at DEBUG: personnummer would end up in logs.
     logging.getLogger("peewee").setLevel(logging.INFO)
-    db.initialize(open_database(app.config["DATABASE_URL"]))
+    db.initialize(open_database(app.config["DATABASE_URL"], pool_size=app.config["DATABASE_POOL_SIZE"],
+                                pool_timeout=app.config["DATABASE_POOL_TIMEOUT"]))
 
     @app.before_request
     def _connect():

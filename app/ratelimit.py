@@ -7,7 +7,7 @@ import secrets
 import time
 from functools import wraps
 
-from flask import abort, current_app, request, session
+from flask import abort, current_app, g, request, session
 from peewee import IntegrityError
 
 from .extensions import db
@@ -42,6 +42,20 @@ def session_key() -> str:
     if "rate_key" not in session:
         session["rate_key"] = secrets.token_hex(8)
     return session["rate_key"]
+
+
+def limited_per_user(name: str, per_user_config: str):
+    """Answer 429 when the logged-in user exceeds the configured per-minute limit for an action
+    class; per user, so colleagues behind one office IP do not block each other."""
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            user = getattr(g, "user", None)
+            if user is not None and hit(f"{name}:user:{user.id}") > current_app.config[per_user_config]:
+                abort(429)
+            return view(*args, **kwargs)
+        return wrapper
+    return decorate
 
 
 def limited(name: str, per_ip_config: str, per_session_config: str):

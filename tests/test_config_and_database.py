@@ -5,6 +5,7 @@ from app import create_app
 from app.config import load_config
 from app.extensions import db
 from app.security import InsecureConfiguration
+from tests.conftest import make_app
 
 
 def test_layers_apply_in_order(tmp_path):
@@ -84,3 +85,29 @@ def test_init_db_command(any_db_app):
 def test_start_page(client):
     html = client.get("/").get_data(as_text=True)
     assert "Kundportalen" in html and "ombud@e-identitet.se" in html and "018-481 19 00 alt. 1" in html
+
+
+def test_a_full_postgresql_pool_answers_503_quickly(postgresql_url):
+    import threading
+    import time as clock
+
+    app = make_app(postgresql_url, database_pool_size=1, database_pool_timeout=0.5)
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_only_connection():
+        with app.app_context():
+            db.connect()
+            held.set()
+            release.wait(10)
+            db.close()
+
+    holder = threading.Thread(target=hold_the_only_connection)
+    holder.start()
+    held.wait(5)
+    started = clock.monotonic()
+    response = app.test_client().get("/")
+    elapsed = clock.monotonic() - started
+    release.set()
+    holder.join()
+    assert response.status_code == 503 and elapsed < 1.5
+    assert app.test_client().get("/").status_code == 200  # back once the connection is free

@@ -262,3 +262,16 @@ def test_smtp_down_during_the_event_still_delivers_once(portal, customer, handle
         deliver_due(portal, now=utcnow() + timedelta(hours=2))
         deliver_due(portal, now=utcnow() + timedelta(hours=4))
     assert len(smtp_server.messages) == 1
+
+
+def test_per_user_limits_on_downloads(database_url, simulator_url, smtp_server):
+    app = portal_app(database_url, simulator_url, pdfs_per_user=2)
+    customer = app.test_client()
+    log_in_with_profile(customer, CUSTOMER)
+    number = file_case(customer)
+    statuses = [customer.get(f"/arenden/{number}/pdf").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    neighbour = app.test_client()  # same IP, another person: not blocked
+    log_in_with_profile(neighbour, OTHER_CUSTOMER)
+    assert neighbour.get("/mina-sidor").status_code == 200
+    assert neighbour.get(f"/arenden/{number}/pdf").status_code == 404

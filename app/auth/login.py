@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 import segno
@@ -25,6 +25,7 @@ from .bankid import BankIDClient, BankIDError, CollectResult, autostart_url, err
 PENDING_KEY = "pending_login"
 CLIENT_KEY = "kundportalen.bankid_client"
 MIN_COLLECT_INTERVAL = 1.0  # BankID: never collect more than once a second
+STALE_PENDING = timedelta(minutes=10)  # BankID orders expire after about 3 minutes
 DEVICES = ("this", "other")
 
 
@@ -71,6 +72,7 @@ def forget(pending: PendingLogin | None) -> None:
 def start(device: str, end_user_ip: str, next_url: str | None) -> PendingLogin:
     """Start a BankID order for this browser (raises BankIDError); an earlier one is cancelled."""
     cancel(pending_login())
+    PendingLogin.delete().where(PendingLogin.started_at < utcnow() - STALE_PENDING).execute()
     order = bankid_client().auth(end_user_ip)
     token = secrets.token_urlsafe(32)
     pending = PendingLogin.create(

@@ -34,6 +34,7 @@ def log_in(user: User) -> None:
     session.clear()
     token = secrets.token_urlsafe(32)
     with db.atomic():
+        Session.delete().where(Session.created_at < utcnow() - limits()[1]).execute()  # long dead anyway
         Session.create(token_hash=token_hash(token), user=user, role=user.role)
         User.update(last_login_at=utcnow()).where(User.id == user.id).execute()
     session[SESSION_KEY] = token

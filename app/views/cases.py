@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 
 from app import casework, cases, handling_hours, profiles
 from app.auth.sessions import login_required
+from app.ratelimit import limited_per_user
 from app.forms_registry import active_case_types, case_types
 from app.views import casepages
 from app.webforms import bind, blank
@@ -59,6 +60,7 @@ def posted_forms(case_type):
 
 @bp.post("/arenden/nytt/<slug>")
 @login_required
+@limited_per_user("cases", "CASES_PER_USER")
 def submit(slug: str):
     case_type = active_type_or_404(slug)
     form_key = request.form.get(FORM_KEY) or cases.new_form_key()
@@ -114,6 +116,7 @@ def detail(number: str):
 
 @bp.post("/arenden/<number>/meddelanden")
 @login_required
+@limited_per_user("messages", "MESSAGES_PER_USER")
 def post_message(number: str):
     case = own_case_or_404(number)
     if case.status == cases.CLOSED:
@@ -125,6 +128,7 @@ def post_message(number: str):
 
 @bp.get("/arenden/<number>/pdf")
 @login_required
+@limited_per_user("pdfs", "PDFS_PER_USER")
 def pdf(number: str):
     return casepages.pdf_response(own_case_or_404(number))
 

@@ -5,6 +5,7 @@ import secrets
 
 from flask import render_template, request
 from flask_wtf.csrf import CSRFError
+from playhouse.pool import MaxConnectionsExceeded
 
 ERRORS = {
     400: ("Felaktig begäran", "Begäran kunde inte behandlas. Gå tillbaka och försök igen."),
@@ -45,6 +46,12 @@ def init_app(app) -> None:
             return page
         title, text = "Sidan har gått ut", "Formuläret hade gått ut eller saknade en säkerhetsnyckel. Ladda om sidan och försök igen."
         return render_template("error.html", title=title, text=text, correlation_id=None), 400
+
+    @app.errorhandler(MaxConnectionsExceeded)
+    def database_busy(error):
+        # Every pooled connection is in use: answer at once rather than queue (L3).
+        app.logger.warning("Databasens anslutningar är slut")
+        return error_page(503)
 
     @app.errorhandler(500)
     def internal_error(error):

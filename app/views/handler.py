@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, g, make_response, redirect, render_te
 
 from app import casework, cases
 from app.auth.sessions import handler_required
+from app.ratelimit import limited_per_user
 from app.forms_registry import case_types
 from app.models import Case
 from app.views import casepages
@@ -80,6 +81,7 @@ def post_message(number: str):
 
 @bp.get("/arenden/<number>/pdf")
 @handler_required
+@limited_per_user("pdfs", "PDFS_PER_USER")
 def pdf(number: str):
     case = case_or_404(number)
     casework.audit(g.user, case, "pdf")
@@ -88,6 +90,7 @@ def pdf(number: str):
 
 @bp.get("/arenden/<number>/tabell-<int:index>.csv")
 @handler_required
+@limited_per_user("pdfs", "PDFS_PER_USER")
 def table_csv(number: str, index: int):
     case = case_or_404(number)
     tables = tables_of(casepages.content_tree(case).items)
