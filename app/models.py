@@ -10,7 +10,14 @@ import json
 from datetime import datetime, timezone
 
 from peewee import (
-    BlobField, BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, Model, TextField,
+    BlobField,
+    BooleanField,
+    CharField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
 )
 
 from .extensions import db

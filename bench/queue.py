@@ -9,11 +9,11 @@ import sys
 import tempfile
 import time
 
+from peewee import fn
+
 from app import casework, create_app
 from app.cases import recount_statuses
 from app.extensions import db
-from peewee import fn
-
 from app.models import Case, User, utcnow
 
 CHUNK = 5000

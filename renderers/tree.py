@@ -13,7 +13,8 @@ Paths are JSON pointers into the document ("/adress/gata"); rows are tuples of c
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields as dataclass_fields
+from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from typing import Any, Callable, ClassVar, Mapping, Union
 
 from app.casetypes.spec import FieldSpec

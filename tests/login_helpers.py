@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 
 from app.auth.simulator import RP_PREFIX
-from tests.conftest import make_app
 from tests.bankid_fixtures import submit_app_form
+from tests.conftest import make_app
 
 CUSTOMER = "191212121212"
 OTHER_CUSTOMER = "198112289874"

@@ -9,11 +9,17 @@ import ssl
 
 import pytest
 
-from app.auth.bankid import (BankIDClient, BankIDError, autostart_url, error_message,
-                             parse_issue_date, qr_content, user_message)
+from app.auth.bankid import (
+    BankIDClient,
+    BankIDError,
+    autostart_url,
+    error_message,
+    parse_issue_date,
+    qr_content,
+    user_message,
+)
 from app.auth.messages import RFA_TEXTS
-from tests.bankid_fixtures import (TOLVAN, bankid, html_403_server, make_pki,  # noqa: F401
-                                   running_simulator, sim, verify_in_app)
+from tests.bankid_fixtures import TOLVAN, bankid, html_403_server, make_pki, running_simulator, sim, verify_in_app  # noqa: F401
 
 QR_TOKEN = "67df3917-fa0d-44e5-b327-edcc928297f8"
 QR_SECRET = "d28db9a7-4cde-429e-a983-359be676944c"

@@ -10,8 +10,7 @@ from stdnum.se import personnummer
 
 from app.auth.bankid import BankIDError, qr_content, user_message
 from app.auth.simulator import create_simulator
-from tests.bankid_fixtures import (OTHER_PERSON, TOLVAN, bankid, open_app,  # noqa: F401
-                                   read_form, sim, submit_app_form, verify_in_app)
+from tests.bankid_fixtures import OTHER_PERSON, TOLVAN, bankid, open_app, read_form, sim, submit_app_form, verify_in_app  # noqa: F401
 
 
 def post_raw(sim, endpoint, body=None, content_type="application/json", method="POST"):

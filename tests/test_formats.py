@@ -2,12 +2,18 @@
 from datetime import date
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from stdnum import luhn
 
 from app.casetypes.formats import (
-    FORMAT_CHECKER, is_email, is_organisationsnummer, is_personnummer,
-    normalize_email, normalize_organisationsnummer, normalize_personnummer,
+    FORMAT_CHECKER,
+    is_email,
+    is_organisationsnummer,
+    is_personnummer,
+    normalize_email,
+    normalize_organisationsnummer,
+    normalize_personnummer,
 )
 
 TODAY = date(2026, 11, 29)

@@ -257,6 +257,7 @@ def test_smtp_down_during_the_event_still_delivers_once(portal, customer, handle
         assert mail.status == "pending" and mail.attempts == 1
     smtp_server.start()
     from datetime import timedelta
+
     from app.models import utcnow
     with portal.app_context():
         deliver_due(portal, now=utcnow() + timedelta(hours=2))

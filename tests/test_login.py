@@ -10,8 +10,15 @@ from app.extensions import db
 from app.models import PendingLogin, User
 from app.users import set_active, set_role
 from tests.login_helpers import (
-    CUSTOMER, OTHER_CUSTOMER, PROFILE_FORM, approve_in_app, log_in, log_in_with_profile, portal_app,
-    start_login, start_url,
+    CUSTOMER,
+    OTHER_CUSTOMER,
+    PROFILE_FORM,
+    approve_in_app,
+    log_in,
+    log_in_with_profile,
+    portal_app,
+    start_login,
+    start_url,
 )
 
 

@@ -17,7 +17,6 @@ from aiosmtpd.controller import Controller
 from app import mailer, notifications
 from app.extensions import db
 from app.models import OutboxMail, utcnow
-
 from tests.smtp_fixtures import free_port
 from tests.test_notifications import CUSTOMER_EMAIL, customer_with_case, personnummer_like
 

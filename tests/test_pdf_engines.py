@@ -9,9 +9,9 @@ from __future__ import annotations
 import dataclasses
 import http.server
 import io
+import os
 import re
 import secrets
-import os
 import subprocess
 import threading
 import time

@@ -2,7 +2,6 @@
 errors next to their fields, rows added and removed without JavaScript, CSRF enforced."""
 import re
 
-
 from tests.conftest import make_app
 
 SITHS = "/forhandsgranska/bestallning-av-siths-kort"

@@ -5,7 +5,8 @@ left out, CRLF as LF) and of checkbox groups (in the order of their choices)."""
 from datetime import date
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 from stdnum import luhn
 

@@ -1,6 +1,7 @@
 """The fast path for labelled choices gives the same verdicts as plain Draft 2020-12."""
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from app.casetypes.validator import CaseTypeValidator

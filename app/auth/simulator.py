@@ -74,7 +74,8 @@ CONTROL_KEYS = set(DEFAULTS) - {"clock"}
 MISMATCH_HINT = "startFailed"
 
 # Well-known test identities; everybody else gets a name derived from the number.
-KNOWN_NAMES = {"191212121212": ("Tolvan", "Tolvansson")}
+# The demo users of `flask users demo` (app.users), so the simulator gives them the same names.
+KNOWN_NAMES = {"191212121212": ("Tolvan", "Tolvansson"), "198112289874": ("Hanna", "Handläggare")}
 GIVEN_NAMES = {"female": ["Anna", "Maria", "Karin", "Sara", "Elin", "Ida"],
                "male": ["Erik", "Lars", "Karl", "Johan", "Nils", "Olof"]}
 SURNAMES = ["Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Svensson"]

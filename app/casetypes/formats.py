@@ -14,8 +14,8 @@ from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
 from jsonschema import Draft202012Validator, FormatChecker
-from stdnum.se import orgnr as stdnum_orgnr
 from stdnum import luhn
+from stdnum.se import orgnr as stdnum_orgnr
 
 # \Z, not $: Python's $ also matches before a trailing newline.
 PERSONNUMMER_INPUT = re.compile(r"(?P<century>\d{2})?(?P<date>\d{6})(?P<sep>[-+]?)(?P<tail>\d{4})\Z", re.ASCII)

@@ -7,8 +7,7 @@ the result and the error are the same, at a fraction of the cost.
 """
 from __future__ import annotations
 
-from jsonschema import Draft202012Validator, ValidationError, validators
-from jsonschema import _keywords
+from jsonschema import Draft202012Validator, ValidationError, _keywords, validators
 from jsonschema._utils import equal
 
 ANNOTATIONS = frozenset({"const", "title", "description", "$comment"})

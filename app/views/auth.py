@@ -6,8 +6,8 @@ from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, rende
 
 from app.auth import login as signin
 from app.auth import sessions
-from app.profiles import has_profile
 from app.auth.bankid import BankIDError
+from app.profiles import has_profile
 from app.ratelimit import limited
 
 bp = Blueprint("auth", __name__)

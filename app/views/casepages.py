@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, g, make_response, request
 
-from app import casework, cases
+from app import cases, casework
 from renderers.casepdf import PrintHeader, case_pdf
 from renderers.html import detail_html
 from renderers.pdf import PdfBusy, PdfRenderError

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 
-from app import casework, cases, handling_hours, profiles
+from app import cases, casework, handling_hours, profiles
 from app.auth.sessions import login_required
-from app.ratelimit import limited_per_user
 from app.forms_registry import active_case_types, case_types
+from app.ratelimit import limited_per_user
 from app.views import casepages
 from app.webforms import bind, blank
 from app.webforms.caseform import apply_row_action

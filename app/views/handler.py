@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 
-from app import casework, cases
+from app import cases, casework
 from app.auth.sessions import handler_required
-from app.ratelimit import limited_per_user
 from app.forms_registry import case_types
 from app.models import Case
+from app.ratelimit import limited_per_user
 from app.views import casepages
 from renderers.tree import Section, Table
 

@@ -22,6 +22,7 @@ import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app import create_app
+from tests.browser.helpers import DESKTOP
 from tests.smtp_fixtures import smtp_server  # noqa: F401  (fixture)
 
 # Playwright must never fetch a browser of its own; we use Debian's.
@@ -33,8 +34,6 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LOOPBACK = "127.0.0.1"
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -102,6 +101,8 @@ def live_portal(tmp_path, smtp_server) -> LivePortal:  # noqa: F811
 def chromium():
     """One headless Chromium for the session: Debian's binary, never a downloaded one.
     Playwright gives every launch a fresh temporary user-data-dir of its own."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make system-deps)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser

@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 AXE_SOURCE = (ROOT / "tests" / "vendor" / "axe" / "axe.min.js").read_text(encoding="utf-8")
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 BLOCKING_IMPACTS = ("serious", "critical")
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
 
 SITHS_TITLE = "Beställning av SITHS-kort"
 OVRIGT_TITLE = "Övrigt"
@@ -192,8 +194,9 @@ def open_case_as_handler(page: Page, number: str) -> None:
     """Ärenden → the case number in the queue."""
     menu_link(page, "Ärenden").click()
     expect(page.get_by_role("heading", level=1, name="Ärenden")).to_be_visible()
-    page.get_by_role("link", name=number).click()
-    expect(page.get_by_role("cell", name=number).or_(page.get_by_text(f"Ärende {number}")).first).to_be_visible()
+    page.get_by_role("link", name=number, exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/handlaggare/arenden/{number}$"))
+    expect(page.get_by_role("button", name="Avsluta ärendet")).to_be_visible()
 
 
 def reply_and_close(page: Page, reply: str, closing: str = "") -> None:
@@ -218,6 +221,7 @@ def run_mail_worker(portal) -> None:
 def axe_violations(page: Page) -> list[dict]:
     """Run the vendored axe-core on the page (injected over the DevTools protocol, so the
     portal's Content-Security-Policy stays as it is) and return its violations."""
+    page.wait_for_load_state("load")  # a click returns once navigation commits, not when it ends
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(AXE_SOURCE + "\n;undefined")
     return page.evaluate("""async () => {
@@ -248,6 +252,7 @@ def assert_accessible(page: Page, where: str) -> None:
 def screenshot(page: Page, name: str) -> Path:
     """A full-page screenshot under test-artifacts/screenshots/, named by page and width."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_load_state("load")
     path = SCREENSHOTS / f"{name}-{page.viewport_size['width']}.png"
     page.screenshot(path=str(path), full_page=True)
     return path

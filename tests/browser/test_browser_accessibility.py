@@ -4,18 +4,27 @@ links on the generated form, and the persons table as a real table on a desktop 
 stacked rows on a 390 px phone."""
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.helpers import (
-    BLOCKING_IMPACTS, CUSTOMER, LABEL_EMAIL, LABEL_INFO, LABEL_NAME, LABEL_OFFICE, LABEL_OWN_OFFICE, LABEL_PNR,
-    SITHS_TITLE, Person, add_row, approve_in_bankid_app, axe_violations, choose_case_type, fill_mina_uppgifter,
+    BLOCKING_IMPACTS, DESKTOP, PHONE, CUSTOMER, LABEL_EMAIL, LABEL_INFO, LABEL_NAME, LABEL_OFFICE, LABEL_OWN_OFFICE, LABEL_PNR,
+    SITHS_TITLE, Person, add_row, approve_in_bankid_app, assert_accessible, axe_violations, choose_case_type, fill_mina_uppgifter,
     fill_person, format_violations, log_in, log_in_as_handler, menu_link, open_case_as_handler, person_rows,
     reply_and_close, run_mail_worker, screenshot, submit_case,
 )
 
 COLUMN_LABELS = [LABEL_NAME, LABEL_PNR, LABEL_EMAIL, LABEL_INFO, LABEL_OFFICE, LABEL_OWN_OFFICE]
 ANNA = Person("Anna Åkesson", "191212121212", "anna@example.se", "Ny medarbetare", "Uppsala")
+
+
+def dominant_colour(button) -> str:
+    """"red", "green" or "other": the button's background, with white text required."""
+    colours = button.evaluate("b => [getComputedStyle(b).backgroundColor, getComputedStyle(b).color]")
+    (r, g, b), text = [tuple(int(v) for v in c[c.index("(") + 1:c.index(")")].split(",")[:3]) for c in colours]
+    if text != (255, 255, 255):
+        return "other"
+    return "red" if r > 2 * max(g, b) else "green" if g > 1.5 * max(r, b) else "other"
 
 
 def sideways_overflow(page: Page) -> int:
@@ -145,8 +154,9 @@ def test_form_fields_have_labels_and_errors_are_tied_to_their_inputs(open_page, 
 
 def test_persons_table_is_a_table_on_desktop_and_stacked_rows_on_a_phone(open_page, live_portal):
     """At 1280 px the persons are a real table: column headers (th scope=col) naming every
-    field, cells under them and the cell labels visually hidden. At 390 px each person is a
-    stacked block whose cell labels are visible, and nothing overflows the screen sideways."""
+    field, cells under them, the cell labels visually hidden, and the row buttons green ("Lägg
+    till ny rad") and red ("Ta bort") as in the guide. At 390 px each person is a stacked block
+    whose cell labels are visible, and nothing overflows the screen sideways."""
     page = open_page()
     log_in(page, live_portal, CUSTOMER)
     fill_mina_uppgifter(page)
@@ -163,6 +173,9 @@ def test_persons_table_is_a_table_on_desktop_and_stacked_rows_on_a_phone(open_pa
     expect(first_row.get_by_role("cell")).to_have_count(len(COLUMN_LABELS) + 1)
     label = first_row.locator("label", has_text=LABEL_NAME)
     assert label.bounding_box()["width"] <= 1, "cell labels are hidden on a desktop"
+    add, remove = page.get_by_role("button", name="Lägg till ny rad"), first_row.get_by_role("button", name="Ta bort")
+    assert dominant_colour(add) == "green" and dominant_colour(remove) == "red", "the guide's green and red buttons"
+    assert remove.bounding_box()["height"] < 50, '"Ta bort" stays on one line'
     screenshot(page, "20-tabell")
 
     page.set_viewport_size(PHONE)
@@ -180,3 +193,16 @@ def test_persons_table_is_a_table_on_desktop_and_stacked_rows_on_a_phone(open_pa
     overflow = sideways_overflow(page)
     assert overflow <= 0, f"the page scrolls sideways by {overflow} px on a phone"
     screenshot(page, "20-tabell")
+
+
+def test_the_axe_check_catches_and_explains_a_real_violation(open_page, live_portal):
+    """The harness is not blind: an unlabelled input added to the start page fails the check,
+    and the message names the rule, its impact and the element."""
+    page = open_page()
+    page.goto(live_portal.at("/"))
+    assert_accessible(page, "the start page")
+    page.evaluate("() => document.querySelector('main').insertAdjacentHTML('beforeend', '<input id=orphan>')")
+    with pytest.raises(AssertionError) as failure:
+        assert_accessible(page, "the start page with an orphan input")
+    report = str(failure.value)
+    assert "[critical] label" in report and "#orphan" in report and "<input id=\"orphan\">" in report
