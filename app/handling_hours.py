@@ -1,6 +1,7 @@
 """When the ombud handles cases: weekdays that are not Swedish public holidays (helgfria
 vardagar; Midsommarafton, Julafton and Nyårsafton count as holidays), between the hours in
-config. Used to tell a customer who files at night or on a holiday when handling starts."""
+config. Used to tell a customer who files at night or on a holiday when handling starts, and to
+show stored UTC times in Swedish local time."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
@@ -29,13 +30,22 @@ def next_start(moment: datetime, hours_text: str) -> datetime | None:
     """None while the ombud is working; otherwise when handling starts next (Stockholm time).
     `moment` is naive UTC, as the models store it."""
     opens, closes = parse_hours(hours_text)
-    local = moment.replace(tzinfo=timezone.utc).astimezone(STOCKHOLM)
-    if is_working_day(local.date()) and opens <= local.time() < closes:
+    here = local(moment)
+    if is_working_day(here.date()) and opens <= here.time() < closes:
         return None
-    day = local.date() if local.time() < opens else local.date() + timedelta(days=1)
+    day = here.date() if here.time() < opens else here.date() + timedelta(days=1)
     while not is_working_day(day):
         day += timedelta(days=1)
     return datetime.combine(day, opens, tzinfo=STOCKHOLM)
+
+
+def local(moment: datetime) -> datetime:
+    """A stored naive-UTC time in Swedish local time (summer time included)."""
+    return moment.replace(tzinfo=timezone.utc).astimezone(STOCKHOLM)
+
+
+def local_text(moment: datetime, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    return local(moment).strftime(pattern)
 
 
 def spoken(moment: datetime) -> str:

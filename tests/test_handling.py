@@ -276,3 +276,20 @@ def test_per_user_limits_on_downloads(database_url, simulator_url, smtp_server):
     log_in_with_profile(neighbour, OTHER_CUSTOMER)
     assert neighbour.get("/mina-sidor").status_code == 200
     assert neighbour.get(f"/arenden/{number}/pdf").status_code == 404
+
+
+def test_handlers_land_on_the_queue_without_mina_uppgifter(portal):
+    with portal.app_context(), db.connection_context():
+        ensure_user(HANDLER, "Hanna Handläggare", "handler")
+    response = log_in(portal.test_client(), HANDLER)
+    assert response.headers["Location"] == "/handlaggare/arenden"
+
+
+def test_times_are_shown_in_swedish_time(portal, customer):
+    from freezegun import freeze_time
+    with freeze_time("2026-11-29 23:30:00"):
+        client = portal.test_client()
+        log_in_with_profile(client, CUSTOMER)
+        number = file_case(client)
+        html = client.get(f"/arenden/{number}").get_data(as_text=True)
+    assert "2026-11-30 00:30" in html

@@ -30,3 +30,9 @@ def test_during_working_hours_nothing_is_said():
 ])
 def test_after_hours_and_holidays_say_when(filed_utc, expected):
     assert spoken(next_start(utc(filed_utc), HOURS)) == expected
+
+
+def test_stored_utc_times_show_in_swedish_time():
+    from app.handling_hours import local_text
+    assert local_text(utc("2026-11-29 23:30")) == "2026-11-30 00:30"   # winter, UTC+1
+    assert local_text(utc("2026-06-18 22:15")) == "2026-06-19 00:15"   # summer, UTC+2

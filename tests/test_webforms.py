@@ -187,7 +187,7 @@ def test_siths_row_rules(siths):
         "personer-1-kortutlamningskontor": ["Välj inget kortutlämningskontor när ni har eget kortkontor."],
         "personer-2-kortutlamningskontor": ["Välj ett kortutlämningskontor, eller kryssa i Eget kortkontor."],
     }
-    assert form.summary()[0][1] == "rad 2, Vilket kortutlämningskontor ska SITHS-kortet hämtas ut på?"
+    assert form.summary()[0][1] == "Rad 2, Vilket kortutlämningskontor ska SITHS-kortet hämtas ut på?"
 
 
 def test_siths_needs_a_row_and_allows_two_hundred(siths):

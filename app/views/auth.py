@@ -16,6 +16,8 @@ LOGIN_REFUSED = "Ditt konto är inte aktivt. Kontakta supporten."
 
 
 def after_login_url(user, next_url: str | None) -> str:
+    if user.is_handler:
+        return sessions.safe_next(next_url, url_for("handler.queue"))
     if not has_profile(user):
         return url_for("profile.edit", first="1")
     return sessions.safe_next(next_url, url_for("cases.my_pages"))

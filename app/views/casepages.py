@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, g, make_response, request
 
 from app import cases, casework
+from app.handling_hours import local_text
 from renderers.casepdf import PrintHeader, case_pdf
 from renderers.html import detail_html
 from renderers.pdf import PdfBusy, PdfRenderError
@@ -28,7 +29,7 @@ def detail_context(case, viewer) -> dict:
 
 def print_header(case) -> PrintHeader:
     return PrintHeader(portal_name=current_app.config["PORTAL_NAME"], case_number=case.number,
-                       case_type_title=case.case_type_title, created=case.created_at.strftime("%Y-%m-%d %H:%M"),
+                       case_type_title=case.case_type_title, created=local_text(case.created_at),
                        status=case.status)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import current_app
 from markupsafe import Markup
 
+from app.handling_hours import local_text
 from app.webforms import FIELD_KINDS
 from app.webforms.rows import PLACEHOLDER, ROW_MARKER
 
@@ -71,6 +72,7 @@ def masked_organisationsnummer(number: str) -> str:
 
 def init_app(app) -> None:
     app.jinja_env.filters["masked_orgnr"] = masked_organisationsnummer
+    app.jinja_env.filters["local"] = local_text
     app.jinja_env.globals.update(
         render_field=render_field,
         field_attributes=field_attributes,

@@ -124,7 +124,8 @@ class CaseForm:
         spec = self.case_type.spec_at(path)
         rows_in_path = [f"rad {part + 1}" for part in path if isinstance(part, int)]
         label = spec.label if spec else "Formuläret"
-        return ", ".join(rows_in_path + [label]) if rows_in_path else label
+        text = ", ".join(rows_in_path + [label])
+        return text[:1].upper() + text[1:]
 
     def row_prototype(self, table: FieldSpec, name: str) -> "RowPrototype":
         """A blank row named with the placeholder index, for the script that adds rows."""
