@@ -1,5 +1,5 @@
-"""The baseline: the SITHS order form written by hand in WTForms, with the same fields and
-rules the schema gives, and a hand-written template of the same markup."""
+"""The baseline: the SITHS order form written by hand in WTForms, with the same fields, rules
+and HTML attributes the schema gives, and a hand-written template of the same markup."""
 from wtforms import Form, fields, validators
 from wtforms.fields.choices import SelectChoice
 
@@ -19,11 +19,18 @@ def valid_email(form, field):
         raise validators.ValidationError("Ange en giltig e-postadress, till exempel namn@exempel.se.")
 
 
+# The same HTML attributes the schema gives each input, written by hand.
 class PersonRow(Form):
-    namn = fields.StringField("För- och efternamn", [validators.Length(max=200)])
-    personnummer = fields.StringField("Personnummer (ÅÅÅÅMMDDXXXX)", [validators.InputRequired(), valid_personnummer])
-    epost = fields.EmailField("E-postadress", [validators.InputRequired(), validators.Length(max=254), valid_email])
-    ovrig_information = fields.StringField("Övrig information", [validators.Length(max=500)])
+    namn = fields.StringField("För- och efternamn", [validators.Length(max=200)],
+                              render_kw={"maxlength": 200, "autocomplete": "off"})
+    personnummer = fields.StringField("Personnummer (ÅÅÅÅMMDDXXXX)", [validators.InputRequired(), valid_personnummer],
+                                      render_kw={"required": True, "maxlength": 13, "inputmode": "numeric",
+                                                 "spellcheck": "false"})
+    epost = fields.EmailField("E-postadress", [validators.InputRequired(), validators.Length(max=254), valid_email],
+                              render_kw={"required": True, "maxlength": 254, "autocomplete": "off",
+                                         "spellcheck": "false"})
+    ovrig_information = fields.StringField("Övrig information", [validators.Length(max=500)],
+                                           render_kw={"maxlength": 500})
     kortutlamningskontor = fields.SelectField(
         "Vilket kortutlämningskontor ska SITHS-kortet hämtas ut på?",
         choices=[SelectChoice("", "Välj ett alternativ")] + [SelectChoice(v, t) for v, t in OFFICES],

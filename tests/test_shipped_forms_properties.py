@@ -8,11 +8,12 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
+from werkzeug.datastructures import MultiDict
 from stdnum import luhn
 
 from app.casetypes import load_forms_dir
 from app.casetypes.spec import FieldSpec
-from app.webforms import bind
+from app.webforms import bind, judge
 from app.webforms.caseform import to_formdata
 from tests.conftest import KITCHEN_SINK_DIR, ROOT
 
@@ -75,10 +76,42 @@ def test_generated_documents_round_trip_through_the_form(slug):
         expected = normalised(case_type.fields, document)
         assume(case_type.validator.is_valid(expected))
         tried.append(document)
-        form = bind(case_type, to_formdata(case_type.fields, document))
+        formdata = to_formdata(case_type.fields, document)
+        form = bind(case_type, formdata)
         assert form.document() == expected
         assert form.validate(), form.problems
+        assert judge(case_type, formdata) == (expected, [])  # the unbound reading agrees
 
     tried = []
     round_trip()
     assert len(tried) >= 20, "too few generated documents survived normalisation to prove anything"
+
+
+def field_names(specs, prefix=""):
+    """Posted names a hostile or broken client could send: real ones, odd row numbers too."""
+    for spec in specs:
+        name = prefix + spec.name
+        if spec.kind == "table":
+            for index in ("0", "1", "3", "05", "١", "x"):
+                yield from field_names(spec.children, f"{name}-{index}-")
+            yield f"{name}-2-_row"
+        elif spec.kind == "fieldset":
+            yield from field_names(spec.children, name + "-")
+        else:
+            yield name
+
+
+@pytest.mark.parametrize("slug", sorted(CASE_TYPES))
+def test_reading_without_wtforms_agrees_on_any_posted_data(slug):
+    case_type = CASE_TYPES[slug]
+    names = sorted(set(field_names(case_type.fields)))
+    values = st.sampled_from(["", " ", "y", "false", "true", "0", "3", "1,5", "uppsala", "man", "x\r\ny"]) | st.text(max_size=8)
+    pairs = st.lists(st.tuples(st.sampled_from(names), values), max_size=25)
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(pairs)
+    def agree(posted):
+        formdata = MultiDict(posted)
+        assert judge(case_type, formdata)[0] == bind(case_type, formdata).document()
+
+    agree()

@@ -10,7 +10,7 @@ from app.auth.sessions import login_required
 from app.forms_registry import active_case_types, case_types
 from app.ratelimit import limited_per_user
 from app.views import casepages
-from app.webforms import bind, blank
+from app.webforms import bind, blank, judge, rejected
 from app.webforms.caseform import apply_row_action
 from app.webforms.rows import ACTION_FIELD
 
@@ -64,14 +64,16 @@ def posted_forms(case_type):
 def submit(slug: str):
     case_type = active_type_or_404(slug)
     form_key = request.form.get(FORM_KEY) or cases.new_form_key()
-    caseform, ordererform = posted_forms(case_type)
     if ACTION_FIELD in request.form:
-        return render_form(case_type, caseform, ordererform, form_key)
-    valid = [caseform.validate(), ordererform.validate()]  # both, so every error shows at once
-    if not all(valid):
-        return render_form(case_type, caseform, ordererform, form_key, status=422)
+        return render_form(case_type, *posted_forms(case_type), form_key)
+    document, problems = judge(case_type, request.form)
+    orderer, orderer_problems = judge(profiles.orderer_type(), request.form, ORDERER_PREFIX)
+    if problems or orderer_problems:  # every error at once, next to its field
+        return render_form(case_type, rejected(case_type, request.form, problems),
+                           rejected(profiles.orderer_type(), request.form, orderer_problems, ORDERER_PREFIX),
+                           form_key, status=422)
     try:
-        case = cases.file_case(g.user, case_type, caseform.document(), ordererform.document(), form_key)
+        case = cases.file_case(g.user, case_type, document, orderer, form_key)
     except cases.DuplicateSubmission as duplicate:
         case = duplicate.case
     return redirect(url_for("cases.submitted", number=case.number), 303)

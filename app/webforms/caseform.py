@@ -16,6 +16,7 @@ from app.casetypes.spec import FieldSpec
 
 from . import rows
 from .kinds import FIELD_KINDS, MISSING
+from .posted import posted_form
 
 _form_classes: dict[str, type[Form]] = {}
 _form_classes_lock = threading.Lock()
@@ -107,6 +108,8 @@ class CaseForm:
         return self.prefix + rows.name_of(path) if path else ""
 
     def located_problems(self) -> list[tuple[str, Problem]]:
+        if not self.problems:
+            return []
         names = {bound.name for bound in bound_fields(self.form)}
         return [(self.field_name_for(problem.path, names), problem) for problem in self.problems]
 
@@ -156,6 +159,19 @@ def row_class_for(case_type: CaseType, table: FieldSpec) -> type[Form]:
 def blank_row_pairs(table: FieldSpec) -> list:
     """What a browser posts for a new, untouched row of this table."""
     return list(posted_pairs(table.children, defaults_of(table.children)))
+
+
+def judge(case_type: CaseType, formdata: MultiDict, prefix: str = "") -> tuple[dict, list[Problem]]:
+    """Read and judge posted data without drawing anything: the path of a valid submission."""
+    document = read_document(posted_form(case_type.fields, formdata, prefix), case_type.fields)
+    return document, case_type.validate(document)
+
+
+def rejected(case_type: CaseType, formdata: MultiDict, problems: list, prefix: str = "") -> CaseForm:
+    """The form to show again, with what was posted and the problems jsonschema found."""
+    caseform = bind(case_type, formdata, prefix)
+    caseform.problems = problems
+    return caseform
 
 
 def bind(case_type: CaseType, formdata: MultiDict, prefix: str = "") -> CaseForm:
