@@ -291,3 +291,31 @@ def test_the_confirmation_says_when_handling_starts_after_hours(portal):
         response = file_siths(customer)
         html = customer.get(response.headers["Location"]).get_data(as_text=True)
     assert "börjar hanteras tidigast måndag 28 december kl. 09:00" in html
+
+
+def test_the_largest_valid_order_is_accepted(portal, customer):
+    """200 persons with every text at its maxLength, in Swedish letters (D5)."""
+    from stdnum import luhn
+    rows = {}
+    for n in range(200):
+        body = f"{800101 + n % 28:06d}{n:03d}"
+        local = f"p{n}."
+        rows.update({
+            f"personer-{n}-namn": "Åsa Öberg-Ängström " + "ä" * 181,
+            f"personer-{n}-personnummer": "19" + body + luhn.calc_check_digit(body),
+            f"personer-{n}-epost": f"{local}{'a' * (254 - len(local) - 11)}@example.se",
+            f"personer-{n}-ovrig_information": "ö" * 500,
+            f"personer-{n}-kortutlamningskontor": "uppsala",
+            f"personer-{n}-_row": "",
+        })
+    assert all(len(v) <= 254 for k, v in rows.items() if k.endswith("epost"))
+    response = customer.post(SITHS, data={**ORDERER, **rows, "form_key": form_key(customer)})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    with portal.app_context(), db.connection_context():
+        assert len(Case.get().data["personer"]) == 200
+
+
+def test_a_body_over_the_limit_gets_413(customer):
+    response = customer.post(SITHS, data={"personer-0-namn": "x" * (3 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert "För mycket data" in response.get_data(as_text=True)
