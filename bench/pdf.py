@@ -4,10 +4,8 @@ HTML with the bare engine (WeasyPrint in-process; wkhtmltopdf with no flags), an
 download against the first render."""
 from __future__ import annotations
 
-import statistics
 import subprocess
 import tempfile
-import time
 
 import weasyprint
 
@@ -18,6 +16,7 @@ from app.forms_registry import case_types
 from app.models import Case, CasePdf, User
 from app.views import casepages
 from bench.run import order
+from bench.timing import median_seconds
 from renderers.casepdf import STATIC_DIRS
 from renderers.html import print_html
 from renderers.tree import build_tree
@@ -36,15 +35,6 @@ def bare_wkhtmltopdf(html: str) -> bytes:
 
 
 BARE = {"weasyprint": bare_weasyprint, "wkhtmltopdf": bare_wkhtmltopdf}
-
-
-def median_seconds(func, repeat: int = REPEAT) -> float:
-    runs = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs)
 
 
 def make_case(rows: int) -> Case:
@@ -66,8 +56,8 @@ def measure(case: Case, engine: str) -> tuple[float, float, float]:
         CasePdf.delete().where(CasePdf.case == case).execute()
         casepages.pdf_bytes(case)
 
-    ours = median_seconds(first_render)
-    bare = median_seconds(lambda: BARE[engine](html))
+    ours = median_seconds(first_render, REPEAT)
+    bare = median_seconds(lambda: BARE[engine](html), REPEAT)
     cached = median_seconds(lambda: casepages.pdf_bytes(case), repeat=20)
     return ours, bare, cached
 

@@ -4,7 +4,6 @@ the same run, plus the status counts and a search. `python -m bench.queue [N]` (
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -15,18 +14,10 @@ from app import casework, create_app
 from app.cases import recount_statuses
 from app.extensions import db
 from app.models import Case, User, utcnow
+from bench.timing import median_seconds
 
 CHUNK = 5000
 PAGE = casework.QUEUE_PAGE_SIZE
-
-
-def seconds(func, repeat: int = 5) -> float:
-    runs = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs)
 
 
 def fill(count: int) -> User:
@@ -63,14 +54,14 @@ def main() -> None:
             deep = (open_cases // PAGE) - 1
             cursor = casework.filtered(criteria).order_by(Case.id).offset(deep * PAGE - 1).limit(1).get().id
             figures = {
-                "first page, keyset": seconds(lambda: casework.page_of(criteria, None, PAGE)),
-                "first page, OFFSET": seconds(lambda: offset_page(criteria, 0)),
-                f"page {deep}, keyset": seconds(lambda: casework.page_of(criteria, cursor, PAGE)),
-                f"page {deep}, OFFSET": seconds(lambda: offset_page(criteria, deep)),
-                "status counts": seconds(casework.status_counts),
-                "counting by GROUP BY": seconds(lambda: list(Case.select(Case.status, fn.COUNT(Case.id)).group_by(Case.status).tuples())),
-                "search 'region 42'": seconds(lambda: casework.page_of(casework.QueueFilter(query="region 42"), None, PAGE)),
-                "whole queue view": seconds(lambda: casework.queue(handler, criteria, after=cursor)),
+                "first page, keyset": median_seconds(lambda: casework.page_of(criteria, None, PAGE)),
+                "first page, OFFSET": median_seconds(lambda: offset_page(criteria, 0)),
+                f"page {deep}, keyset": median_seconds(lambda: casework.page_of(criteria, cursor, PAGE)),
+                f"page {deep}, OFFSET": median_seconds(lambda: offset_page(criteria, deep)),
+                "status counts": median_seconds(casework.status_counts),
+                "counting by GROUP BY": median_seconds(lambda: list(Case.select(Case.status, fn.COUNT(Case.id)).group_by(Case.status).tuples())),
+                "search 'region 42'": median_seconds(lambda: casework.page_of(casework.QueueFilter(query="region 42"), None, PAGE)),
+                "whole queue view": median_seconds(lambda: casework.queue(handler, criteria, after=cursor)),
             }
             for name, value in figures.items():
                 print(f"  {name:<22} {value * 1000:9.2f} ms")

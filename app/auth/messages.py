@@ -1,7 +1,7 @@
 """The Swedish texts BankID prescribes (RFA codes) and the tables choosing one for a collect state or
 an API error. Owns nothing else: no HTTP, no Flask.
 
-Source: /work/shared/reference/bankid-rp-v6.md, "Messages to show". Hint codes unknown to these
+Source: the reference ../shared/reference/bankid-rp-v6.md, "Messages to show". Hint codes unknown to these
 tables get the generic message, because BankID may add codes at any time.
 """
 from __future__ import annotations
