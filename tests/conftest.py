@@ -87,3 +87,13 @@ def simulator_url():
 
 
 from tests.smtp_fixtures import smtp_server  # noqa: E402,F401  (a fixture every test may use)
+
+
+@pytest.fixture
+def within_one_minute():
+    """Rate limits count per clock minute; a test that starts well inside one never straddles
+    two (the clock still runs)."""
+    from freezegun import freeze_time
+
+    with freeze_time("2026-11-29 10:00:05", tick=True):
+        yield

@@ -265,7 +265,7 @@ def test_smtp_down_during_the_event_still_delivers_once(portal, customer, handle
     assert len(smtp_server.messages) == 1
 
 
-def test_per_user_limits_on_downloads(database_url, simulator_url, smtp_server):
+def test_per_user_limits_on_downloads(within_one_minute, database_url, simulator_url, smtp_server):
     app = portal_app(database_url, simulator_url, pdfs_per_user=2)
     customer = app.test_client()
     log_in_with_profile(customer, CUSTOMER)

@@ -235,12 +235,12 @@ def test_csrf_is_required_for_login_and_logout(simulator_url, sqlite_url):
     assert client.post("/logga-in/bankid", headers={"X-CSRFToken": token, "Accept": "application/json"}).status_code == 200
 
 
-def test_login_start_is_rate_limited_per_session(portal, client):
+def test_login_start_is_rate_limited_per_session(within_one_minute, portal, client):
     statuses = [client.post("/logga-in", data={"device": "this"}).status_code for _ in range(7)]
     assert statuses[:6] == [303] * 6 and statuses[6] == 429
 
 
-def test_rotating_forwarded_for_does_not_escape_the_ip_limit(simulator_url, sqlite_url):
+def test_rotating_forwarded_for_does_not_escape_the_ip_limit(within_one_minute, simulator_url, sqlite_url):
     app = portal_app(sqlite_url, simulator_url, login_start_per_session=1000, login_start_per_ip=3)
     statuses = []
     for n in range(4):
