@@ -26,6 +26,8 @@ DEFAULTS = {
     "handling_hours": "09:00-16.00",
     "max_content_length": 2 * 1024 * 1024,
     "public_base_url": "http://127.0.0.1:5000",
+    "trusted_hosts": [],
+    "trusted_proxies": 0,
     "pdf_engine": "weasyprint",
     "pdf_timeout": 20.0,
     "session_idle_minutes": 30,

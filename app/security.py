@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from werkzeug.middleware.proxy_fix import ProxyFix
+
 DEV_SECRET_MARKERS = ("dev-only", "change-me")
 MIN_SECRET_BYTES = 32
 
@@ -31,6 +33,7 @@ def production_problems(config) -> list[str]:
         "SECRET_KEY är utvecklingsnyckeln": any(marker in key for marker in DEV_SECRET_MARKERS),
         "DEBUG är på": bool(config.get("DEBUG")),
         "FORM_PREVIEW är på": bool(config.get("FORM_PREVIEW")),
+        "TRUSTED_HOSTS saknas (portalens värdnamn)": not config.get("TRUSTED_HOSTS"),
         "BankID-simulatorn är på": bool(config.get("BANKID_SIMULATOR")) or "simulator" in config.get("BANKID_URL", ""),
         "BankID-certifikat saknas (BANKID_CERT, BANKID_KEY, BANKID_CA ska vara filer)":
             not all(config.get(key) and Path(config[key]).is_file() for key in ("BANKID_CERT", "BANKID_KEY", "BANKID_CA")),
@@ -48,6 +51,11 @@ def init_app(app) -> None:
         SESSION_COOKIE_NAME="__Host-session" if production else "kundportalen_session",
         MAX_CONTENT_LENGTH=app.config["MAX_CONTENT_LENGTH"],
     )
+    if app.config.get("TRUSTED_PROXIES"):
+        # Behind N reverse proxies: the client address is the one the nearest N proxies vouch
+        # for; X-Forwarded-For values a client makes up further left are ignored.
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     if production:
         problems = production_problems(app.config)
         if problems:

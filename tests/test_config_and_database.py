@@ -35,7 +35,7 @@ def bankid_files(tmp_path):
 
 
 SAFE_PRODUCTION = {"env": "production", "secret_key": "k" * 48, "form_preview": False, "bankid_simulator": False,
-                   "bankid_url": "https://appapi2.test.bankid.com/rp/v6.0/"}
+                   "bankid_url": "https://appapi2.test.bankid.com/rp/v6.0/", "trusted_hosts": ["kundportal.example.se"]}
 
 
 @pytest.mark.parametrize("overrides, words", [
@@ -46,6 +46,7 @@ SAFE_PRODUCTION = {"env": "production", "secret_key": "k" * 48, "form_preview": 
     ({"bankid_simulator": True}, "simulatorn"),
     ({"bankid_url": "http://127.0.0.1:5000/bankid-simulator/rp/v6.0/"}, "simulatorn"),
     ({"bankid_ca": "/finns/inte.pem"}, "certifikat"),
+    ({"trusted_hosts": []}, "TRUSTED_HOSTS"),
 ])
 def test_production_refuses_development_settings(sqlite_url, bankid_files, overrides, words):
     settings = {**SAFE_PRODUCTION, **bankid_files, "database_url": sqlite_url, **overrides}
@@ -57,8 +58,26 @@ def test_production_refuses_development_settings(sqlite_url, bankid_files, overr
 def test_production_starts_with_safe_settings(sqlite_url, bankid_files):
     app = create_app({**SAFE_PRODUCTION, **bankid_files, "database_url": sqlite_url})
     assert app.config["SESSION_COOKIE_NAME"] == "__Host-session"
+    client = app.test_client()
+    assert client.get("/", headers={"Host": "kundportal.example.se"}).status_code == 200
+    assert client.get("/", headers={"Host": "evil.test"}).status_code == 400
     assert app.config["SESSION_COOKIE_SECURE"] is True
-    assert "max-age=31536000" in app.test_client().get("/").headers["Strict-Transport-Security"]
+    response = client.get("/", headers={"Host": "kundportal.example.se"})
+    assert "max-age=31536000" in response.headers["Strict-Transport-Security"]
+
+
+def test_behind_a_proxy_only_the_trusted_hop_counts(sqlite_url):
+    from flask import request
+
+    app = make_app(sqlite_url, trusted_proxies=1)
+
+    @app.get("/_ip")
+    def client_ip():
+        return request.remote_addr
+
+    answer = app.test_client().get("/_ip", headers={"X-Forwarded-For": "6.6.6.6, 203.0.113.9"},
+                                   environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    assert answer.get_data(as_text=True) == "203.0.113.9"
 
 
 def test_sqlite_pragmas(app):

@@ -6,6 +6,7 @@ import secrets
 from flask import render_template, request
 from flask_wtf.csrf import CSRFError
 from playhouse.pool import MaxConnectionsExceeded
+from werkzeug.exceptions import SecurityError
 
 ERRORS = {
     400: ("Felaktig begäran", "Begäran kunde inte behandlas. Gå tillbaka och försök igen."),
@@ -37,6 +38,11 @@ def init_app(app) -> None:
     for status in ERRORS:
         if status != 500:
             app.register_error_handler(status, lambda error, status=status: error_page(status))
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error):
+        # No page template: building its links would need the very host that was refused.
+        return "Ogiltig värd.", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
