@@ -248,7 +248,7 @@ class FieldKind:
 FIELD_KINDS: dict[str, FieldKind] = {
     "text": FieldKind(text_field(fields.StringField), read_text, post_input, "text",
                       common_attributes),
-    "textarea": FieldKind(text_field(fields.TextAreaField), read_text, post_input, "textarea",
+    "textarea": FieldKind(text_field(fields.TextAreaField), read_text, post_input, "text",
                           textarea_attributes),
     "email": FieldKind(text_field(fields.EmailField), read_formatted, post_input, "text",
                        with_attributes(spellcheck="false")),
@@ -264,7 +264,7 @@ FIELD_KINDS: dict[str, FieldKind] = {
                         number_attributes("decimal")),
     "checkbox": FieldKind(text_field(fields.BooleanField), read_checkbox, post_checkbox, "checkbox"),
     "yesno": FieldKind(yesno_field, read_yesno, post_radio, "radio", choice_attributes),
-    "select": FieldKind(select_field, read_choice, post_input, "select", choice_attributes),
+    "select": FieldKind(select_field, read_choice, post_input, "text", choice_attributes),
     "radio": FieldKind(radio_field, read_choice, post_radio, "radio", choice_attributes),
     "checkboxes": FieldKind(checkboxes_field, read_choices, post_choices, "checkboxes"),
     "fieldset": FieldKind(fieldset_field, read_fieldset, post_fieldset, "fieldset", initial=initial_fieldset),
