@@ -9,9 +9,9 @@ FLASK := $(BIN)/flask --app app
 
 .PHONY: run test bench setup system-deps forms-check clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q -r requirements-dev.txt
+	$(BIN)/pip install -q -r requirements-dev.txt -c constraints.txt
 	touch $(STAMP)
 
 # Installs the Debian packages when they are missing and we may (root with apt-get).
