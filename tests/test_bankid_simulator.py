@@ -135,14 +135,22 @@ def test_names_typed_in_the_app_are_used(sim, bankid):
     assert bankid.collect(order.order_ref).completion.user.name == "Testa Testsson"
 
 
-@pytest.mark.parametrize("typed", ["191212121213", "1212121212", "19121212-1212", ""])
+@pytest.mark.parametrize("typed", ["191212121213", "1212121213", "19121312-1212", "abc", ""])
 def test_invalid_personnummer_keeps_the_order_open(sim, bankid, typed):
     order = bankid.auth("127.0.0.1")
     page = submit_app_form(sim.base_url, open_app(sim.base_url, order), "Verifiera", typed)
-    assert page.status_code == 400 and "12 siffror" in page.text
+    assert page.status_code == 400 and "Ange ett giltigt personnummer" in page.text
     assert bankid.collect(order.order_ref).status == "pending"
     submit_app_form(sim.base_url, page, "Verifiera", TOLVAN)  # the re-shown form still works
     assert bankid.collect(order.order_ref).status == "complete"
+
+
+@pytest.mark.parametrize("typed", ["19121212-1212", "121212+1212", " 191212121212 "])
+def test_the_app_takes_the_number_as_the_guide_writes_it(sim, bankid, typed):
+    """Step 4 of the user guide: "Ange personnummer (xxxxxxx-xxxx)"."""
+    order = bankid.auth("127.0.0.1")
+    submit_app_form(sim.base_url, open_app(sim.base_url, order), "Verifiera", typed)
+    assert bankid.collect(order.order_ref).completion.user.personal_number == TOLVAN
 
 
 def test_cancel_in_app_fails_with_user_cancel(sim, bankid):

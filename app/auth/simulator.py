@@ -37,6 +37,8 @@ from stdnum.se import personnummer
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from app.casetypes.formats import normalize_personnummer
+
 from .bankid import USER_VISIBLE_DATA_LIMIT, qr_content
 
 RP_PREFIX = "/rp/v6.0/"
@@ -243,10 +245,10 @@ class Simulator:
                 raise LookupError("Ordern har gått ut.")
             if action == "cancel":
                 return self._fail(order, "userCancel")
-            number = valid_personal_number(number_text)
+            number = normalize_personnummer(number_text or "")  # as a person types it, dash or not
             if number is None:
-                raise InvalidNumber(order, "Ange ett giltigt personnummer med 12 siffror "
-                                           "(ÅÅÅÅMMDDNNNN).")
+                raise InvalidNumber(order, "Ange ett giltigt personnummer, ÅÅÅÅMMDD-XXXX eller "
+                                           "ÅÅMMDD-XXXX.")
             required = order.required_personal_number
             if required and required != number:
                 return self._fail(order, MISMATCH_HINT)
@@ -493,7 +495,7 @@ PAGE = """<!doctype html>
     <input type="hidden" name="app_token" value="{{ order.app_token }}">
     <p><label for="personnummer">Ange personnummer</label>
        <input id="personnummer" name="personnummer" inputmode="numeric" autocomplete="off"
-              placeholder="ÅÅÅÅMMDDNNNN" value="{{ number }}"></p>
+              placeholder="ÅÅÅÅMMDD-XXXX" value="{{ number }}"></p>
     <p><label for="given_name">Förnamn (valfritt)</label>
        <input id="given_name" name="given_name"></p>
     <p><label for="surname">Efternamn (valfritt)</label>
