@@ -16,7 +16,6 @@ from app.webforms import FIELD_KINDS
 from app.webforms.rows import PLACEHOLDER, ROW_MARKER
 
 FIELDS_TEMPLATE = "forms/fields.html"
-MACROS_KEY = "kundportalen.field_macros"
 
 _schema_attributes: dict[int, tuple] = {}  # id(spec) -> (spec, attributes); the spec keeps the id alive
 _row_templates: dict[tuple, Markup] = {}
@@ -41,18 +40,19 @@ def field_attributes(spec, bound, errors: dict) -> dict:
     return attrs
 
 
-def field_macros() -> dict:
-    """kind -> macro; looked up once per app (each time in debug, so template edits show)."""
-    macros = current_app.extensions.get(MACROS_KEY)
-    if macros is None or current_app.debug:
-        module = current_app.jinja_env.get_template(FIELDS_TEMPLATE).module
-        macros = {kind: getattr(module, entry.macro) for kind, entry in FIELD_KINDS.items()}
-        current_app.extensions[MACROS_KEY] = macros
-    return macros
+def field_drawer(app):
+    """render_field for this app: kind -> macro looked up once (again on every call in debug,
+    so template edits show). A closure over the app, because going through current_app for
+    every cell of a 200-row table is a measurable share of drawing it."""
+    macros: dict = {}
 
+    def render_field(spec, bound, errors: dict, caseform=None, in_row: bool = False) -> Markup:
+        if not macros or app.debug:
+            module = app.jinja_env.get_template(FIELDS_TEMPLATE).module
+            macros.update({kind: getattr(module, entry.macro) for kind, entry in FIELD_KINDS.items()})
+        return macros[spec.kind](spec, bound, errors, caseform, in_row)
 
-def render_field(spec, bound, errors: dict, caseform=None, in_row: bool = False) -> Markup:
-    return field_macros()[spec.kind](spec, bound, errors, caseform, in_row)
+    return render_field
 
 
 def row_template(row_macro, spec, name: str, caseform) -> Markup:
@@ -74,7 +74,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["masked_orgnr"] = masked_organisationsnummer
     app.jinja_env.filters["local"] = local_text
     app.jinja_env.globals.update(
-        render_field=render_field,
+        render_field=field_drawer(app),
         field_attributes=field_attributes,
         row_template=row_template,
         ROW_MARKER=ROW_MARKER,
