@@ -116,3 +116,11 @@ def test_production_session_cookie_attributes(sqlite_url, simulator_url, tmp_pat
     cookie = SimpleCookie(response.headers["Set-Cookie"])["__Host-session"]
     assert cookie["secure"] and cookie["httponly"] and cookie["samesite"] == "Lax"
     assert cookie["path"] == "/" and not cookie["domain"]
+
+
+def test_pages_for_logged_in_users_are_never_cached(portal):
+    client = portal.test_client()
+    assert "no-store" not in portal.test_client().get("/").headers.get("Cache-Control", "")
+    log_in_with_profile(client, CUSTOMER)
+    for path in ("/", "/mina-sidor", "/mina-uppgifter", "/arenden/nytt"):
+        assert client.get(path).headers["Cache-Control"] == "no-store", path
