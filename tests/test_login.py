@@ -259,3 +259,18 @@ def test_users_cli_grants_handler_and_demo(portal):
     assert runner.invoke(args=["users", "grant-handler", "12345"]).exit_code != 0
     demo = runner.invoke(args=["users", "demo"])
     assert demo.exit_code == 0 and "191212121212" in demo.output and "198112289874" in demo.output
+
+
+def test_users_cli_revokes_deactivates_and_activates(portal):
+    runner = portal.test_cli_runner()
+    runner.invoke(args=["users", "grant-handler", "194108207210"])
+    assert runner.invoke(args=["users", "revoke-handler", "194108207210"]).exit_code == 0
+    assert runner.invoke(args=["users", "deactivate", "19410820-7210"]).exit_code == 0
+    with portal.app_context(), db.connection_context():
+        user = User.get(User.personnummer == "194108207210")
+        assert user.role == "customer" and user.active is False
+    assert runner.invoke(args=["users", "activate", "194108207210"]).exit_code == 0
+    unknown = runner.invoke(args=["users", "deactivate", "191212121212"])
+    assert unknown.exit_code != 0 and "Ingen sådan användare." in unknown.output
+    with portal.app_context(), db.connection_context():
+        assert User.get(User.personnummer == "194108207210").active is True
