@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import database, devserver, forms_registry, mailer, profiles, security, simulator_mount, users, views
+from . import database, devserver, forms_registry, mailer, profiles, retention, security, simulator_mount, users, views
 from .auth import sessions
 from .config import load_config
 from .extensions import csrf
@@ -21,6 +21,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     users.init_app(app)
     mailer.init_app(app)
     devserver.init_app(app)
+    retention.init_app(app)
     views.init_app(app)
     simulator_mount.init_app(app)
     return app

@@ -28,6 +28,7 @@ DEFAULTS = {
     "public_base_url": "http://127.0.0.1:5000",
     "trusted_hosts": [],
     "trusted_proxies": 0,
+    "retention_days": 0,
     "pdf_engine": "weasyprint",
     "pdf_timeout": 20.0,
     "session_idle_minutes": 30,

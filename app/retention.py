@@ -1,0 +1,55 @@
+"""Keeping data no longer than needed (IMY): `flask --app app retention run` deletes cases closed
+more than RETENTION_DAYS ago — with their messages, PDFs, bell notifications, status history and
+audit rows — and outbox mails that were sent or failed that long ago. Off when RETENTION_DAYS is 0.
+One case per transaction, so a failure leaves that case and the rest carry on.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from .cases import CLOSED, count_status
+from .extensions import db
+from .models import Case, OutboxMail, utcnow
+
+log = logging.getLogger(__name__)
+retention_cli = AppGroup("retention", help="Gallring: ta bort gamla avslutade ärenden.")
+
+
+def purge(days: int, now=None) -> dict:
+    """Delete what is older than `days`; returns counts. Each case goes in its own transaction."""
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    old_cases = [case.id for case in Case.select(Case.id).where((Case.status == CLOSED) & (Case.closed_at < cutoff))]
+    deleted, failed = 0, 0
+    for case_id in old_cases:
+        try:
+            with db.atomic():
+                if Case.delete().where((Case.id == case_id) & (Case.status == CLOSED)).execute():
+                    count_status(CLOSED, -1)
+                    deleted += 1
+        except Exception as error:  # one case that cannot go must not stop the others
+            failed += 1
+            log.error("Gallring: ärende-id %s kunde inte tas bort (%s)", case_id, type(error).__name__)
+    mails = (OutboxMail.delete()
+             .where(OutboxMail.status.in_(("sent", "failed")) & (OutboxMail.created_at < cutoff)).execute())
+    return {"cases": deleted, "failed": failed, "mails": mails}
+
+
+@retention_cli.command("run")
+@click.option("--days", type=int, default=None, help="Överstyr RETENTION_DAYS.")
+def run_command(days: int | None) -> None:
+    """Delete cases closed more than RETENTION_DAYS days ago, and old sent mails."""
+    days = current_app.config["RETENTION_DAYS"] if days is None else days
+    if days <= 0:
+        click.echo("Gallring är avstängd (RETENTION_DAYS = 0).")
+        return
+    counts = purge(days)
+    click.echo(f"Borttaget: {counts['cases']} ärenden, {counts['mails']} e-brev; misslyckade: {counts['failed']}.")
+
+
+def init_app(app) -> None:
+    app.cli.add_command(retention_cli)
