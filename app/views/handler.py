@@ -10,7 +10,7 @@ from app.forms_registry import case_types
 from app.models import Case
 from app.ratelimit import limited_per_user
 from app.views import casepages
-from renderers.tree import Section, Table
+from renderers.tree import Table
 
 bp = Blueprint("handler", __name__, url_prefix="/handlaggare")
 
@@ -33,13 +33,9 @@ def case_or_404(number: str) -> Case:
 
 
 def tables_of(items) -> list[Table]:
-    found = []
-    for item in items:
-        if isinstance(item, Table):
-            found.append(item)
-        elif isinstance(item, Section):
-            found.extend(tables_of(item.items))
-    return found
+    """Every table of a document tree, in order, looking inside sections."""
+    return [table for item in items
+            for table in ([item] if isinstance(item, Table) else tables_of(getattr(item, "items", ())))]
 
 
 @bp.get("/arenden/<number>")
