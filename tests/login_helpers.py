@@ -26,8 +26,9 @@ PROFILE_FORM = {
 
 
 def portal_app(database_url: str, simulator_url: str, **overrides):
-    return make_app(database_url, bankid_url=simulator_url + RP_PREFIX,
-                    bankid_app_url=simulator_url + "/app", bankid_simulator=False, **overrides)
+    settings = {"bankid_url": simulator_url + RP_PREFIX, "bankid_app_url": simulator_url + "/app",
+                "bankid_simulator": False, **overrides}
+    return make_app(database_url, **settings)
 
 
 def start_url(html: str) -> str:

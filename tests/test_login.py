@@ -274,3 +274,20 @@ def test_users_cli_revokes_deactivates_and_activates(portal):
     assert unknown.exit_code != 0 and "Ingen sådan användare." in unknown.output
     with portal.app_context(), db.connection_context():
         assert User.get(User.personnummer == "194108207210").active is True
+
+
+@pytest.mark.parametrize("agent, link_start, searching", [
+    ("Mozilla/5.0 (X11; Linux x86_64) Chrome/156", "bankid:///", "på den här datorn"),
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148", "https://app.bankid.com/",
+     "på den här enheten"),
+])
+def test_same_device_start_fits_computers_and_phones(simulator_url, sqlite_url, agent, link_start, searching):
+    import requests
+    requests.post(simulator_url + "/sim/control", json={"collect_sequence": ["started"]}, timeout=5)
+    app = portal_app(sqlite_url, simulator_url, bankid_app_url="")
+    client = app.test_client()
+    client.post("/logga-in", data={"device": "this"}, headers={"User-Agent": agent})
+    html = client.get("/logga-in/bankid", headers={"User-Agent": agent}).get_data(as_text=True)
+    assert f'href="{link_start}?autostarttoken=' in html
+    answer = client.post("/logga-in/bankid", headers={"Accept": "application/json", "User-Agent": agent}).get_json()
+    assert answer["status"] == "pending" and searching in answer["message"]

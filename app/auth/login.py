@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from urllib.parse import quote
 
 import segno
-from flask import current_app, session
+from flask import current_app, request, session
 
 from app.extensions import db
 from app.models import PendingLogin, User, utcnow
@@ -118,13 +118,23 @@ def simulator_scan_url(pending: PendingLogin) -> str | None:
     return f"{app_url}?qr={quote(content, safe='')}"
 
 
+MOBILE_MARKERS = ("Mobi", "Android", "iPhone", "iPad")
+
+
+def on_mobile() -> bool:
+    """A phone or tablet: the BankID app is started differently there, and its texts differ."""
+    agent = request.headers.get("User-Agent", "")
+    return any(marker in agent for marker in MOBILE_MARKERS)
+
+
 def start_app_url(pending: PendingLogin) -> str:
-    return autostart_url(pending.auto_start_token, mobile=False, app_url=current_app.config.get("BANKID_APP_URL") or None)
+    app_url = current_app.config.get("BANKID_APP_URL") or None
+    return autostart_url(pending.auto_start_token, mobile=on_mobile(), app_url=app_url)
 
 
 def message_for(pending: PendingLogin) -> str:
     _, text = user_message(pending.status, pending.hint_code, qr=pending.device == "other",
-                           autostart_tried=pending.device == "this", mobile=False)
+                           autostart_tried=pending.device == "this", mobile=on_mobile())
     return text
 
 
