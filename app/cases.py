@@ -38,25 +38,14 @@ def new_form_key() -> str:
 def next_number(year: int) -> str:
     """The next ärendenummer of the year, inside the caller's write transaction: the UPDATE
     takes the counter row's lock (PostgreSQL) or runs under the IMMEDIATE lock (SQLite)."""
-    counter = CaseCounter.update(last_number=CaseCounter.last_number + 1).where(CaseCounter.year == year)
-    if not counter.execute():
-        try:
-            with db.atomic():
-                CaseCounter.create(year=year, last_number=1)
-        except IntegrityError:  # a concurrent first filing of the year created it
-            counter.execute()
+    CaseCounter.upsert({"year": year}, {"last_number": CaseCounter.last_number + 1}, {"last_number": 1})
     number = CaseCounter.get(CaseCounter.year == year).last_number
     return f"{year}-{number:05d}"
 
 
 def count_status(status: str, delta: int) -> None:
     """Move the status counter inside the caller's transaction."""
-    if not StatusCount.update(count=StatusCount.count + delta).where(StatusCount.status == status).execute():
-        try:
-            with db.atomic():
-                StatusCount.create(status=status, count=delta)
-        except IntegrityError:  # created concurrently
-            StatusCount.update(count=StatusCount.count + delta).where(StatusCount.status == status).execute()
+    StatusCount.upsert({"status": status}, {"count": StatusCount.count + delta}, {"count": delta})
 
 
 def recount_statuses() -> None:
@@ -130,21 +119,28 @@ def unread_case_ids(user: User, case_ids: list[int]) -> set[int]:
         return set()
     marks = {mark.case_id: mark.read_at for mark in
              ReadMark.select().where((ReadMark.user == user) & (ReadMark.case.in_(case_ids)))}
-    latest = (Message.select(Message.case, Message.created_at)
-              .where(Message.case.in_(case_ids) & (Message.author != user) & (Message.internal == False)))  # noqa: E712
-    return {m.case_id for m in latest if m.case_id not in marks or m.created_at > marks[m.case_id]}
+    latest = (Message.select(Message.case, fn.MAX(Message.created_at).alias("newest"))
+              .where(Message.case.in_(case_ids) & (Message.author != user) & (Message.internal == False))  # noqa: E712
+              .group_by(Message.case))
+    return {m.case_id for m in latest if m.case_id not in marks or m.newest > marks[m.case_id]}
+
+
+def keyset_page(query, reader: User, cursor: int | None, size: int, *, newest_first: bool) -> Page:
+    """One page of cases in id order after `cursor`, with unread markers for `reader`: as fast
+    on page 10 000 as on page 1, because it never counts past rows."""
+    if cursor is not None:
+        query = query.where(Case.id < cursor if newest_first else Case.id > cursor)
+    cases = list(query.order_by(Case.id.desc() if newest_first else Case.id).limit(size + 1))
+    shown = cases[:size]
+    unread = unread_case_ids(reader, [case.id for case in shown])
+    return Page([CaseRow(case, case.id in unread) for case in shown],
+                shown[-1].id if len(cases) > size else None)
 
 
 def my_cases(owner: User, *, closed: bool, before: int | None = None, size: int = PAGE_SIZE) -> Page:
-    """One page of the owner's ongoing or closed cases, newest first (keyset on the id)."""
-    query = Case.select().where((Case.owner == owner) & ((Case.status == CLOSED) if closed else (Case.status != CLOSED)))
-    if before is not None:
-        query = query.where(Case.id < before)
-    cases = list(query.order_by(Case.id.desc()).limit(size + 1))
-    shown = cases[:size]
-    unread = unread_case_ids(owner, [case.id for case in shown])
-    return Page([CaseRow(case, case.id in unread) for case in shown],
-                shown[-1].id if len(cases) > size else None)
+    """One page of the owner's ongoing or closed cases, newest first."""
+    group = (Case.status == CLOSED) if closed else (Case.status != CLOSED)
+    return keyset_page(Case.select().where((Case.owner == owner) & group), owner, before, size, newest_first=True)
 
 
 def stored_pdf(case: Case, engine: str) -> bytes | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from peewee import IntegrityError, fn
 
 from . import notifications
-from .cases import CLOSED, IN_PROGRESS, STATUSES, SUBMITTED, count_status, status_counts, unread_case_ids
+from .cases import CLOSED, IN_PROGRESS, STATUSES, SUBMITTED, Page, count_status, keyset_page
 from .extensions import db
 from .models import AuditEntry, Case, CasePdf, Message, ReadMark, StatusChange, User, utcnow
 
@@ -132,12 +132,7 @@ def thread(case: Case, *, include_internal: bool) -> list[Message]:
 
 def mark_read(case: Case, user: User) -> None:
     now = utcnow()
-    if not ReadMark.update(read_at=now).where((ReadMark.case == case) & (ReadMark.user == user)).execute():
-        try:
-            with db.atomic():
-                ReadMark.create(case=case, user=user, read_at=now)
-        except IntegrityError:
-            pass
+    ReadMark.upsert({"case": case, "user": user}, {"read_at": now}, {"read_at": now})
 
 
 # --- the queue ---------------------------------------------------------------------------------
@@ -147,19 +142,6 @@ class QueueFilter:
     status: str = "open"  # open (not closed) | a status | all
     case_type: str = ""
     query: str = ""  # ärendenummer, organisationsnummer or part of the organisation's name
-
-
-@dataclass(frozen=True)
-class QueueRow:
-    case: Case
-    unread: bool
-
-
-@dataclass(frozen=True)
-class QueuePage:
-    rows: list
-    next_cursor: int | None
-    counts: dict
 
 
 STATUS_FILTERS = {
@@ -184,20 +166,9 @@ def filtered(criteria: QueueFilter):
     return query
 
 
-def page_of(criteria: QueueFilter, after: int | None, size: int) -> tuple[list, int | None]:
-    """One page oldest first, keyset on the id: as fast on page 10 000 as on page 1."""
-    query = filtered(criteria)
-    if after is not None:
-        query = query.where(Case.id > after)
-    cases = list(query.order_by(Case.id).limit(size + 1))
-    return cases[:size], (cases[size - 1].id if len(cases) > size else None)
-
-
-def queue(handler: User, criteria: QueueFilter, after: int | None = None, size: int = QUEUE_PAGE_SIZE) -> QueuePage:
+def queue(handler: User, criteria: QueueFilter, after: int | None = None, size: int = QUEUE_PAGE_SIZE) -> Page:
     """Oldest first, so unhandled cases come up in the order they arrived."""
-    shown, next_cursor = page_of(criteria, after, size)
-    unread = unread_case_ids(handler, [case.id for case in shown])
-    return QueuePage([QueueRow(case, case.id in unread) for case in shown], next_cursor, status_counts())
+    return keyset_page(filtered(criteria), handler, after, size, newest_first=False)
 
 
 # --- export ------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ config. Used to tell a customer who files at night or on a holiday when handling
 show stored UTC times in Swedish local time."""
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -21,9 +22,14 @@ def parse_hours(text: str) -> tuple[time, time]:
     return time.fromisoformat(start), time.fromisoformat(end)
 
 
+@functools.lru_cache(maxsize=8)
+def holidays_of(year: int) -> holidays.HolidayBase:
+    """Public holidays plus Midsommarafton, Julafton and Nyårsafton, worked out once a year."""
+    return holidays.Sweden(years=year, categories=("public", "de_facto"))
+
+
 def is_working_day(day: date) -> bool:
-    closed = holidays.Sweden(years=day.year, categories=("public", "de_facto"))
-    return day.weekday() < 5 and day not in closed
+    return day.weekday() < 5 and day not in holidays_of(day.year)
 
 
 def next_start(moment: datetime, hours_text: str) -> datetime | None:

@@ -7,7 +7,9 @@ work on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import json
+import operator
 from datetime import datetime, timezone
+from functools import reduce
 
 from peewee import (
     BlobField,
@@ -16,6 +18,7 @@ from peewee import (
     DateTimeField,
     ForeignKeyField,
     IntegerField,
+    IntegrityError,
     Model,
     TextField,
 )
@@ -40,6 +43,22 @@ class JSONField(TextField):
 class BaseModel(Model):
     class Meta:
         database = db
+
+    @classmethod
+    def upsert(cls, match: dict, changes: dict, initial: dict) -> bool:
+        """Apply `changes` to the row that `match` names, or create it with `initial`; True when
+        created. Safe when another transaction creates the same row at the same moment: the
+        unique key decides, and the loser applies its change to the winner's row."""
+        where = reduce(operator.and_, (getattr(cls, name) == value for name, value in match.items()))
+        if cls.update(**changes).where(where).execute():
+            return False
+        try:
+            with db.atomic():
+                cls.create(**match, **initial)
+            return True
+        except IntegrityError:
+            cls.update(**changes).where(where).execute()
+            return False
 
 
 class User(BaseModel):

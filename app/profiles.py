@@ -10,7 +10,6 @@ from pathlib import Path
 from flask import current_app
 
 from .casetypes import CaseType, load_forms_dir
-from .extensions import db
 from .models import Profile, User, utcnow
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
@@ -53,10 +52,7 @@ def save(user: User, document: dict) -> Profile:
         "notify_by_email": document["notifieringar"]["epost"],
         "updated_at": utcnow(),
     }
-    with db.atomic():
-        updated = Profile.update(**columns).where(Profile.user == user).execute()
-        if not updated:
-            Profile.create(user=user, **columns)
+    Profile.upsert({"user": user}, columns, columns)
     return get_profile(user)
 
 

@@ -8,8 +8,6 @@ import time
 from functools import wraps
 
 from flask import abort, current_app, g, request, session
-from peewee import IntegrityError
-
 from .extensions import db
 from .models import RateCounter
 
@@ -24,16 +22,9 @@ def hit(key: str) -> int:
     """Count one request for `key` in the current window; returns the count so far."""
     window = window_now()
     with db.atomic():
-        updated = (RateCounter.update(count=RateCounter.count + 1)
-                   .where((RateCounter.key == key) & (RateCounter.window_start == window)).execute())
-        if not updated:
-            try:
-                with db.atomic():
-                    RateCounter.create(key=key, window_start=window, count=1)
-            except IntegrityError:  # another worker created it first
-                RateCounter.update(count=RateCounter.count + 1).where(
-                    (RateCounter.key == key) & (RateCounter.window_start == window)).execute()
-        RateCounter.delete().where(RateCounter.window_start < window - 1).execute()
+        if RateCounter.upsert({"key": key, "window_start": window}, {"count": RateCounter.count + 1}, {"count": 1}):
+            # A new window for this key: a good moment to drop windows nobody counts any more.
+            RateCounter.delete().where(RateCounter.window_start < window - 1).execute()
         return RateCounter.get((RateCounter.key == key) & (RateCounter.window_start == window)).count
 
 

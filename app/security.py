@@ -10,6 +10,8 @@ from pathlib import Path
 from flask import g, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .auth.login import PENDING_KEY
+
 DEV_SECRET_MARKERS = ("dev-only", "change-me")
 MIN_SECRET_BYTES = 32
 
@@ -66,7 +68,7 @@ def init_app(app) -> None:
     def _headers(response):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if getattr(g, "user", None) is not None or "pending_login" in session:
+        if getattr(g, "user", None) is not None or PENDING_KEY in session:
             # Pages with personal data or a login in progress are never kept by a browser or proxy.
             response.headers["Cache-Control"] = "no-store"
         if production:

@@ -293,3 +293,32 @@ def test_times_are_shown_in_swedish_time(portal, customer):
         number = file_case(client)
         html = client.get(f"/arenden/{number}").get_data(as_text=True)
     assert "2026-11-30 00:30" in html
+
+
+def test_a_refused_message_is_shown_again_next_to_its_box(portal, customer, handler):
+    number = file_case(customer)
+    too_long = "å" * 5001
+    for client, path in ((customer, f"/arenden/{number}"), (handler, f"/handlaggare/arenden/{number}")):
+        html = client.get(path).get_data(as_text=True)
+        key = re.search(r'name="form_key" value="([^"]+)"', html).group(1)
+        response = client.post(f"{path}/meddelanden", data={"meddelande": too_long, "form_key": key})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422
+        assert 'id="meddelande-error"' in page and "högst 5000 tecken" in page
+        assert 'aria-describedby="meddelande-error"' in page and too_long in page  # nothing lost
+        assert f'name="form_key" value="{key}"' in page
+        empty = client.post(f"{path}/meddelanden", data={"meddelande": "  ", "form_key": key})
+        assert empty.status_code == 422 and "Skriv ett meddelande." in empty.get_data(as_text=True)
+    with portal.app_context(), db.connection_context():
+        assert Message.select().count() == 0
+
+
+def test_a_too_long_closing_message_changes_nothing_and_is_kept(portal, customer, handler):
+    number = file_case(customer)
+    too_long = "Tack! " * 1000
+    response = handler.post(f"/handlaggare/arenden/{number}/status",
+                            data={"action": "close", "version": version_of(handler, number), "meddelande": too_long})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="closing-error"' in page and too_long.strip() in page
+    with portal.app_context(), db.connection_context():
+        assert Case.get(Case.number == number).status == "Inskickat"

@@ -7,7 +7,6 @@ or a personnummer.
 """
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -52,15 +51,11 @@ def bankid_client() -> BankIDClient:
     return client
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
-
-
 def pending_login() -> PendingLogin | None:
     token = session.get(PENDING_KEY)
     if not token:
         return None
-    return PendingLogin.get_or_none(PendingLogin.token_hash == token_hash(token))
+    return PendingLogin.get_or_none(PendingLogin.token_hash == sessions.token_hash(token))
 
 
 def forget(pending: PendingLogin | None) -> None:
@@ -76,7 +71,7 @@ def start(device: str, end_user_ip: str, next_url: str | None) -> PendingLogin:
     order = bankid_client().auth(end_user_ip)
     token = secrets.token_urlsafe(32)
     pending = PendingLogin.create(
-        token_hash=token_hash(token), order_ref=order.order_ref, auto_start_token=order.auto_start_token,
+        token_hash=sessions.token_hash(token), order_ref=order.order_ref, auto_start_token=order.auto_start_token,
         qr_start_token=order.qr_start_token, qr_start_secret=order.qr_start_secret,
         device=device if device in DEVICES else "other", next_url=next_url, hint_code="outstandingTransaction")
     session[PENDING_KEY] = token

@@ -8,6 +8,7 @@ self-contained bundle is what gets hashed, compiled and frozen into every case f
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import re
@@ -269,8 +270,10 @@ def compile_case_type(slug: str, schema: dict, name: str) -> CaseType:
     )
 
 
+@functools.lru_cache(maxsize=128)
 def case_type_from_frozen(slug: str, text: str) -> CaseType:
-    """The case type exactly as a case froze it, whatever forms/ holds today."""
+    """The case type exactly as a case froze it, whatever forms/ holds today; compiled once per
+    version, since every view and PDF of a case needs it."""
     return compile_case_type(slug, json.loads(text), f"{slug} (fryst)")
 
 

@@ -2,7 +2,7 @@
 the case's frozen schema, and the PDF download (rendered once, then served from storage)."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, make_response, request
+from flask import abort, current_app, g, make_response, request
 
 from app import cases, casework
 from app.handling_hours import local_text
@@ -23,8 +23,10 @@ def content_tree(case):
     return build_tree(cases.frozen_type(case).fields, case.data)
 
 
-def detail_context(case, viewer) -> dict:
-    return {"orderer": orderer_pairs(case), "content": detail_html(content_tree(case))}
+def detail_context(case) -> dict:
+    """What both case pages show: the orderer, and the content drawn from its tree."""
+    tree = content_tree(case)
+    return {"orderer": orderer_pairs(case), "content": detail_html(tree), "tree": tree}
 
 
 def print_header(case) -> PrintHeader:
@@ -59,10 +61,18 @@ def pdf_response(case):
     return response
 
 
-def post_message_from_form(case, *, internal: bool) -> None:
-    """The message form of either side: stored once per form key; a problem is flashed."""
+def post_message_from_form(case, *, internal: bool) -> dict | None:
+    """The message form of either side, stored once per form key. None when stored; else what
+    the page needs to show the form again: the reason, the text as typed, the same form key."""
+    text = request.form.get("meddelande", "")
+    form_key = request.form.get("form_key") or cases.new_form_key()
     try:
-        casework.post_once(case, g.user, request.form.get("meddelande", ""), internal=internal,
-                           form_key=request.form.get("form_key") or cases.new_form_key())
+        casework.post_once(case, g.user, text, internal=internal, form_key=form_key)
     except casework.EmptyMessage as problem:
-        flash(str(problem), "error")
+        return {"message_problem": str(problem), "message_text": text, "form_key": form_key}
+    return None
+
+
+def message_form_context(**refused) -> dict:
+    """A fresh message form, or the refused one shown again."""
+    return {"form_key": cases.new_form_key(), "message_problem": None, "message_text": "", **refused}

@@ -110,10 +110,15 @@ def submitted(number: str):
 @bp.get("/arenden/<number>")
 @login_required
 def detail(number: str):
-    case = own_case_or_404(number)
+    return detail_page(own_case_or_404(number))
+
+
+def detail_page(case, status: int = 200, **refused_message):
     casework.mark_read(case, g.user)  # viewing the thread is reading it
-    return render_template("cases/detail.html", case=case, **casepages.detail_context(case, viewer=g.user),
-                           thread=casework.thread(case, include_internal=False), form_key=cases.new_form_key())
+    html = render_template("cases/detail.html", case=case, **casepages.detail_context(case),
+                           thread=casework.thread(case, include_internal=False),
+                           **casepages.message_form_context(**refused_message))
+    return html, status
 
 
 @bp.post("/arenden/<number>/meddelanden")
@@ -123,8 +128,8 @@ def post_message(number: str):
     case = own_case_or_404(number)
     if case.status == cases.CLOSED:
         flash("Ärendet är avslutat. Skicka in ett nytt ärende om du behöver mer hjälp.", "error")
-    else:
-        casepages.post_message_from_form(case, internal=False)
+    elif refused := casepages.post_message_from_form(case, internal=False):
+        return detail_page(case, 422, **refused)
     return redirect(url_for("cases.detail", number=number) + "#meddelanden", 303)
 
 

@@ -8,6 +8,8 @@ from flask_wtf.csrf import CSRFError
 from playhouse.pool import MaxConnectionsExceeded
 from werkzeug.exceptions import SecurityError
 
+from .cases import rerender_after_expired_token
+
 ERRORS = {
     400: ("Felaktig begäran", "Begäran kunde inte behandlas. Gå tillbaka och försök igen."),
     403: ("Åtkomst nekad", "Du har inte behörighet till den här sidan."),
@@ -20,13 +22,8 @@ ERRORS = {
 }
 
 
-def expired_case_form():
-    from .cases import rerender_after_expired_token
-    return rerender_after_expired_token()
-
-
 # Views whose form is shown again, with what was typed, when its CSRF token has expired (C3).
-RERENDER_ON_EXPIRED_TOKEN = {"cases.submit": expired_case_form}
+RERENDER_ON_EXPIRED_TOKEN = {"cases.submit": rerender_after_expired_token}
 
 
 def error_page(status: int, correlation_id: str | None = None):

@@ -21,7 +21,7 @@ def queue():
     criteria = casework.QueueFilter(status=request.args.get("status", "open"),
                                     case_type=request.args.get("typ", ""), query=request.args.get("q", ""))
     page = casework.queue(g.user, criteria, after=request.args.get("efter", type=int))
-    return render_template("handler/queue.html", page=page, criteria=criteria,
+    return render_template("handler/queue.html", page=page, counts=cases.status_counts(), criteria=criteria,
                            case_types=list(case_types().values()), statuses=cases.STATUSES)
 
 
@@ -41,14 +41,18 @@ def tables_of(items) -> list[Table]:
 @bp.get("/arenden/<number>")
 @handler_required
 def case_page(number: str):
-    case = case_or_404(number)
+    return handler_page(case_or_404(number))
+
+
+def handler_page(case, status: int = 200, **shown_again):
     casework.audit(g.user, case, "visa")
     casework.mark_read(case, g.user)
-    tree = casepages.content_tree(case)
-    return render_template("handler/case.html", case=case, **casepages.detail_context(case, viewer=g.user),
+    context = casepages.detail_context(case)
+    html = render_template("handler/case.html", case=case, **context, tables=tables_of(context["tree"].items),
                            thread=casework.thread(case, include_internal=True),
                            history=casework.status_history(case), audit=casework.audit_trail(case),
-                           tables=tables_of(tree.items), form_key=cases.new_form_key())
+                           **{**casepages.message_form_context(), **shown_again})
+    return html, status
 
 
 @bp.post("/arenden/<number>/status")
@@ -60,18 +64,20 @@ def change_status(number: str):
                                request.form.get("version", type=int) or 0, request.form.get("meddelande", ""))
     except casework.Conflict:
         flash("Ärendet har ändrats av någon annan sedan du öppnade det. Se över det och försök igen.", "error")
-        return case_page(number), 409
+        return handler_page(case, 409)
     except casework.NotAllowed:
         flash("Det går inte att göra så med ärendet i dess nuvarande status.", "error")
-    except casework.EmptyMessage as problem:
-        flash(str(problem), "error")
+    except casework.EmptyMessage as problem:  # the closing message: nothing changed, nothing lost
+        return handler_page(case, 422, closing_problem=str(problem), closing_text=request.form.get("meddelande", ""))
     return redirect(url_for("handler.case_page", number=number), 303)
 
 
 @bp.post("/arenden/<number>/meddelanden")
 @handler_required
 def post_message(number: str):
-    casepages.post_message_from_form(case_or_404(number), internal=request.form.get("intern") == "y")
+    case = case_or_404(number)
+    if refused := casepages.post_message_from_form(case, internal=request.form.get("intern") == "y"):
+        return handler_page(case, 422, **refused)
     return redirect(url_for("handler.case_page", number=number) + "#meddelanden", 303)
 
 

@@ -18,7 +18,7 @@ from . import rows
 from .kinds import FIELD_KINDS, MISSING
 from .posted import posted_form
 
-_form_classes: dict[str, type[Form]] = {}
+_form_classes: dict[tuple, type[Form]] = {}
 _form_classes_lock = threading.Lock()
 
 
@@ -31,13 +31,18 @@ def make_form_class(specs: tuple, name: str = "CaseForm") -> type[Form]:
     return type(name, (SchemaForm,), attributes)
 
 
-def form_class_for(case_type: CaseType) -> type[Form]:
-    """The generated class for this exact schema version, built on first use."""
-    cached = _form_classes.get(case_type.sha256)
+def cached_form_class(key: tuple, specs: tuple, name: str) -> type[Form]:
+    """A generated class per (schema version, part of it), built on first use."""
+    cached = _form_classes.get(key)
     if cached is None:
         with _form_classes_lock:
-            cached = _form_classes.setdefault(case_type.sha256, make_form_class(case_type.fields))
+            cached = _form_classes.setdefault(key, make_form_class(specs, name))
     return cached
+
+
+def form_class_for(case_type: CaseType) -> type[Form]:
+    """The generated class for this exact schema version."""
+    return cached_form_class((case_type.sha256,), case_type.fields, "CaseForm")
 
 
 # --- JSON document <-> posted data -------------------------------------------------------------
@@ -146,14 +151,9 @@ class RowPrototype:
     form: Form
 
 
-_row_classes: dict[tuple, type[Form]] = {}
-
-
 def row_class_for(case_type: CaseType, table: FieldSpec) -> type[Form]:
-    key = (case_type.sha256, table.path)
-    if key not in _row_classes:
-        _row_classes[key] = make_form_class(table.children, "Row")
-    return _row_classes[key]
+    """The class of one row of a table, for the prototype row the add-row script clones."""
+    return cached_form_class((case_type.sha256, table.path), table.children, "Row")
 
 
 def blank_row_pairs(table: FieldSpec) -> list:
