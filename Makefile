@@ -32,7 +32,7 @@ run: setup
 	$(FLASK) dev --host 127.0.0.1 --port 5000
 
 test: $(STAMP) system-deps
-	$(BIN)/ruff check app renderers bench
+	$(BIN)/ruff check app casetypes webforms renderers bench
 	$(BIN)/python -m pytest -q tests
 
 bench: $(STAMP)

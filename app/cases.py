@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from peewee import IntegrityError, fn
 
 from . import notifications
-from .casetypes import CaseType, case_type_from_frozen
+from casetypes import CaseType, case_type_from_frozen
 from .extensions import db
 from .models import Case, CaseCounter, CasePdf, Message, ReadMark, StatusChange, StatusCount, User, utcnow
 

@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from .casetypes import load_forms_dir
+from casetypes import load_forms_dir
 from .config import resolve_path
 
 EXTENSION_KEY = "kundportalen.case_types"

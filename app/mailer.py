@@ -33,7 +33,7 @@ from flask.cli import AppGroup
 from flask_mail import BadHeaderError, Connection, Mail, Message
 from peewee import PostgresqlDatabase, SqliteDatabase
 
-from .casetypes.formats import is_email
+from casetypes.formats import is_email
 from .extensions import db
 from .models import OutboxMail, utcnow
 

@@ -22,7 +22,7 @@ from urllib.parse import quote, urlsplit
 from flask import current_app
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from .casetypes.formats import is_email
+from casetypes.formats import is_email
 from .models import Case, Notification, OutboxMail, Profile, User, utcnow
 
 log = logging.getLogger(__name__)

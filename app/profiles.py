@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from .casetypes import CaseType, load_forms_dir
+from casetypes import CaseType, load_forms_dir
 from .models import Profile, User, utcnow
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"

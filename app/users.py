@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from .casetypes.formats import normalize_personnummer
+from casetypes.formats import normalize_personnummer
 from .extensions import db
 from .models import Profile, Session, User, utcnow
 

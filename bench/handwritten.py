@@ -3,7 +3,7 @@ and HTML attributes the schema gives, and a hand-written template of the same ma
 from wtforms import Form, fields, validators
 from wtforms.fields.choices import SelectChoice
 
-from app.casetypes.formats import normalize_email, normalize_personnummer
+from casetypes.formats import normalize_email, normalize_personnummer
 
 OFFICES = [("uppsala", "Uppsala"), ("stockholm", "Stockholm"), ("goteborg", "Göteborg"), ("malmo", "Malmö"),
            ("orebro", "Örebro"), ("vasteras", "Västerås"), ("linkoping", "Linköping"), ("umea", "Umeå")]

@@ -16,8 +16,8 @@ from stdnum import luhn
 
 from app import create_app
 from app.forms_registry import case_types
-from app.webforms import bind, judge
-from app.webforms.caseform import to_formdata
+from webforms import bind, judge
+from webforms.caseform import to_formdata
 from bench.handwritten import TEMPLATE, SithsOrder
 
 OURS_TEMPLATE = """{% from "forms/case_form.html" import case_form %}{{ case_form(caseform, "/", "Skicka") }}"""

@@ -21,7 +21,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Callable
 
-from app.casetypes.spec import FieldSpec
+from casetypes.spec import FieldSpec
 
 EMPTY_DISPLAY = "–"  # en dash: what Swedish forms print for "not given"
 YES, NO = "Ja", "Nej"

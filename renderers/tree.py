@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from typing import Any, Callable, ClassVar, Mapping, Union
 
-from app.casetypes.spec import FieldSpec
+from casetypes.spec import FieldSpec
 
 from .formatters import FormatOptions, display, is_empty
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from app.casetypes import load_forms_dir
+from casetypes import load_forms_dir
 from renderers.casepdf import case_pdf
 from renderers.html import PrintHeader
 from renderers.tree import build_tree

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from app.casetypes import case_type_from_frozen, load_forms_dir
-from app.casetypes.dialect import KINDS
-from app.webforms import FIELD_KINDS
+from casetypes import case_type_from_frozen, load_forms_dir
+from casetypes.dialect import KINDS
+from webforms import FIELD_KINDS
 from tests.conftest import KITCHEN_SINK_DIR, ROOT
 
 BASE = {
@@ -154,7 +154,7 @@ def test_every_shipped_file_loads(tmp_path):
 
 def test_kitchen_sink_uses_every_kind():
     case_type = load_forms_dir(KITCHEN_SINK_DIR).case_types["kitchen-sink"]
-    from app.casetypes.spec import walk
+    from casetypes.spec import walk
     assert {spec.kind for spec in walk(case_type.fields)} == set(KINDS)
 
 

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum import luhn
 
-from app.casetypes.formats import (
+from casetypes.formats import (
     FORMAT_CHECKER,
     is_email,
     is_organisationsnummer,

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from markupsafe import Markup, escape
 
-from app.casetypes import load_forms_dir
-from app.casetypes.dialect import KINDS
+from casetypes import load_forms_dir
+from casetypes.dialect import KINDS
 from renderers import casepdf, formatters, html, text, tree
 from renderers.formatters import FORMATTERS, FormatOptions, display
 from renderers.html import PrintHeader, detail_html, print_html

@@ -11,10 +11,10 @@ from hypothesis_jsonschema import from_schema
 from werkzeug.datastructures import MultiDict
 from stdnum import luhn
 
-from app.casetypes import load_forms_dir
-from app.casetypes.spec import FieldSpec
-from app.webforms import bind, judge
-from app.webforms.caseform import to_formdata
+from casetypes import load_forms_dir
+from casetypes.spec import FieldSpec
+from webforms import bind, judge
+from webforms.caseform import to_formdata
 from tests.conftest import KITCHEN_SINK_DIR, ROOT
 
 SHIPPED = load_forms_dir(ROOT / "forms").case_types

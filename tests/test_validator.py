@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from app.casetypes.validator import CaseTypeValidator
+from casetypes.validator import CaseTypeValidator
 
 CHOICES = {"oneOf": [{"const": "a", "title": "A"}, {"const": 1}, {"const": True}, {"const": None},
                      {"const": [1, 2]}, {"const": {"k": "v"}}, {"const": 1.5, "description": "x"}]}

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from app.casetypes import load_forms_dir
-from app.webforms import bind, blank
-from app.webforms.caseform import apply_row_action, form_class_for, to_formdata
+from casetypes import load_forms_dir
+from webforms import bind, blank
+from webforms.caseform import apply_row_action, form_class_for, to_formdata
 from tests.conftest import FIXTURES, KITCHEN_SINK_DIR, ROOT
 
 GOLDEN = json.loads((FIXTURES / "kitchen-sink-golden.json").read_text(encoding="utf-8"))

@@ -37,7 +37,7 @@ from stdnum.se import personnummer
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from app.casetypes.formats import normalize_personnummer
+from casetypes.formats import normalize_personnummer
 
 from .bankid import USER_VISIBLE_DATA_LIMIT, qr_content
 

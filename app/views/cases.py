@@ -10,9 +10,9 @@ from app.auth.sessions import login_required
 from app.forms_registry import active_case_types, case_types
 from app.ratelimit import limited_per_user
 from app.views import casepages
-from app.webforms import bind, blank, judge, rejected
-from app.webforms.caseform import apply_row_action
-from app.webforms.rows import ACTION_FIELD
+from webforms import bind, blank, judge, rejected
+from webforms.caseform import apply_row_action
+from webforms.rows import ACTION_FIELD
 
 bp = Blueprint("cases", __name__)
 

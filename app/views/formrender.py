@@ -12,8 +12,8 @@ from flask import current_app
 from markupsafe import Markup
 
 from app.handling_hours import local_text
-from app.webforms import FIELD_KINDS
-from app.webforms.rows import PLACEHOLDER, ROW_MARKER
+from webforms import FIELD_KINDS
+from webforms.rows import PLACEHOLDER, ROW_MARKER
 
 FIELDS_TEMPLATE = "forms/fields.html"
 

@@ -3,9 +3,9 @@ without filing anything. Only served when FORM_PREVIEW is on (development)."""
 from flask import Blueprint, abort, current_app, render_template, request
 
 from app.forms_registry import case_types
-from app.webforms import bind, blank
-from app.webforms.caseform import apply_row_action
-from app.webforms.rows import ACTION_FIELD
+from webforms import bind, blank
+from webforms.caseform import apply_row_action
+from webforms.rows import ACTION_FIELD
 
 bp = Blueprint("preview", __name__, url_prefix="/forhandsgranska")
 

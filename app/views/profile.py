@@ -3,7 +3,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from app import profiles
 from app.auth.sessions import login_required
-from app.webforms import bind, blank
+from webforms import bind, blank
 
 bp = Blueprint("profile", __name__)
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from werkzeug.datastructures import MultiDict
 from wtforms import Form
 
-from app.casetypes import CaseType, Problem
-from app.casetypes.spec import FieldSpec
+from casetypes import CaseType, Problem
+from casetypes.spec import FieldSpec
 
 from . import rows
 from .kinds import FIELD_KINDS, MISSING

@@ -14,8 +14,8 @@ from typing import Any, Callable
 from wtforms import fields, widgets
 from wtforms.fields.choices import SelectChoice
 
-from app.casetypes.formats import RESHAPERS
-from app.casetypes.spec import FieldSpec
+from casetypes.formats import RESHAPERS
+from casetypes.spec import FieldSpec
 
 MISSING = object()  # no answer: the key is left out of the document
 SEPARATOR = "-"  # WTForms joins the names of nested fields with it

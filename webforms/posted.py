@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
 
-from app.casetypes.spec import FieldSpec
+from casetypes.spec import FieldSpec
 
 from .kinds import SEPARATOR
 
