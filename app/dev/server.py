@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from werkzeug.serving import run_simple
 
-from .mailer import PrintingHandler, loop_once
+from app.messaging.mailer import PrintingHandler, loop_once
 
 WORKER_INTERVAL = 3.0
 
