@@ -1,4 +1,4 @@
-"""Tests for app.auth.simulator over real HTTP: the API's status codes and JSON, the app page
+"""Tests for app.dev.bankid_simulator over real HTTP: the API's status codes and JSON, the app page
 (autostart and QR), timing with an injected clock, and the fault controls."""
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 import requests
 from stdnum.se import personnummer
 
-from app.auth.bankid import BankIDError, qr_content, user_message
-from app.auth.simulator import create_simulator
+from app.accounts.bankid import BankIDError, qr_content, user_message
+from app.dev.bankid_simulator import create_simulator
 from tests.bankid_fixtures import OTHER_PERSON, TOLVAN, bankid, open_app, read_form, sim, submit_app_form, verify_in_app  # noqa: F401
 
 

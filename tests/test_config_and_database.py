@@ -2,9 +2,9 @@
 import pytest
 
 from app import create_app
-from app.config import load_config
-from app.extensions import db
-from app.security import InsecureConfiguration
+from app.platform.config import load_config
+from app.platform.extensions import db
+from app.platform.security import InsecureConfiguration
 from tests.conftest import make_app
 
 

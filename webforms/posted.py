@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from casetypes.spec import FieldSpec
 
-from .kinds import SEPARATOR
+from .names import SEPARATOR, row_indices
 
 FALSE_VALUES = (False, "false", "")  # wtforms BooleanField.false_values
 NOTHING_POSTED = MultiDict()
@@ -42,18 +42,6 @@ RAW_DATA = {
 }
 
 
-def row_indices(formdata, name: str, limit: int) -> list[int]:
-    """The row numbers FieldList finds for `name` (its own rule, Unicode digits included)."""
-    offset = len(name) + 1
-    found = set()
-    for key in formdata:
-        if key.startswith(name):
-            head = key[offset:].split(SEPARATOR, 1)[0]
-            if head.isdigit():
-                found.add(int(head))
-    return sorted(found)[:limit]
-
-
 @dataclass(frozen=True)
 class PostedForm:
     formdata: object
@@ -61,7 +49,7 @@ class PostedForm:
     specs: tuple
 
     def __getitem__(self, name: str) -> "PostedField":
-        spec = next(spec for spec in self.specs if spec.name == name)
+        spec = next(spec for spec in self.specs if spec.key == name)
         return PostedField(self.formdata, self.prefix + name, spec)
 
 
@@ -87,7 +75,7 @@ class PostedField:
     @property
     def entries(self) -> list[PostedEntry]:
         schema = self.spec.schema
-        indices = row_indices(self.formdata, self.name, schema["maxItems"] + 1)
+        indices = row_indices(self.formdata.keys(), self.name)[:schema["maxItems"] + 1]
         rows = [PostedForm(self.formdata, f"{self.name}{SEPARATOR}{index}{SEPARATOR}", self.spec.children)
                 for index in indices]
         # FieldList pads with blank rows up to minItems: rows of which nothing was posted.

@@ -10,9 +10,9 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from app.auth.bankid import qr_content
-from app.extensions import db
-from app.models import PendingLogin
+from app.accounts.bankid import qr_content
+from app.platform.extensions import db
+from app.platform.models import PendingLogin
 from tests.browser.helpers import CUSTOMER
 
 QR_IMAGE = "img[data-bankid-qr-img]"

@@ -12,8 +12,8 @@ import click
 from flask import current_app
 from werkzeug.serving import run_simple
 
-from .mailer import PrintingHandler, loop_once
-from .simulator_mount import MOUNT_POINT
+from app.dev.simulator_mount import MOUNT_POINT
+from app.messaging.mailer import PrintingHandler, loop_once
 
 WORKER_INTERVAL = 3.0
 

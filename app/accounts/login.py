@@ -16,11 +16,11 @@ from urllib.parse import quote
 import segno
 from flask import current_app, request, session, url_for
 
-from app.extensions import db
-from app.models import PendingLogin, User, utcnow
+from app.platform.extensions import db
+from app.platform.models import PendingLogin, User, utcnow
 
-from . import sessions
-from .bankid import BankIDClient, BankIDError, CollectResult, autostart_url, error_message, qr_content, user_message
+from app.accounts import sessions
+from app.accounts.bankid import BankIDClient, BankIDError, CollectResult, autostart_url, error_message, qr_content, user_message
 
 PENDING_KEY = "pending_login"
 CLIENT_KEY = "kundportalen.bankid_client"

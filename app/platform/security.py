@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import g, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .auth.login import PENDING_KEY
+from app.accounts.login import PENDING_KEY
 
 DEV_SECRET_MARKERS = ("dev-only", "change-me")
 MIN_SECRET_BYTES = 32

@@ -39,7 +39,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from casetypes.formats import normalize_personnummer
 
-from .bankid import USER_VISIBLE_DATA_LIMIT, qr_content
+from app.accounts.bankid import USER_VISIBLE_DATA_LIMIT, qr_content
 
 RP_PREFIX = "/rp/v6.0/"
 
@@ -76,7 +76,7 @@ CONTROL_KEYS = set(DEFAULTS) - {"clock"}
 MISMATCH_HINT = "startFailed"
 
 # Well-known test identities; everybody else gets a name derived from the number.
-# The demo users of `flask users demo` (app.users), so the simulator gives them the same names.
+# The demo users of `flask users demo` (app.accounts.users), so the simulator gives them the same names.
 KNOWN_NAMES = {"191212121212": ("Tolvan", "Tolvansson"), "198112289874": ("Hanna", "Handläggare")}
 GIVEN_NAMES = {"female": ["Anna", "Maria", "Karin", "Sara", "Elin", "Ida"],
                "male": ["Erik", "Lars", "Karl", "Johan", "Nils", "Olof"]}
