@@ -184,6 +184,7 @@ def test_return_url_is_offered_after_verify(sim, bankid):
     order = bankid.auth("127.0.0.1", return_url="https://portal.test/bankid/return?n=abc")
     page = verify_in_app(sim.base_url, order, TOLVAN)
     assert 'href="https://portal.test/bankid/return?n=abc"' in page.text
+    assert 'http-equiv="refresh" content="2;url=https://portal.test/bankid/return?n=abc"' in page.text
 
 
 def test_app_page_escapes_the_text_to_sign(sim, bankid):

@@ -110,7 +110,7 @@ def test_production_session_cookie_attributes(sqlite_url, simulator_url, tmp_pat
         (tmp_path / key).write_text("x", encoding="utf-8")
         paths[key] = str(tmp_path / key)
     app = portal_app(sqlite_url, simulator_url, env="production", secret_key="p" * 48, form_preview=False,
-                     trusted_hosts=["localhost"], **paths)
+                     trusted_hosts=["localhost"], public_base_url="https://localhost", **paths)
     client = app.test_client()
     response = log_in(client, CUSTOMER)
     cookie = SimpleCookie(response.headers["Set-Cookie"])["__Host-session"]

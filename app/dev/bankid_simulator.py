@@ -483,7 +483,9 @@ def _register_control(app: Flask, sim: Simulator) -> None:
 # --- "the BankID app" page (Swedish) ---------------------------------------------------------------
 
 PAGE = """<!doctype html>
-<html lang="sv"><head><meta charset="utf-8"><title>BankID (simulator)</title></head>
+<html lang="sv"><head><meta charset="utf-8"><title>BankID (simulator)</title>
+{% if done and return_url %}<meta http-equiv="refresh" content="{{ RETURN_DELAY }};url={{ return_url }}">{% endif %}
+</head>
 <body><main>
 <h1>BankID-appen (simulator)</h1>
 {% if error %}<p role="alert">{{ error }}</p>{% endif %}
@@ -519,6 +521,10 @@ PAGE = """<!doctype html>
 {% endif %}
 </main></body></html>"""
 
+# Like the real app with a returnUrl, the page goes back to the service by itself (after a
+# moment, so the person sees it is done); the link is there for the impatient.
+RETURN_DELAY = 2
+
 DONE_TEXTS = {"complete": "Klart. Du kan gå tillbaka till tjänsten.",
               "failed": "Åtgärden avbröts."}
 
@@ -551,7 +557,7 @@ def _register_app_page(app: Flask, sim: Simulator) -> None:
         except InvalidNumber as invalid:
             return render_template_string(PAGE, order=invalid.order, error=str(invalid),
                                           number=form.get("personnummer", "")), 400
-        return render_template_string(PAGE, done=DONE_TEXTS.get(order.state, ""),
+        return render_template_string(PAGE, done=DONE_TEXTS.get(order.state, ""), RETURN_DELAY=RETURN_DELAY,
                                       return_url=_safe_return_url(order.return_url))
 
 
