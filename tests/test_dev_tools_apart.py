@@ -20,7 +20,8 @@ for path in cert.values():
     open(path, "w").write("not read before a login starts")
 app = create_app({
     "env": sys.argv[2], "secret_key": "p" * 48, "database_url": f"sqlite:///{folder}/portal.db",
-    "trusted_hosts": ["localhost"], "form_preview": False, "bankid_simulator": False,
+    "trusted_hosts": ["localhost"], "public_base_url": "https://portal.example.se", "form_preview": False,
+    "bankid_simulator": False,
     "bankid_url": "https://appapi2.bankid.com/rp/v6.0/",
     "bankid_cert": cert["cert"], "bankid_key": cert["key"], "bankid_ca": cert["ca"],
 })
