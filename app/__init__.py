@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import database, devserver, forms_registry, mailer, profiles, retention, security, simulator_mount, users, views
+from . import database, devserver, forms_registry, inputs, mailer, profiles, retention, security, simulator_mount, users, views
 from .auth import sessions
 from .config import load_config
 from .extensions import csrf
@@ -13,6 +13,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(load_config(overrides))
     security.init_app(app)
+    inputs.init_app(app)  # before any route is added
     database.init_app(app)
     sessions.init_app(app)  # before CSRF, so an expired-token page knows who is logged in
     csrf.init_app(app)

@@ -17,8 +17,9 @@ from wtforms.fields.choices import SelectChoice
 from casetypes.formats import RESHAPERS
 from casetypes.spec import FieldSpec
 
+from .rows import SEPARATOR, RowList
+
 MISSING = object()  # no answer: the key is left out of the document
-SEPARATOR = "-"  # WTForms joins the names of nested fields with it
 INTEGER_TEXT = re.compile(r"[+-]?\d+\Z", re.ASCII)
 NUMBER_TEXT = re.compile(r"[+-]?\d+(?:[.,]\d+)?(?:[eE][+-]?\d+)?\Z", re.ASCII)
 
@@ -231,8 +232,8 @@ def table_field(spec, child_form):
     # One entry more than maxItems is kept, so jsonschema sees and reports the excess
     # instead of WTForms silently dropping rows.
     limit = spec.schema["maxItems"] + 1
-    return fields.FieldList(fields.FormField(child_form(spec.children)), label=spec.label,
-                            min_entries=spec.schema.get("minItems", 0), max_entries=limit)
+    return RowList(fields.FormField(child_form(spec.children)), label=spec.label,
+                   min_entries=spec.schema.get("minItems", 0), max_entries=limit)
 
 
 @dataclass(frozen=True)

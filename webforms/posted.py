@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from casetypes.spec import FieldSpec
 
-from .kinds import SEPARATOR
+from .rows import SEPARATOR, row_index
 
 FALSE_VALUES = (False, "false", "")  # wtforms BooleanField.false_values
 NOTHING_POSTED = MultiDict()
@@ -43,15 +43,8 @@ RAW_DATA = {
 
 
 def row_indices(formdata, name: str, limit: int) -> list[int]:
-    """The row numbers FieldList finds for `name` (its own rule, Unicode digits included)."""
-    offset = len(name) + 1
-    found = set()
-    for key in formdata:
-        if key.startswith(name):
-            head = key[offset:].split(SEPARATOR, 1)[0]
-            if head.isdigit():
-                found.add(int(head))
-    return sorted(found)[:limit]
+    """The row numbers the table field (kinds.RowList) finds for `name`: one rule for both."""
+    return sorted({index for index in map(lambda key: row_index(key, name), formdata) if index is not None})[:limit]
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,25 @@ again with everything typed kept and nothing validated yet.
 """
 from __future__ import annotations
 
+import re
+
 from werkzeug.datastructures import MultiDict
+from wtforms import fields
 
-from .kinds import SEPARATOR
-
+SEPARATOR = "-"  # WTForms joins the names of nested fields with it
 PLACEHOLDER = "__index__"  # the row index in the prototype row the script clones
 ROW_MARKER = "_row"  # a hidden input in every row, so a row of unticked boxes still counts
 ACTION_FIELD = "action"  # the name of the add/remove row buttons
+
+
+# A row index as a browser posts it: ASCII digits, no leading zero, short. Anything else in
+# that place ("²", "٣", "007", 5 000 digits) is not a row, for every reader of posted data alike.
+ROW_INDEX_TEXT = re.compile(r"(?:0|[1-9][0-9]{0,5})\Z", re.ASCII)
+
+
+def parse_row_index(text: str) -> int | None:
+    """The row number a name part spells, or None if it spells none."""
+    return int(text) if ROW_INDEX_TEXT.match(text) else None
 
 
 def name_of(path: tuple) -> str:
@@ -19,16 +31,28 @@ def name_of(path: tuple) -> str:
 
 
 def path_of(name: str) -> tuple:
-    return tuple(int(part) if part.isascii() and part.isdigit() else part for part in name.split(SEPARATOR))
+    parts = name.split(SEPARATOR)
+    return tuple(part if index is None else index for part, index in zip(parts, map(parse_row_index, parts)))
+
+
+def row_head(key: str, table_name: str) -> str | None:
+    """The part of a posted key after the table's name: where its row index stands."""
+    prefix = table_name + SEPARATOR
+    return key[len(prefix):].split(SEPARATOR, 1)[0] if key.startswith(prefix) else None
 
 
 def row_index(key: str, table_name: str) -> int | None:
     """The row a posted key belongs to, if it belongs to a row of this table."""
-    prefix = table_name + SEPARATOR
-    if not key.startswith(prefix):
-        return None
-    head = key[len(prefix):].split(SEPARATOR, 1)[0]
-    return int(head) if head.isascii() and head.isdigit() else None
+    head = row_head(key, table_name)
+    return None if head is None else parse_row_index(head)
+
+
+class RowList(fields.FieldList):
+    """WTForms' FieldList reading row indexes by parse_row_index: its own rule (str.isdigit,
+    then int) takes "²" and fails, or takes "٣" for a row 3 whose cells are never found."""
+
+    def _extract_indices(self, prefix, formdata):
+        return filter(lambda index: index is not None, (row_index(key, prefix) for key in formdata))
 
 
 def row_count(formdata: MultiDict, table_name: str) -> int:
@@ -70,13 +94,13 @@ def add_row(formdata, target, case_type, blank_pairs_of):
 
 
 def remove_row(formdata, target, case_type, blank_pairs_of):
-    table_name, _, index = target.rpartition(SEPARATOR)
-    spec = table_spec(case_type, table_name)
-    if spec is None or not (index.isascii() and index.isdigit()):
+    table_name, _, index_text = target.rpartition(SEPARATOR)
+    spec, index = table_spec(case_type, table_name), parse_row_index(index_text)
+    if spec is None or index is None:
         return formdata
     if row_count(formdata, table_name) <= spec.schema.get("minItems", 0):
         return formdata
-    return without_row(formdata, table_name, int(index))
+    return without_row(formdata, table_name, index)
 
 
 ACTIONS = {"add": add_row, "remove": remove_row}
