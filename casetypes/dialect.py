@@ -42,6 +42,10 @@ BOUNDED_FORMATS = frozenset({"personnummer", "organisationsnummer", "date"})
 # Field names that would collide with controls the portal adds to every form.
 RESERVED_NAMES = ("csrf_token", "form_key", "action", "submit", "orderer", "case_type")
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
+# Names a property keeps as its HTML name only if it is none of these: the portal's controls
+# and the attributes of a WTForms form (a field named "data" would hide the form's own).
+RESERVED_KEYS = frozenset(RESERVED_NAMES) | {"data", "errors", "meta", "process", "validate",
+                                             "populate_obj", "post_process", "form_errors"}
 
 # A $ref may name a file (and a pointer) inside forms/, never a URL or a path leaving the folder.
 LOCAL_REF_PATTERN = r"^(?![A-Za-z][A-Za-z0-9+.-]*:)(?!/)(?!.*(^|/)\.\.(/|#|$))[^\\]*$"

@@ -6,10 +6,12 @@ then the format, then a list of choices, then the JSON type's default.
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .dialect import FORMAT_KINDS, HINT_KEYWORD, KIND_TYPES, LONG_TEXT_LENGTH
+from .dialect import FORMAT_KINDS, HINT_KEYWORD, KIND_TYPES, LONG_TEXT_LENGTH, RESERVED_KEYS
 
 
 class SpecError(ValueError):
@@ -37,10 +39,11 @@ class FieldSpec:
     children: tuple = ()  # fieldset: its fields; table: the fields of one row
     choices: tuple = ()
     pointer: str = ""
+    key: str = ""  # the safe name its input carries in HTML (see html_keys)
 
     @property
     def label(self) -> str:
-        return self.schema.get("title") or self.name
+        return self.schema.get("title") or readable_name(self.name)
 
     @property
     def help(self) -> str:
@@ -57,6 +60,51 @@ class FieldSpec:
     def child(self, name: str) -> "FieldSpec":
         return next(spec for spec in self.children if spec.name == name)
 
+
+# --- names ---------------------------------------------------------------------------------
+
+SAFE_KEY = re.compile(r"[a-z][a-z0-9_]{0,62}\Z")
+WORD_BREAK = re.compile(r"[\s_]+")
+CAMEL_BREAK = re.compile(r"(?<=[^\W_A-Z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][^\W\d_A-Z])")
+NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def readable_name(name: str) -> str:
+    """A label for a property without a title: "firstName" and "first_name" -> "First name";
+    words in capitals (acronyms) keep them."""
+    words = WORD_BREAK.split(CAMEL_BREAK.sub(" ", name).strip())
+    words = [word if word.isupper() and len(word) > 1 else word.lower() for word in words if word]
+    text = " ".join(words)
+    return (text[:1].upper() + text[1:]) or name or "Fält"
+
+
+def ascii_slug(name: str) -> str:
+    """"Förnamn (enligt ID)" -> "fornamn_enligt_id": letters without accents, a-z0-9_."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return NOT_SLUG.sub("_", plain).strip("_")[:40]
+
+
+def html_keys(names: list) -> dict:
+    """Property name -> the safe name its input carries in HTML, for one object's properties.
+
+    A name that is already safe (a-z, 0-9, _, and no control the portal adds or WTForms form
+    attribute) is its own key, so the shipped forms post what they always did; any other name
+    becomes "f<position>_<slug>", unique among its siblings. Depends only on the schema, so a
+    version always posts the same names."""
+    plain = {name for name in names if SAFE_KEY.match(name) and name not in RESERVED_KEYS}
+    keys: dict = {}
+    for position, name in enumerate(names):
+        if name in plain:
+            keys[name] = name
+            continue
+        key = "_".join(filter(None, (f"f{position}", ascii_slug(name))))
+        while key in plain or key in keys.values():
+            key += "_"
+        keys[name] = key
+    return keys
+
+
+# --- kinds ---------------------------------------------------------------------------------
 
 def choices_of(schema: dict) -> tuple:
     """Labelled choices from `oneOf: [{const, title}]`, or plain `enum` values."""
@@ -140,10 +188,17 @@ def follow_refs(schema: dict, resolver) -> tuple[dict, Any]:
 
 def build_children(schema: dict, resolver, path: tuple, pointer: str) -> tuple:
     required = set(schema.get("required", ()))
+    properties = schema.get("properties", {})
+    keys = html_keys(list(properties))
     return tuple(
-        build_spec(name, node, resolver, path + (name,), f"{pointer}/properties/{name}", name in required)
-        for name, node in schema.get("properties", {}).items()
+        build_spec(name, node, resolver, path + (name,), f"{pointer}/properties/{escape_pointer(name)}",
+                   name in required, keys[name])
+        for name, node in properties.items()
     )
+
+
+def escape_pointer(name: str) -> str:
+    return name.replace("~", "~0").replace("/", "~1")
 
 
 def fieldset_children(schema: dict, resolver, path: tuple, pointer: str) -> tuple:
@@ -168,13 +223,14 @@ def no_children(schema, resolver, path, pointer) -> tuple:
     return ()
 
 
-def build_spec(name: str, node: dict, resolver, path: tuple, pointer: str, required: bool) -> FieldSpec:
+def build_spec(name: str, node: dict, resolver, path: tuple, pointer: str, required: bool,
+               key: str = "") -> FieldSpec:
     schema, resolver = follow_refs(node, resolver)
     kind = resolve_kind(schema, pointer)
     children = CHILD_BUILDERS.get(kind, no_children)(schema, resolver, path, pointer)
     return FieldSpec(name=name, path=path, kind=kind, schema=schema, required=required,
                      children=children, choices=choices_of(choice_source(kind, schema, resolver)),
-                     pointer=pointer)
+                     pointer=pointer, key=key or name)
 
 
 def build_form_spec(schema: dict, resolver) -> tuple:

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from app.auth.simulator import RP_PREFIX
+from app.dev.bankid_simulator import RP_PREFIX
 from tests.bankid_fixtures import submit_app_form
 from tests.conftest import make_app
 

@@ -90,11 +90,12 @@ def test_generated_documents_round_trip_through_the_form(slug):
 def field_names(specs, prefix=""):
     """Posted names a hostile or broken client could send: real ones, odd row numbers too."""
     for spec in specs:
-        name = prefix + spec.name
+        name = prefix + spec.key
         if spec.kind == "table":
-            for index in ("0", "1", "3", "05", "١", "x"):
+            for index in ("0", "1", "3", "05", "١", "²", "x", "9" * 5000, ""):
                 yield from field_names(spec.children, f"{name}-{index}-")
             yield f"{name}-2-_row"
+            yield f"{name}5-0-_row"  # another name that merely starts with this one
         elif spec.kind == "fieldset":
             yield from field_names(spec.children, name + "-")
         else:

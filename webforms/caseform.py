@@ -16,6 +16,7 @@ from casetypes.spec import FieldSpec
 
 from . import rows
 from .kinds import FIELD_KINDS, MISSING
+from .names import html_name
 from .posted import posted_form
 
 _form_classes: dict[tuple, type[Form]] = {}
@@ -27,7 +28,7 @@ class SchemaForm(Form):
 
 
 def make_form_class(specs: tuple, name: str = "CaseForm") -> type[Form]:
-    attributes = {spec.name: FIELD_KINDS[spec.kind].build(spec, make_form_class) for spec in specs}
+    attributes = {spec.key: FIELD_KINDS[spec.kind].build(spec, make_form_class) for spec in specs}
     return type(name, (SchemaForm,), attributes)
 
 
@@ -52,7 +53,7 @@ def read_value(bound, spec: FieldSpec):
 
 
 def read_document(form: Form, specs: tuple) -> dict:
-    values = ((spec.name, read_value(form[spec.name], spec)) for spec in specs)
+    values = ((spec.name, read_value(form[spec.key], spec)) for spec in specs)
     return {name: value for name, value in values if value is not MISSING}
 
 
@@ -60,7 +61,7 @@ def posted_pairs(specs: tuple, document: dict, prefix: str = ""):
     """The (name, text) pairs a browser posts for this document."""
     for spec in specs:
         value = document.get(spec.name, MISSING)
-        yield from FIELD_KINDS[spec.kind].post(value, spec, prefix + spec.name, posted_pairs)
+        yield from FIELD_KINDS[spec.kind].post(value, spec, prefix + spec.key, posted_pairs)
 
 
 def to_formdata(specs: tuple, document: dict, prefix: str = "") -> MultiDict:
@@ -108,9 +109,9 @@ class CaseForm:
     def field_name_for(self, path: tuple, names: set) -> str:
         """The nearest field that shows this path (an item of a checkbox group shows on the
         group); "" for the form as a whole."""
-        while path and self.prefix + rows.name_of(path) not in names:
+        while path and self.prefix + html_name(self.case_type, path) not in names:
             path = path[:-1]
-        return self.prefix + rows.name_of(path) if path else ""
+        return self.prefix + html_name(self.case_type, path) if path else ""
 
     def located_problems(self) -> list[tuple[str, Problem]]:
         if not self.problems:

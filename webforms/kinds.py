@@ -17,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from casetypes.formats import RESHAPERS
 from casetypes.spec import FieldSpec
 
-from .rows import SEPARATOR, RowList
+from .names import SEPARATOR, row_index
 
 MISSING = object()  # no answer: the key is left out of the document
 INTEGER_TEXT = re.compile(r"[+-]?\d+\Z", re.ASCII)
@@ -132,7 +132,7 @@ def read_table(field, spec, read_child):
 
 
 def read_children(form, specs, read_child) -> dict:
-    values = ((spec.name, read_child(form[spec.name], spec)) for spec in specs)
+    values = ((spec.name, read_child(form[spec.key], spec)) for spec in specs)
     return {name: value for name, value in values if value is not MISSING}
 
 
@@ -228,12 +228,22 @@ def fieldset_field(spec, child_form):
     return fields.FormField(child_form(spec.children), label=spec.label)
 
 
+class RowList(fields.FieldList):
+    """FieldList reading row indices with the portal's one parser: FieldList's own takes any
+    key that merely starts with the table's name, Unicode digits ("²") and indices of any
+    length (int() of 5000 digits raises)."""
+
+    def _extract_indices(self, prefix, formdata):
+        indices = (row_index(key, prefix) for key in formdata)
+        return (index for index in indices if index is not None)
+
+
 def table_field(spec, child_form):
     # One entry more than maxItems is kept, so jsonschema sees and reports the excess
     # instead of WTForms silently dropping rows.
     limit = spec.schema["maxItems"] + 1
     return RowList(fields.FormField(child_form(spec.children)), label=spec.label,
-                   min_entries=spec.schema.get("minItems", 0), max_entries=limit)
+                            min_entries=spec.schema.get("minItems", 0), max_entries=limit)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from casetypes.spec import FieldSpec
 
-from .rows import SEPARATOR, row_index
+from .names import SEPARATOR, row_indices
 
 FALSE_VALUES = (False, "false", "")  # wtforms BooleanField.false_values
 NOTHING_POSTED = MultiDict()
@@ -42,11 +42,6 @@ RAW_DATA = {
 }
 
 
-def row_indices(formdata, name: str, limit: int) -> list[int]:
-    """The row numbers the table field (kinds.RowList) finds for `name`: one rule for both."""
-    return sorted({index for index in map(lambda key: row_index(key, name), formdata) if index is not None})[:limit]
-
-
 @dataclass(frozen=True)
 class PostedForm:
     formdata: object
@@ -54,7 +49,7 @@ class PostedForm:
     specs: tuple
 
     def __getitem__(self, name: str) -> "PostedField":
-        spec = next(spec for spec in self.specs if spec.name == name)
+        spec = next(spec for spec in self.specs if spec.key == name)
         return PostedField(self.formdata, self.prefix + name, spec)
 
 
@@ -80,7 +75,7 @@ class PostedField:
     @property
     def entries(self) -> list[PostedEntry]:
         schema = self.spec.schema
-        indices = row_indices(self.formdata, self.name, schema["maxItems"] + 1)
+        indices = row_indices(self.formdata.keys(), self.name)[:schema["maxItems"] + 1]
         rows = [PostedForm(self.formdata, f"{self.name}{SEPARATOR}{index}{SEPARATOR}", self.spec.children)
                 for index in indices]
         # FieldList pads with blank rows up to minItems: rows of which nothing was posted.

@@ -5,59 +5,22 @@ again with everything typed kept and nothing validated yet.
 """
 from __future__ import annotations
 
-import re
-
 from werkzeug.datastructures import MultiDict
-from wtforms import fields
 
-SEPARATOR = "-"  # WTForms joins the names of nested fields with it
+from .names import SEPARATOR, parse_row_index, row_index, row_indices, spec_named
+
 PLACEHOLDER = "__index__"  # the row index in the prototype row the script clones
 ROW_MARKER = "_row"  # a hidden input in every row, so a row of unticked boxes still counts
 ACTION_FIELD = "action"  # the name of the add/remove row buttons
 
 
-# A row index as a browser posts it: ASCII digits, no leading zero, short. Anything else in
-# that place ("²", "٣", "007", 5 000 digits) is not a row, for every reader of posted data alike.
-ROW_INDEX_TEXT = re.compile(r"(?:0|[1-9][0-9]{0,5})\Z", re.ASCII)
-
-
-def parse_row_index(text: str) -> int | None:
-    """The row number a name part spells, or None if it spells none."""
-    return int(text) if ROW_INDEX_TEXT.match(text) else None
-
-
-def name_of(path: tuple) -> str:
-    return SEPARATOR.join(map(str, path))
-
-
-def path_of(name: str) -> tuple:
-    parts = name.split(SEPARATOR)
-    return tuple(part if index is None else index for part, index in zip(parts, map(parse_row_index, parts)))
-
-
-def row_head(key: str, table_name: str) -> str | None:
-    """The part of a posted key after the table's name: where its row index stands."""
-    prefix = table_name + SEPARATOR
-    return key[len(prefix):].split(SEPARATOR, 1)[0] if key.startswith(prefix) else None
-
-
-def row_index(key: str, table_name: str) -> int | None:
-    """The row a posted key belongs to, if it belongs to a row of this table."""
-    head = row_head(key, table_name)
-    return None if head is None else parse_row_index(head)
-
-
-class RowList(fields.FieldList):
-    """WTForms' FieldList reading row indexes by parse_row_index: its own rule (str.isdigit,
-    then int) takes "²" and fails, or takes "٣" for a row 3 whose cells are never found."""
-
-    def _extract_indices(self, prefix, formdata):
-        return filter(lambda index: index is not None, (row_index(key, prefix) for key in formdata))
-
-
 def row_count(formdata: MultiDict, table_name: str) -> int:
-    indices = {row_index(key, table_name) for key in formdata.keys()} - {None}
-    return len(indices)
+    return len(row_indices(formdata.keys(), table_name))
+
+
+def next_row_index(formdata: MultiDict, table_name: str) -> int:
+    """One past the highest posted index, so a new row never lands on an existing one."""
+    return max(row_indices(formdata.keys(), table_name), default=-1) + 1
 
 
 def renumbered(key: str, table_name: str, removed: int) -> str | None:
@@ -67,7 +30,8 @@ def renumbered(key: str, table_name: str, removed: int) -> str | None:
     if index == removed:
         return None
     prefix = table_name + SEPARATOR
-    return f"{prefix}{index - 1}{key[len(prefix) + len(str(index)):]}"
+    _, separator, rest = key[len(prefix):].partition(SEPARATOR)
+    return f"{prefix}{index - 1}{separator}{rest}"
 
 
 def without_row(formdata: MultiDict, table_name: str, removed: int) -> MultiDict:
@@ -76,13 +40,13 @@ def without_row(formdata: MultiDict, table_name: str, removed: int) -> MultiDict
 
 
 def with_row(formdata: MultiDict, table_name: str, blank_pairs) -> MultiDict:
-    prefix = f"{table_name}{SEPARATOR}{row_count(formdata, table_name)}{SEPARATOR}"
+    prefix = f"{table_name}{SEPARATOR}{next_row_index(formdata, table_name)}{SEPARATOR}"
     added = [(prefix + ROW_MARKER, "")] + [(prefix + key, value) for key, value in blank_pairs]
     return MultiDict(list(formdata.items(multi=True)) + added)
 
 
 def table_spec(case_type, table_name: str):
-    spec = case_type.spec_at(path_of(table_name))
+    spec = spec_named(case_type, table_name)
     return spec if spec is not None and spec.kind == "table" else None
 
 
@@ -94,13 +58,14 @@ def add_row(formdata, target, case_type, blank_pairs_of):
 
 
 def remove_row(formdata, target, case_type, blank_pairs_of):
-    table_name, _, index_text = target.rpartition(SEPARATOR)
-    spec, index = table_spec(case_type, table_name), parse_row_index(index_text)
-    if spec is None or index is None:
+    table_name, _, index = target.rpartition(SEPARATOR)
+    spec = table_spec(case_type, table_name)
+    removed = parse_row_index(index)
+    if spec is None or removed is None:
         return formdata
     if row_count(formdata, table_name) <= spec.schema.get("minItems", 0):
         return formdata
-    return without_row(formdata, table_name, index)
+    return without_row(formdata, table_name, removed)
 
 
 ACTIONS = {"add": add_row, "remove": remove_row}

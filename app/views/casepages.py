@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import abort, current_app, g, make_response, request
 
-from app import cases, casework
-from app.handling_hours import local_text
+from app.cases import filing as cases
+from app.cases import handling as casework
+from app.cases.handling_hours import local_text
 from renderers.casepdf import PrintHeader, case_pdf
 from renderers.html import detail_html
 from renderers.pdf import PdfBusy, PdfRenderError

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import current_app
 from markupsafe import Markup
 
-from app.handling_hours import local_text
+from app.cases.handling_hours import local_text
 from webforms import FIELD_KINDS
 from webforms.rows import PLACEHOLDER, ROW_MARKER
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 
-from app import cases, casework
-from app.auth.sessions import handler_required
-from app.forms_registry import case_types
-from app.inputs import database_int
-from app.models import Case
-from app.ratelimit import limited_per_user
+from app.cases import filing as cases
+from app.cases import handling as casework
+from app.accounts.sessions import handler_required
+from app.cases.types import case_types
+from app.platform.models import Case
+from app.accounts.ratelimit import limited_per_user
+from app.platform.inputs import database_int
 from app.views import casepages
 from renderers.tree import Table
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from peewee import IntegrityError, fn
 
-from . import notifications
+from app.messaging import notifications
 from casetypes import CaseType, case_type_from_frozen
-from .extensions import db
-from .models import Case, CaseCounter, CasePdf, Message, ReadMark, StatusChange, StatusCount, User, utcnow
+from app.platform.extensions import db
+from app.platform.models import Case, CaseCounter, CasePdf, Message, ReadMark, StatusChange, StatusCount, User, utcnow
 
 SUBMITTED = "Inskickat"
 IN_PROGRESS = "Under handläggning"

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 
-from app import cases, casework, handling_hours, profiles
-from app.auth.sessions import login_required
-from app.forms_registry import active_case_types, case_types
-from app.inputs import database_int
-from app.ratelimit import limited_per_user
+from app.cases import filing as cases
+from app.cases import handling as casework
+from app.cases import handling_hours
+from app.accounts import profiles
+from app.accounts.sessions import login_required
+from app.cases.types import active_case_types, case_types
+from app.accounts.ratelimit import limited_per_user
+from app.platform.inputs import database_int
 from app.views import casepages
 from webforms import bind, blank, judge, rejected
 from webforms.caseform import apply_row_action
