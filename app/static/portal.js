@@ -117,7 +117,11 @@
 
   function refreshQr() {
     if (stopped || !qrImage || (qrBox && qrBox.hidden)) { return; }
-    qrImage.src = qrUrl + "?t=" + Date.now();
+    // Load the next code off screen and swap it in once decoded, so the code on screen never
+    // blanks out while a phone is reading it.
+    var next = new Image();
+    next.onload = function () { if (!stopped) { qrImage.src = next.src; } };
+    next.src = qrUrl + "?t=" + Date.now();
   }
 
   function poll() {

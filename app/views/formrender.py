@@ -13,7 +13,7 @@ import json
 from flask import current_app
 from markupsafe import Markup
 
-from app.handling_hours import local_text
+from app.cases.handling_hours import local_text
 from renderers.markdown import description_html
 from webforms import FIELD_KINDS
 from webforms.kinds import post_text
