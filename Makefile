@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SYSTEM_PACKAGES := wkhtmltopdf chromium fonts-dejavu-core poppler-utils
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test bench setup system-deps forms-check clean
+.PHONY: run test bench setup system-deps forms-check corpus-report clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -42,6 +42,10 @@ bench: $(STAMP)
 
 forms-check: $(STAMP)
 	$(FLASK) forms check
+
+# What the schema engine makes of the published form schemas in tests/corpus/ (issue 9).
+corpus-report: $(STAMP)
+	$(BIN)/python -m bench.corpus_report
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis
