@@ -52,7 +52,8 @@ class FieldSpec:
 
     @property
     def read_only(self) -> bool:
-        return self.schema.get("readOnly") is True
+        """Shown, never answered: `readOnly`, or a `const` (the one value it can have)."""
+        return self.schema.get("readOnly") is True or "const" in self.schema
 
     @property
     def deprecated(self) -> bool:
@@ -82,7 +83,7 @@ class FieldSpec:
 
     @property
     def default(self):
-        return self.schema.get("default")
+        return self.schema.get("default", self.schema.get("const"))
 
     def child(self, name: str) -> "FieldSpec":
         return next(spec for spec in self.children if spec.name == name)
@@ -133,13 +134,23 @@ def html_keys(names: list) -> dict:
 
 # --- kinds ---------------------------------------------------------------------------------
 
+def as_const(alternative) -> dict | None:
+    """`{"const": v, "title": t}`, or the same written `{"enum": [v], "title": t}`."""
+    if not isinstance(alternative, dict):
+        return None
+    if "const" in alternative:
+        return alternative
+    enum = alternative.get("enum")
+    return {**alternative, "const": enum[0]} if isinstance(enum, list) and len(enum) == 1 else None
+
+
 def const_alternatives(schema: dict) -> list | None:
     """The alternatives of `oneOf`/`anyOf: [{const, title}, …]`, if the schema lists choices so."""
     for keyword in ("oneOf", "anyOf"):
         alternatives = schema.get(keyword)
-        if isinstance(alternatives, list) and alternatives and all(
-                isinstance(o, dict) and "const" in o for o in alternatives):
-            return alternatives
+        consts = [as_const(o) for o in alternatives] if isinstance(alternatives, list) else []
+        if consts and all(consts):
+            return consts
     return None
 
 
@@ -157,6 +168,8 @@ def choices_of(schema: dict) -> tuple:
         choices = [Choice(o["const"], str(o.get("title") or choice_title(o["const"]))) for o in alternatives]
     elif isinstance(schema.get("enum"), list):
         choices = [Choice(value, choice_title(value)) for value in schema["enum"]]
+    elif "const" in schema:
+        choices = [Choice(schema["const"], str(schema.get("title") or choice_title(schema["const"])))]
     else:
         return ()
     return tuple(choice for choice in choices if choice.value is not None)
@@ -174,7 +187,20 @@ def value_type_of(schema: dict) -> str | None:
     if declared is not None:
         return declared
     names = {PYTHON_TYPES.get(type(choice.value)) for choice in choices_of(schema)}
+    if not names and is_object_alternatives(schema):
+        return "object"
     return names.pop() if len(names) == 1 else None
+
+
+def is_object_alternatives(schema: dict) -> bool:
+    """A schema that is only a choice between objects (`oneOf`/`anyOf` of objects): a section."""
+    for keyword in ("oneOf", "anyOf"):
+        members = schema.get(keyword)
+        if isinstance(members, list) and members and all(
+                isinstance(m, dict) and (m.get("type") == "object" or isinstance(m.get("properties"), dict))
+                for m in members):
+            return True
+    return False
 
 
 NULL_MEMBER = {"type": "null"}
@@ -239,12 +265,19 @@ def choice_kind(schema: dict) -> str | None:
     return "select" if choices_of(schema) else None
 
 
+def fixed_kind(schema: dict) -> str | None:
+    """A fixed value that is not a scalar choice: shown as text, stored as it is."""
+    constant = schema.get("const", 0)
+    return "info" if schema.get("type") == "null" or isinstance(constant, (dict, list)) or constant is None \
+        else None
+
+
 def type_kind(schema: dict) -> str | None:
     rule = TYPE_DEFAULT_KINDS.get(value_type_of(schema))
     return rule(schema) if rule else None
 
 
-KIND_RULES = (hinted_kind, format_kind, choice_kind, type_kind)
+KIND_RULES = (hinted_kind, fixed_kind, format_kind, choice_kind, type_kind)
 
 
 def resolve_kind(schema: dict, pointer: str) -> str:
@@ -273,7 +306,7 @@ def build_children(schema: dict, resolver, path: tuple, pointer: str) -> tuple:
     """The fields of an object: its properties in file order, then those that exist only under
     a condition (if/then/else, dependentSchemas, oneOf/anyOf alternatives), each placed after
     the field its condition reads and carrying that condition."""
-    schema = schema if isinstance(schema, dict) else {}
+    schema = with_members_followed(schema, resolver) if isinstance(schema, dict) else {}
     required = set(schema.get("required", ()) if isinstance(schema.get("required"), list) else ())
     properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
     # A property declared as `true` (or {}) beside a branch that describes it is the branch's:
@@ -287,6 +320,7 @@ def build_children(schema: dict, resolver, path: tuple, pointer: str) -> tuple:
                         name in required, keys[name])
              for name, node in properties.items() if name not in from_branches]
     for branch in branches:
+        branch = replace(branch, required=branch.required or branch.name in required)
         spec = conditional_spec(branch, resolver, path, keys[branch.name])
         if spec is not None:
             specs.insert(conditions.place_after(specs, branch), spec)
@@ -338,9 +372,29 @@ def no_children(schema, resolver, path, pointer) -> tuple:
     return ()
 
 
+MEMBER_LISTS = ("allOf", "anyOf", "oneOf")
+MEMBER_SCHEMAS = ("then", "else")
+
+
+def with_members_followed(schema: dict, resolver) -> dict:
+    """The schema with the $ref of its allOf/anyOf/oneOf members and then/else followed (one
+    level), so alternatives written as `{"$ref": "#/$defs/adress"}` show their fields."""
+    followed = dict(schema)
+    for keyword in MEMBER_LISTS:
+        members = schema.get(keyword)
+        if isinstance(members, list) and any(isinstance(m, dict) and "$ref" in m for m in members):
+            followed[keyword] = [follow_refs(m, resolver)[0] if isinstance(m, dict) else m for m in members]
+    for keyword in MEMBER_SCHEMAS:
+        member = schema.get(keyword)
+        if isinstance(member, dict) and "$ref" in member:
+            followed[keyword] = follow_refs(member, resolver)[0]
+    return followed
+
+
 def drawn_schema(schema: dict, resolver) -> tuple[dict, Any]:
     """The schema a field is drawn from: `anyOf: [X, {"type": "null"}]` draws X (the null
-    member makes it nullable), and array items are followed through their $ref."""
+    member makes it nullable), array items are followed through their $ref, and so are the
+    members of allOf/anyOf/oneOf."""
     other = null_member_split(schema)
     if other is not None:
         target, resolver = follow_refs(other, resolver)
@@ -348,7 +402,7 @@ def drawn_schema(schema: dict, resolver) -> tuple[dict, Any]:
     items = schema.get("items")
     if isinstance(items, dict) and "$ref" in items:
         schema = {**schema, "items": follow_refs(items, resolver)[0]}
-    return schema, resolver
+    return with_members_followed(schema, resolver), resolver
 
 
 def build_spec(name: str, node: dict, resolver, path: tuple, pointer: str, required: bool,
