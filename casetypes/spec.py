@@ -9,16 +9,35 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from referencing.exceptions import Unresolvable
+
 from .dialect import FORMAT_KINDS, HINT_KEYWORD, KIND_TYPES, LONG_TEXT_LENGTH
+
+# How deep fields may nest (a fieldset in a table in a fieldset ...), and how long a chain of
+# $ref may be: both far beyond any real form, and they keep a hostile file from taking the
+# stack or the CPU.
+MAX_FIELD_DEPTH = 12
+MAX_REF_CHAIN = 32
+RECURSION_MESSAGE = ("Rekursiva träd stöds inte: fältet hänvisar (via $ref) till sig självt. "
+                     "Använd en tabell (en lista av objekt) i stället.")
+# Boolean subschemas read as their object spelling, so the rest of the engine sees only dicts.
+BOOLEAN_SCHEMAS = {True: {}, False: {"not": {}}}
 
 
 class SpecError(ValueError):
-    """A property the dialect cannot turn into a field; carries the schema pointer."""
+    """A property the dialect cannot turn into a field; carries the schema pointer. `all`
+    holds every such problem found in one tree, so a file's problems are reported together."""
 
-    def __init__(self, pointer: str, message: str):
+    def __init__(self, pointer: str, message: str, found: tuple = ()):
         super().__init__(message)
         self.pointer = pointer
         self.message = message
+        self.all = found or ((pointer, message),)
+
+    @classmethod
+    def of_all(cls, errors: list) -> "SpecError":
+        found = tuple(dict.fromkeys(problem for error in errors for problem in error.all))
+        return cls(*found[0], found=found)
 
 
 @dataclass(frozen=True)
@@ -67,10 +86,26 @@ def choices_of(schema: dict) -> tuple:
     return ()
 
 
+def as_schema(node) -> dict:
+    """A subschema as a dict: booleans by their object spelling, anything else as no schema."""
+    if isinstance(node, dict):
+        return node
+    return BOOLEAN_SCHEMAS.get(node, {}) if isinstance(node, bool) else {}
+
+
+def declared_type(schema: dict) -> str | None:
+    """The one JSON type a schema names; "null" beside it only makes the answer optional."""
+    named = schema["type"]
+    if isinstance(named, str):
+        return named
+    others = [name for name in named if name != "null"] if isinstance(named, list) else []
+    return others[0] if len(others) == 1 and isinstance(others[0], str) else None
+
+
 def value_type_of(schema: dict) -> str | None:
     """The JSON type of a property, inferred from its choices when it names none."""
     if "type" in schema:
-        return schema["type"]
+        return declared_type(schema)
     values = [choice.value for choice in choices_of(schema)]
     python_types = {str: "string", bool: "boolean", int: "integer", float: "number"}
     names = {python_types.get(type(value)) for value in values}
@@ -82,10 +117,10 @@ def string_kind(schema: dict) -> str:
 
 
 def array_kind(schema: dict) -> str | None:
-    items = schema.get("items", {})
+    items = as_schema(schema.get("items"))
     if choices_of(items):
         return "checkboxes"
-    return "table" if items.get("type") == "object" else None
+    return "table" if "properties" in items or value_type_of(items) == "object" else None
 
 
 TYPE_DEFAULT_KINDS: dict[str, Callable[[dict], str | None]] = {
@@ -99,11 +134,13 @@ TYPE_DEFAULT_KINDS: dict[str, Callable[[dict], str | None]] = {
 
 
 def hinted_kind(schema: dict) -> str | None:
-    return schema.get(HINT_KEYWORD, {}).get("widget")
+    hints = schema.get(HINT_KEYWORD)
+    return hints.get("widget") if isinstance(hints, dict) else None
 
 
 def format_kind(schema: dict) -> str | None:
-    return FORMAT_KINDS.get(schema.get("format"))
+    named = schema.get("format")
+    return FORMAT_KINDS.get(named) if isinstance(named, str) else None
 
 
 def choice_kind(schema: dict) -> str | None:
@@ -120,7 +157,7 @@ KIND_RULES = (hinted_kind, format_kind, choice_kind, type_kind)
 
 def resolve_kind(schema: dict, pointer: str) -> str:
     kind = next(filter(None, (rule(schema) for rule in KIND_RULES)), None)
-    if kind is None:
+    if kind not in KIND_TYPES:
         raise SpecError(pointer, "Kan inte avgöra vilket slags fält detta är: ange type.")
     value_type = value_type_of(schema) or ("array" if kind in ("checkboxes", "table") else None)
     if value_type not in KIND_TYPES[kind]:
@@ -128,52 +165,104 @@ def resolve_kind(schema: dict, pointer: str) -> str:
     return kind
 
 
-def follow_refs(schema: dict, resolver) -> tuple[dict, Any]:
-    """The schema with its $ref chain followed; keywords beside a $ref win over the target's."""
-    merged = dict(schema)
-    while "$ref" in merged:
-        resolved = resolver.lookup(merged.pop("$ref"))
+def lookup(resolver, ref, pointer: str):
+    try:
+        return resolver.lookup(ref)
+    except Unresolvable:
+        raise SpecError(pointer, f"$ref {ref!r} kan inte lösas upp.") from None
+
+
+def follow_refs(schema, resolver, pointer: str = "", seen: frozenset = frozenset()) -> tuple[dict, Any, frozenset]:
+    """The schema with its $ref chain followed; keywords beside a $ref win over the target's.
+    Also returns `seen` grown by every target entered, so a field whose tree leads back to one
+    of its own ancestors is recognised as recursion instead of being unfolded forever."""
+    merged, chain = dict(as_schema(schema)), set()
+    for _ in range(MAX_REF_CHAIN):
+        ref = merged.pop("$ref", None)
+        if not isinstance(ref, str):
+            return merged, resolver, seen
+        resolved = lookup(resolver, ref, pointer)
+        if id(resolved.contents) in chain:
+            raise SpecError(pointer, f"$ref {ref!r} leder runt i en cirkel och når aldrig ett schema.")
+        if id(resolved.contents) in seen:
+            raise SpecError(pointer, RECURSION_MESSAGE)
+        chain.add(id(resolved.contents))
+        seen = seen | {id(resolved.contents)}
         resolver = resolved.resolver
-        merged = {**resolved.contents, **merged}
-    return merged, resolver
+        merged = {**as_schema(resolved.contents), **merged}
+    raise SpecError(pointer, f"För lång kedja av $ref (högst {MAX_REF_CHAIN}).")
 
 
-def build_children(schema: dict, resolver, path: tuple, pointer: str) -> tuple:
-    required = set(schema.get("required", ()))
-    return tuple(
-        build_spec(name, node, resolver, path + (name,), f"{pointer}/properties/{name}", name in required)
-        for name, node in schema.get("properties", {}).items()
-    )
+def property_pointer(pointer: str, name: str) -> str:
+    return f"{pointer}/properties/{name.replace('~', '~0').replace('/', '~1')}"
 
 
-def fieldset_children(schema: dict, resolver, path: tuple, pointer: str) -> tuple:
-    return build_children(schema, resolver, path, pointer)
+def build_children(schema: dict, resolver, path: tuple, pointer: str, seen: frozenset = frozenset()) -> tuple:
+    if len(path) > MAX_FIELD_DEPTH:
+        raise SpecError(pointer, f"Fälten är nästlade för djupt (högst {MAX_FIELD_DEPTH} nivåer).")
+    required = schema.get("required", ())
+    required = set(name for name in required if isinstance(name, str)) if isinstance(required, list) else set()
+    properties = schema.get("properties", {})
+    specs, errors = [], []
+    for name, node in (properties.items() if isinstance(properties, dict) else ()):
+        if node is False:  # a property that may never be given is not a field
+            continue
+        try:
+            specs.append(build_spec(name, node, resolver, path + (name,), property_pointer(pointer, name),
+                                    name in required, seen))
+        except SpecError as exc:
+            errors.append(exc)
+    if errors:
+        raise SpecError.of_all(errors)
+    return tuple(specs)
 
 
-def table_children(schema: dict, resolver, path: tuple, pointer: str) -> tuple:
-    items, item_resolver = follow_refs(schema["items"], resolver)
-    return build_children(items, item_resolver, path + ("*",), pointer + "/items")
+def fieldset_children(schema: dict, resolver, path: tuple, pointer: str, seen: frozenset) -> tuple:
+    return build_children(schema, resolver, path, pointer, seen)
+
+
+def items_of(schema: dict, resolver, pointer: str, seen: frozenset = frozenset()):
+    if "items" not in schema:
+        raise SpecError(pointer, "En lista (tabell eller kryssrutor) behöver items som beskriver en rad eller ett val.")
+    return follow_refs(schema["items"], resolver, pointer + "/items", seen)
+
+
+def table_children(schema: dict, resolver, path: tuple, pointer: str, seen: frozenset) -> tuple:
+    items, item_resolver, seen = items_of(schema, resolver, pointer, seen)
+    children = build_children(items, item_resolver, path + ("*",), pointer + "/items", seen)
+    if not children:
+        raise SpecError(pointer, "En tabell behöver minst en kolumn: ange properties i items.")
+    return children
 
 
 # Kinds that contain fields; the rest are leaves.
 CHILD_BUILDERS = {"fieldset": fieldset_children, "table": table_children}
 
 
-def choice_source(kind: str, schema: dict, resolver) -> dict:
+def choice_source(kind: str, schema: dict, resolver, pointer: str) -> dict:
     """Where a kind's choices are listed: in the items for a checkbox group, else the schema."""
-    return follow_refs(schema["items"], resolver)[0] if kind == "checkboxes" else schema
+    return items_of(schema, resolver, pointer)[0] if kind == "checkboxes" else schema
 
 
-def no_children(schema, resolver, path, pointer) -> tuple:
+def no_children(schema, resolver, path, pointer, seen) -> tuple:
     return ()
 
 
-def build_spec(name: str, node: dict, resolver, path: tuple, pointer: str, required: bool) -> FieldSpec:
-    schema, resolver = follow_refs(node, resolver)
-    kind = resolve_kind(schema, pointer)
-    children = CHILD_BUILDERS.get(kind, no_children)(schema, resolver, path, pointer)
+def kind_view(schema: dict, resolver, pointer: str, seen: frozenset) -> dict:
+    """The schema with its `items` $ref followed, so an array's kind (table, checkboxes) can be
+    read; the schema itself keeps the $ref, so a row is resolved against its own file."""
+    if not isinstance(schema.get("items"), dict) or "$ref" not in schema["items"]:
+        return schema
+    return {**schema, "items": items_of(schema, resolver, pointer, seen)[0]}
+
+
+def build_spec(name: str, node, resolver, path: tuple, pointer: str, required: bool,
+               seen: frozenset = frozenset()) -> FieldSpec:
+    schema, resolver, seen = follow_refs(node, resolver, pointer, seen)
+    kind = resolve_kind(kind_view(schema, resolver, pointer, seen), pointer)
+    children = CHILD_BUILDERS.get(kind, no_children)(schema, resolver, path, pointer, seen)
     return FieldSpec(name=name, path=path, kind=kind, schema=schema, required=required,
-                     children=children, choices=choices_of(choice_source(kind, schema, resolver)),
+                     children=children, choices=choices_of(choice_source(kind, schema, resolver, pointer)),
                      pointer=pointer)
 
 
