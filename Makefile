@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SYSTEM_PACKAGES := wkhtmltopdf chromium fonts-dejavu-core poppler-utils
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test bench setup system-deps forms-check clean
+.PHONY: run test bench fuzz setup system-deps forms-check clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -39,6 +39,10 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.pdf
 	$(BIN)/python -m bench.queue
+
+# Not a test: the schema fuzz properties at scale, with figures (FUZZ_EXAMPLES=N to change).
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-10000} $(BIN)/python -m tests.fuzz_schemas
 
 forms-check: $(STAMP)
 	$(FLASK) forms check
