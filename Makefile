@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 # Debian packages the tests use for real: both PDF engines' needs and the browser.
 SYSTEM_PACKAGES := wkhtmltopdf chromium fonts-dejavu-core poppler-utils
 FLASK := $(BIN)/flask --app app
+# `make run PORT=5123 SMTP_PORT=2525`: the portal's port and the development mail sink's.
+PORT ?= 5000
+SMTP_PORT ?= 1025
 
 .PHONY: run test bench fuzz setup system-deps forms-check clean
 
@@ -29,7 +32,7 @@ setup: $(STAMP)
 
 run: setup
 	$(FLASK) forms check
-	$(FLASK) dev --host 127.0.0.1 --port 5000
+	$(FLASK) dev --host 127.0.0.1 --port $(PORT) --smtp-port $(SMTP_PORT)
 
 test: $(STAMP) system-deps
 	$(BIN)/ruff check app casetypes webforms renderers bench

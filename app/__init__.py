@@ -1,27 +1,44 @@
-"""Kundportalen: the Flask application factory, a short list of init steps."""
+"""Kundportalen: the Flask application factory, a short list of init steps.
+
+Subsystems are imported inside create_app, so importing any one part of the portal (or the
+pure packages beside it) never drags in the whole application. The development tools
+(app.dev) are imported only when the config asks for them.
+"""
 from __future__ import annotations
 
 from flask import Flask
 
-from . import database, devserver, forms_registry, mailer, profiles, retention, security, simulator_mount, users, views
-from .auth import sessions
-from .config import load_config
-from .extensions import csrf
-
 
 def create_app(overrides: dict | None = None) -> Flask:
+    from app import views
+    from app.accounts import profiles, sessions, users
+    from app.cases import retention, types
+    from app.messaging import mailer
+    from app.platform import database, inputs, security
+    from app.platform.config import load_config
+    from app.platform.extensions import csrf
+
     app = Flask(__name__)
     app.config.from_mapping(load_config(overrides))
     security.init_app(app)
+    inputs.init_app(app)  # before any route is added
     database.init_app(app)
     sessions.init_app(app)  # before CSRF, so an expired-token page knows who is logged in
     csrf.init_app(app)
-    forms_registry.init_app(app)
+    types.init_app(app)
     profiles.init_app(app)
     users.init_app(app)
     mailer.init_app(app)
-    devserver.init_app(app)
     retention.init_app(app)
     views.init_app(app)
-    simulator_mount.init_app(app)
+    if wants_development_tools(app.config):
+        from app import dev
+
+        dev.init_app(app)
     return app
+
+
+def wants_development_tools(config) -> bool:
+    """The dev server command and the mounted BankID simulator; production refuses both
+    (app.platform.security), so there app.dev is never imported."""
+    return config["ENV"] == "development" or bool(config.get("BANKID_SIMULATOR"))

@@ -10,10 +10,10 @@ import tempfile
 import weasyprint
 
 from app import create_app
-from app.cases import frozen_type
-from app.extensions import db
-from app.forms_registry import case_types
-from app.models import Case, CasePdf, User
+from app.cases.filing import frozen_type
+from app.platform.extensions import db
+from app.cases.types import case_types
+from app.platform.models import Case, CasePdf, User
 from app.views import casepages
 from bench.run import order
 from bench.timing import median_seconds

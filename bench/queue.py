@@ -10,10 +10,11 @@ import time
 
 from peewee import fn
 
-from app import casework, create_app
-from app.cases import recount_statuses, status_counts, unread_case_ids
-from app.extensions import db
-from app.models import Case, User, utcnow
+from app.cases import handling as casework
+from app import create_app
+from app.cases.filing import recount_statuses, status_counts, unread_case_ids
+from app.platform.extensions import db
+from app.platform.models import Case, User, utcnow
 from bench.timing import median_seconds
 
 CHUNK = 5000

@@ -15,7 +15,7 @@ from flask import current_app
 from stdnum import luhn
 
 from app import create_app
-from app.forms_registry import case_types
+from app.cases.types import case_types
 from webforms import bind, judge
 from webforms.caseform import to_formdata
 from bench.handwritten import TEMPLATE, SithsOrder

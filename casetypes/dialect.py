@@ -16,28 +16,49 @@ KIND_TYPES = {
     "email": {"string"},
     "personnummer": {"string"},
     "organisationsnummer": {"string"},
+    "postnummer": {"string"},
+    "telefonnummer": {"string"},
+    "hsaid": {"string"},
+    "url": {"string"},
     "date": {"string"},
+    "datetime": {"string"},
+    "time": {"string"},
     "integer": {"integer"},
     "number": {"number"},
     "checkbox": {"boolean"},
     "yesno": {"boolean"},
-    "select": {"string", "integer", "number"},
-    "radio": {"string", "integer", "number"},
+    # None: choices of mixed types (["a", 1, true]); the choices themselves say what is stored.
+    "select": {"string", "integer", "number", "boolean", None},
+    "radio": {"string", "integer", "number", "boolean", None},
     "checkboxes": {"array"},
     "fieldset": {"object"},
     "table": {"array"},
+    "list": {"array"},  # a free list of strings or numbers: a one-column table
 }
 KINDS = frozenset(KIND_TYPES)
 
-# Kinds whose input always carries an answer (an unticked box is false, a section or a
-# table is always there); they need not be listed in "required".
-ALWAYS_ANSWERED = frozenset({"checkbox", "checkboxes", "fieldset", "table"})
+# Kinds whose input always carries an answer (an unticked box is false, a group of boxes [],
+# a table its rows), listed in "required" or not; an optional section left blank is left out.
+ALWAYS_ANSWERED = frozenset({"checkbox", "checkboxes", "fieldset", "table", "list"})
 
-FORMATS = ("email", "personnummer", "organisationsnummer", "date")
-FORMAT_KINDS = {name: name for name in FORMATS}
+# format -> the field kind it gives a string.
+FORMAT_KINDS = {
+    "email": "email",
+    "personnummer": "personnummer",
+    "organisationsnummer": "organisationsnummer",
+    "postnummer": "postnummer",
+    "telefonnummer": "telefonnummer",
+    "hsa-id": "hsaid",
+    "uri": "url",
+    "date": "date",
+    "date-time": "datetime",
+    "time": "time",
+}
+FORMATS = tuple(FORMAT_KINDS)
 
 # Strings of these formats are bounded by the format itself, so need no maxLength.
-BOUNDED_FORMATS = frozenset({"personnummer", "organisationsnummer", "date"})
+BOUNDED_FORMATS = frozenset({"personnummer", "organisationsnummer", "postnummer", "telefonnummer",
+                             "hsa-id", "date", "date-time", "time"})
 
 # Formats jsonschema itself can judge; a field with one of them is a text field whose value
 # is checked. Any other format is dropped with a note (see normalize.py).
@@ -47,8 +68,14 @@ KNOWN_FORMATS = frozenset(FORMATS) | CHECKED_FORMATS
 # Formats whose checked values are short by their nature, so a field of them needs no maxLength.
 SELF_BOUNDED_FORMATS = BOUNDED_FORMATS | {"date-time", "time", "uuid", "ipv4", "ipv6"}
 
-# Any property name is accepted: the web forms map names to safe HTML names themselves.
+# Any property name is accepted: the web forms give each field a safe HTML name (its key).
 NAME_PATTERN = r"^[^\u0000-\u001f\u007f]{1,200}$"
+# Controls the portal adds to every form: a property of that name gets another HTML name.
+RESERVED_NAMES = ("csrf_token", "form_key", "action", "submit", "orderer", "case_type")
+# Names a property keeps as its HTML name only if it is none of these: the portal's controls
+# and the attributes of a WTForms form (a field named "data" would hide the form's own).
+RESERVED_KEYS = frozenset(RESERVED_NAMES) | {"data", "errors", "meta", "process", "validate",
+                                             "populate_obj", "post_process", "form_errors"}
 
 # A $ref may name a file (and a pointer) inside forms/, never a URL or a path leaving the folder.
 LOCAL_REF_PATTERN = r"^(?![A-Za-z][A-Za-z0-9+.-]*:)(?!/)(?!.*(^|/)\.\.(/|#|$))[^\\]*$"
@@ -57,6 +84,8 @@ DIALECT_URI = "https://json-schema.org/draft/2020-12/schema"
 TEXTAREA_KIND = "textarea"
 
 LONG_TEXT_LENGTH = 500
+
+DATE_BOUND_PATTERN = r"^(today([+-][0-9]{1,4}[dwmy])?|[0-9]{4}-[0-9]{2}-[0-9]{2})$"
 
 UI_HINTS = {
     "type": "object",
@@ -69,6 +98,9 @@ UI_HINTS = {
         "removeLabel": {"type": "string", "maxLength": 100},
         "rows": {"type": "integer", "minimum": 1, "maximum": 40},
         "autocomplete": {"type": "string", "pattern": "^[a-z -]{1,60}$"},
+        # Date bounds JSON Schema lacks: "today", "today+30d", "today-1y", "2026-01-31".
+        "minDate": {"type": "string", "pattern": DATE_BOUND_PATTERN},
+        "maxDate": {"type": "string", "pattern": DATE_BOUND_PATTERN},
         "errors": {
             "type": "object",
             "propertyNames": {"pattern": "^[a-zA-Z]+$"},

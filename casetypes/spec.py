@@ -6,12 +6,15 @@ then the format, then a list of choices, then the JSON type's default.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+import unicodedata
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from referencing.exceptions import Unresolvable
 
-from .dialect import FORMAT_KINDS, HINT_KEYWORD, KIND_TYPES, LONG_TEXT_LENGTH
+from . import conditions
+from .dialect import FORMAT_KINDS, HINT_KEYWORD, KIND_TYPES, LONG_TEXT_LENGTH, RESERVED_KEYS
 
 # How deep fields may nest (a fieldset in a table in a fieldset ...), and how long a chain of
 # $ref may be: both far beyond any real form, and they keep a hostile file from taking the
@@ -56,10 +59,37 @@ class FieldSpec:
     children: tuple = ()  # fieldset: its fields; table: the fields of one row
     choices: tuple = ()
     pointer: str = ""
+    key: str = ""  # the safe name its input carries in HTML (see html_keys)
+    nullable: bool = False  # null is a value it takes: an empty answer is stored as null
+    visible_when: Any = None  # a schema its object must match for it to apply (see conditions)
+    condition: str = ""  # that condition in Swedish, for the line "Fyll i om …"
+    client_rule: Any = None  # (sibling key, values, negated) when the browser can judge it
 
     @property
     def label(self) -> str:
-        return self.schema.get("title") or self.name
+        return self.schema.get("title") or readable_name(self.name)
+
+    @property
+    def read_only(self) -> bool:
+        return self.schema.get("readOnly") is True
+
+    @property
+    def deprecated(self) -> bool:
+        return self.schema.get("deprecated") is True
+
+    @property
+    def placeholder(self) -> str | None:
+        """The hint's placeholder, else the first of the schema's `examples`."""
+        examples = self.schema.get("examples")
+        example = examples[0] if isinstance(examples, list) and examples else None
+        hinted = self.hints.get("placeholder")
+        return hinted if hinted is not None else (None if example is None or isinstance(example, (dict, list))
+                                                   else str(example))
+
+    @property
+    def form_children(self) -> tuple:
+        """The children a new answer can fill in: deprecated ones only show in old cases."""
+        return tuple(child for child in self.children if not child.deprecated)
 
     @property
     def help(self) -> str:
@@ -77,50 +107,132 @@ class FieldSpec:
         return next(spec for spec in self.children if spec.name == name)
 
 
+# --- names ---------------------------------------------------------------------------------
+
+SAFE_KEY = re.compile(r"[a-z][a-z0-9_]{0,62}\Z")
+WORD_BREAK = re.compile(r"[\s_]+")
+CAMEL_BREAK = re.compile(r"(?<=[^\W_A-Z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][^\W\d_A-Z])")
+NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def readable_name(name: str) -> str:
+    """A label for a property without a title: "firstName" and "first_name" -> "First name";
+    words in capitals (acronyms) keep them."""
+    words = WORD_BREAK.split(CAMEL_BREAK.sub(" ", name).strip())
+    words = [word if word.isupper() and len(word) > 1 else word.lower() for word in words if word]
+    text = " ".join(words)
+    return (text[:1].upper() + text[1:]) or name or "Fält"
+
+
+def ascii_slug(name: str) -> str:
+    """"Förnamn (enligt ID)" -> "fornamn_enligt_id": letters without accents, a-z0-9_."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return NOT_SLUG.sub("_", plain).strip("_")[:40]
+
+
+def html_keys(names: list) -> dict:
+    """Property name -> the safe name its input carries in HTML, for one object's properties.
+
+    A name that is already safe (a-z, 0-9, _, and no control the portal adds or WTForms form
+    attribute) is its own key, so the shipped forms post what they always did; any other name
+    becomes "f<position>_<slug>", unique among its siblings. Depends only on the schema, so a
+    version always posts the same names."""
+    plain = {name for name in names if SAFE_KEY.match(name) and name not in RESERVED_KEYS}
+    keys: dict = {}
+    for position, name in enumerate(names):
+        if name in plain:
+            keys[name] = name
+            continue
+        key = "_".join(filter(None, (f"f{position}", ascii_slug(name))))
+        while key in plain or key in keys.values():
+            key += "_"
+        keys[name] = key
+    return keys
+
+
+# --- kinds ---------------------------------------------------------------------------------
+
+def const_alternatives(schema: dict) -> list | None:
+    """The alternatives of `oneOf`/`anyOf: [{const, title}, …]`, if the schema lists choices so."""
+    for keyword in ("oneOf", "anyOf"):
+        alternatives = schema.get(keyword)
+        if isinstance(alternatives, list) and alternatives and all(
+                isinstance(o, dict) and "const" in o for o in alternatives):
+            return alternatives
+    return None
+
+
+def choice_title(value) -> str:
+    return {True: "Ja", False: "Nej"}.get(value, str(value)) if isinstance(value, bool) else str(value)
+
+
 def choices_of(schema: dict) -> tuple:
-    """Labelled choices from `oneOf: [{const, title}]`, or plain `enum` values."""
-    if "oneOf" in schema and all(isinstance(o, dict) and "const" in o for o in schema["oneOf"]):
-        return tuple(Choice(o["const"], o.get("title", str(o["const"]))) for o in schema["oneOf"])
-    if "enum" in schema:
-        return tuple(Choice(value, str(value)) for value in schema["enum"])
-    return ()
+    """Labelled choices from `oneOf`/`anyOf: [{const, title}]`, or plain `enum` values; a null
+    choice is not listed (the empty answer stands for it, see nullable_of)."""
+    if not isinstance(schema, dict):
+        return ()
+    alternatives = const_alternatives(schema)
+    if alternatives:
+        choices = [Choice(o["const"], str(o.get("title") or choice_title(o["const"]))) for o in alternatives]
+    elif isinstance(schema.get("enum"), list):
+        choices = [Choice(value, choice_title(value)) for value in schema["enum"]]
+    else:
+        return ()
+    return tuple(choice for choice in choices if choice.value is not None)
 
 
-def as_schema(node) -> dict:
-    """A subschema as a dict: booleans by their object spelling, anything else as no schema."""
-    if isinstance(node, dict):
-        return node
-    return BOOLEAN_SCHEMAS.get(node, {}) if isinstance(node, bool) else {}
-
-
-def declared_type(schema: dict) -> str | None:
-    """The one JSON type a schema names; "null" beside it only makes the answer optional."""
-    named = schema["type"]
-    if isinstance(named, str):
-        return named
-    others = [name for name in named if name != "null"] if isinstance(named, list) else []
-    return others[0] if len(others) == 1 and isinstance(others[0], str) else None
+PYTHON_TYPES = {str: "string", bool: "boolean", int: "integer", float: "number"}
 
 
 def value_type_of(schema: dict) -> str | None:
-    """The JSON type of a property, inferred from its choices when it names none."""
-    if "type" in schema:
-        return declared_type(schema)
-    values = [choice.value for choice in choices_of(schema)]
-    python_types = {str: "string", bool: "boolean", int: "integer", float: "number"}
-    names = {python_types.get(type(value)) for value in values}
+    """The JSON type of a property (null aside), inferred from its choices when it names none."""
+    declared = schema.get("type")
+    if isinstance(declared, list):
+        named = [name for name in declared if name != "null"]
+        return named[0] if len(named) == 1 and isinstance(named[0], str) else None
+    if declared is not None:
+        return declared if isinstance(declared, str) else None
+    names = {PYTHON_TYPES.get(type(choice.value)) for choice in choices_of(schema)}
     return names.pop() if len(names) == 1 else None
+
+
+NULL_MEMBER = {"type": "null"}
+
+
+def null_member_split(schema: dict) -> dict | None:
+    """`anyOf`/`oneOf: [X, {"type": "null"}]`: X, the schema the field is drawn from."""
+    for keyword in ("anyOf", "oneOf"):
+        members = schema.get(keyword)
+        if isinstance(members, list) and len(members) == 2 and NULL_MEMBER in members:
+            other = members[1 - members.index(NULL_MEMBER)]
+            return other if isinstance(other, dict) else None
+    return None
+
+
+def nullable_of(schema: dict) -> bool:
+    """Whether null is one of the property's values: `[T, "null"]`, a null member, a null choice."""
+    declared = schema.get("type")
+    enum = schema.get("enum")
+    return ((isinstance(declared, list) and "null" in declared)
+            or (isinstance(enum, list) and None in enum)
+            or any(o.get("const", 0) is None for o in const_alternatives(schema) or ()))
 
 
 def string_kind(schema: dict) -> str:
     return "textarea" if schema.get("maxLength", 0) > LONG_TEXT_LENGTH else "text"
 
 
+# Arrays by what their items are: choices, objects (rows of a table) or single values.
+ITEM_KINDS = {"object": "table", "string": "list", "integer": "list", "number": "list"}
+
+
 def array_kind(schema: dict) -> str | None:
-    items = as_schema(schema.get("items"))
+    items = schema.get("items")
+    if not isinstance(items, dict):
+        return None
     if choices_of(items):
         return "checkboxes"
-    return "table" if "properties" in items or value_type_of(items) == "object" else None
+    return ITEM_KINDS.get(value_type_of(items))
 
 
 TYPE_DEFAULT_KINDS: dict[str, Callable[[dict], str | None]] = {
@@ -157,12 +269,21 @@ KIND_RULES = (hinted_kind, format_kind, choice_kind, type_kind)
 
 def resolve_kind(schema: dict, pointer: str) -> str:
     kind = next(filter(None, (rule(schema) for rule in KIND_RULES)), None)
-    if kind not in KIND_TYPES:
+    if kind is None:
         raise SpecError(pointer, "Kan inte avgöra vilket slags fält detta är: ange type.")
-    value_type = value_type_of(schema) or ("array" if kind in ("checkboxes", "table") else None)
+    value_type = value_type_of(schema) or ("array" if kind in ("checkboxes", "table", "list") else None)
+    if kind not in KIND_TYPES:
+        raise SpecError(pointer, f"Okänd fälttyp {kind!r}.")
     if value_type not in KIND_TYPES[kind]:
         raise SpecError(pointer, f"Fälttypen {kind!r} passar inte värdetypen {value_type!r}.")
     return kind
+
+
+def as_schema(node) -> dict:
+    """A subschema as a dict: booleans by their object spelling, anything else as no schema."""
+    if isinstance(node, dict):
+        return node
+    return BOOLEAN_SCHEMAS.get(node, {}) if isinstance(node, bool) else {}
 
 
 def lookup(resolver, ref, pointer: str):
@@ -193,38 +314,62 @@ def follow_refs(schema, resolver, pointer: str = "", seen: frozenset = frozenset
     raise SpecError(pointer, f"För lång kedja av $ref (högst {MAX_REF_CHAIN}).")
 
 
-def property_pointer(pointer: str, name: str) -> str:
-    return f"{pointer}/properties/{name.replace('~', '~0').replace('/', '~1')}"
-
-
 def build_children(schema: dict, resolver, path: tuple, pointer: str, seen: frozenset = frozenset()) -> tuple:
+    """The fields of an object: its properties in file order, then those that exist only under
+    a condition (if/then/else, dependentSchemas, oneOf/anyOf alternatives), each placed after
+    the field its condition reads and carrying that condition. Every field that cannot be
+    drawn is reported, not only the first."""
     if len(path) > MAX_FIELD_DEPTH:
         raise SpecError(pointer, f"Fälten är nästlade för djupt (högst {MAX_FIELD_DEPTH} nivåer).")
-    required = schema.get("required", ())
-    required = set(name for name in required if isinstance(name, str)) if isinstance(required, list) else set()
-    properties = schema.get("properties", {})
+    schema = schema if isinstance(schema, dict) else {}
+    required = set(name for name in schema.get("required", ()) if isinstance(name, str)) \
+        if isinstance(schema.get("required"), list) else set()
+    properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    properties = {name: node for name, node in properties.items() if node is not False}  # never given: no field
+    branches = conditions.branch_properties(schema, set(properties))
+    names = list(properties) + [branch.name for branch in branches]
+    keys = html_keys(names)
     specs, errors = [], []
-    for name, node in (properties.items() if isinstance(properties, dict) else ()):
-        if node is False:  # a property that may never be given is not a field
-            continue
+    for name, node in properties.items():
         try:
-            specs.append(build_spec(name, node, resolver, path + (name,), property_pointer(pointer, name),
-                                    name in required, seen))
+            specs.append(build_spec(name, node, resolver, path + (name,),
+                                    f"{pointer}/properties/{escape_pointer(name)}", name in required, keys[name], seen))
         except SpecError as exc:
             errors.append(exc)
     if errors:
         raise SpecError.of_all(errors)
-    return tuple(specs)
+    for branch in branches:
+        spec = conditional_spec(branch, resolver, path, keys[branch.name], seen)
+        if spec is not None:
+            specs.insert(conditions.place_after(specs, branch), spec)
+    return conditions.described(tuple(specs))
+
+
+def conditional_spec(branch, resolver, path: tuple, key: str, seen: frozenset) -> FieldSpec | None:
+    """A field that exists only under a condition; one the dialect cannot draw is left out (its
+    branch still judges whatever arrives by other ways, such as the API)."""
+    try:
+        spec = build_spec(branch.name, branch.schema, resolver, path + (branch.name,), branch.pointer,
+                          branch.required, key, seen)
+    except (SpecError, LookupError, TypeError, ValueError):
+        return None
+    return replace(spec, visible_when=branch.condition)
+
+
+def escape_pointer(name: str) -> str:
+    return name.replace("~", "~0").replace("/", "~1")
+
+
+def items_of(schema: dict, resolver, pointer: str, seen: frozenset = frozenset()) -> tuple[dict, Any, frozenset]:
+    """An array's items with their $ref followed (against the array's own file)."""
+    if "items" not in schema:
+        raise SpecError(pointer, "En lista (tabell, lista eller kryssrutor) behöver items som beskriver "
+                                 "en rad eller ett val.")
+    return follow_refs(schema["items"], resolver, pointer + "/items", seen)
 
 
 def fieldset_children(schema: dict, resolver, path: tuple, pointer: str, seen: frozenset) -> tuple:
     return build_children(schema, resolver, path, pointer, seen)
-
-
-def items_of(schema: dict, resolver, pointer: str, seen: frozenset = frozenset()):
-    if "items" not in schema:
-        raise SpecError(pointer, "En lista (tabell eller kryssrutor) behöver items som beskriver en rad eller ett val.")
-    return follow_refs(schema["items"], resolver, pointer + "/items", seen)
 
 
 def table_children(schema: dict, resolver, path: tuple, pointer: str, seen: frozenset) -> tuple:
@@ -235,8 +380,16 @@ def table_children(schema: dict, resolver, path: tuple, pointer: str, seen: froz
     return children
 
 
+def list_children(schema: dict, resolver, path: tuple, pointer: str, seen: frozenset) -> tuple:
+    """A free list has one column: the item, drawn as the field its own schema makes."""
+    items, item_resolver, seen = items_of(schema, resolver, pointer, seen)
+    items = {"title": schema.get("title") or readable_name(path[-1] if path else ""), **items}
+    return (build_spec(str(path[-1]) if path else "", items, item_resolver, path + ("*",), pointer + "/items",
+                       True, "item", seen),)
+
+
 # Kinds that contain fields; the rest are leaves.
-CHILD_BUILDERS = {"fieldset": fieldset_children, "table": table_children}
+CHILD_BUILDERS = {"fieldset": fieldset_children, "table": table_children, "list": list_children}
 
 
 def choice_source(kind: str, schema: dict, resolver, pointer: str) -> dict:
@@ -248,22 +401,37 @@ def no_children(schema, resolver, path, pointer, seen) -> tuple:
     return ()
 
 
+def drawn_schema(schema: dict, resolver, pointer: str, seen: frozenset) -> tuple[dict, Any, frozenset]:
+    """The schema a field is drawn from: `anyOf: [X, {"type": "null"}]` draws X (the null
+    member makes it nullable)."""
+    other = null_member_split(schema)
+    if other is None:
+        return schema, resolver, seen
+    target, resolver, seen = follow_refs(other, resolver, pointer, seen)
+    return {**target, **{k: v for k, v in schema.items() if k not in ("anyOf", "oneOf")}}, resolver, seen
+
+
 def kind_view(schema: dict, resolver, pointer: str, seen: frozenset) -> dict:
-    """The schema with its `items` $ref followed, so an array's kind (table, checkboxes) can be
-    read; the schema itself keeps the $ref, so a row is resolved against its own file."""
+    """The schema with its `items` $ref followed, so an array's kind (table, list, checkboxes)
+    can be read; the schema itself keeps the $ref, so a row is resolved against its own file
+    and a row that contains its own table is caught as recursion."""
     if not isinstance(schema.get("items"), dict) or "$ref" not in schema["items"]:
         return schema
     return {**schema, "items": items_of(schema, resolver, pointer, seen)[0]}
 
 
 def build_spec(name: str, node, resolver, path: tuple, pointer: str, required: bool,
-               seen: frozenset = frozenset()) -> FieldSpec:
-    schema, resolver, seen = follow_refs(node, resolver, pointer, seen)
+               key: str = "", seen: frozenset = frozenset()) -> FieldSpec:
+    if not isinstance(node, dict):
+        raise SpecError(pointer, "Fältet måste beskrivas av ett schema-objekt med type.")
+    followed, resolver, seen = follow_refs(node, resolver, pointer, seen)
+    schema, resolver, seen = drawn_schema(followed, resolver, pointer, seen)
     kind = resolve_kind(kind_view(schema, resolver, pointer, seen), pointer)
     children = CHILD_BUILDERS.get(kind, no_children)(schema, resolver, path, pointer, seen)
     return FieldSpec(name=name, path=path, kind=kind, schema=schema, required=required,
                      children=children, choices=choices_of(choice_source(kind, schema, resolver, pointer)),
-                     pointer=pointer)
+                     pointer=pointer, key=key or name,
+                     nullable=nullable_of(followed) or null_member_split(followed) is not None)
 
 
 def build_form_spec(schema: dict, resolver) -> tuple:

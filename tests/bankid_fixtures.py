@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from app.auth.bankid import BankIDClient, Order
-from app.auth.simulator import RP_PREFIX, serve_simulator
+from app.accounts.bankid import BankIDClient, Order
+from app.dev.bankid_simulator import RP_PREFIX, serve_simulator
 
 TOLVAN = "191212121212"        # the classic BankID test identity
 OTHER_PERSON = "198112289874"  # made up, Luhn-valid

@@ -1,4 +1,4 @@
-"""Tests for app.auth.bankid and app.auth.messages: QR vectors, messages, error mapping, retries and
+"""Tests for app.accounts.bankid and app.accounts.bankid_messages: QR vectors, messages, error mapping, retries and
 mutual TLS — all over real HTTP on loopback against the simulator (no mocked requests)."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import ssl
 
 import pytest
 
-from app.auth.bankid import (
+from app.accounts.bankid import (
     BankIDClient,
     BankIDError,
     autostart_url,
@@ -18,7 +18,7 @@ from app.auth.bankid import (
     qr_content,
     user_message,
 )
-from app.auth.messages import RFA_TEXTS
+from app.accounts.bankid_messages import RFA_TEXTS
 from tests.bankid_fixtures import TOLVAN, bankid, html_403_server, make_pki, running_simulator, sim, verify_in_app  # noqa: F401
 
 QR_TOKEN = "67df3917-fa0d-44e5-b327-edcc928297f8"

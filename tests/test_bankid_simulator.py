@@ -1,4 +1,4 @@
-"""Tests for app.auth.simulator over real HTTP: the API's status codes and JSON, the app page
+"""Tests for app.dev.bankid_simulator over real HTTP: the API's status codes and JSON, the app page
 (autostart and QR), timing with an injected clock, and the fault controls."""
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 import requests
 from stdnum.se import personnummer
 
-from app.auth.bankid import BankIDError, qr_content, user_message
-from app.auth.simulator import create_simulator
+from app.accounts.bankid import BankIDError, qr_content, user_message
+from app.dev.bankid_simulator import create_simulator
 from tests.bankid_fixtures import OTHER_PERSON, TOLVAN, bankid, open_app, read_form, sim, submit_app_form, verify_in_app  # noqa: F401
 
 
@@ -184,6 +184,7 @@ def test_return_url_is_offered_after_verify(sim, bankid):
     order = bankid.auth("127.0.0.1", return_url="https://portal.test/bankid/return?n=abc")
     page = verify_in_app(sim.base_url, order, TOLVAN)
     assert 'href="https://portal.test/bankid/return?n=abc"' in page.text
+    assert 'http-equiv="refresh" content="2;url=https://portal.test/bankid/return?n=abc"' in page.text
 
 
 def test_app_page_escapes_the_text_to_sign(sim, bankid):

@@ -10,8 +10,8 @@ import threading
 import pytest
 from pypdf import PdfReader
 
-from app.extensions import db
-from app.models import Case, CasePdf, StatusChange, User
+from app.platform.extensions import db
+from app.platform.models import Case, CasePdf, StatusChange, User
 from tests.login_helpers import CUSTOMER, OTHER_CUSTOMER, log_in_with_profile, portal_app
 
 SITHS = "/arenden/nytt/bestallning-av-siths-kort"
@@ -161,7 +161,7 @@ def test_case_numbers_are_unique_under_concurrency(portal):
     [t.join() for t in threads]
     assert len(set(numbers)) == 8
     assert sorted(int(n.split("-")[1]) for n in numbers) == list(range(1, 9))
-    from app.cases import status_counts
+    from app.cases.filing import status_counts
     with portal.app_context(), db.connection_context():
         assert status_counts()["Inskickat"] == 8 == Case.select().count()
 
@@ -228,7 +228,7 @@ def test_my_pages_groups_and_pages(portal, customer):
 
 
 def test_keyset_pagination(portal, customer):
-    from app import cases
+    from app.cases import filing as cases
     numbers = [file_siths(customer).headers["Location"].split("/")[2] for _ in range(5)]
     with portal.app_context(), db.connection_context():
         owner = User.get(User.personnummer == CUSTOMER)

@@ -2,9 +2,9 @@
 import pytest
 
 from app import create_app
-from app.config import load_config
-from app.extensions import db
-from app.security import InsecureConfiguration
+from app.platform.config import load_config
+from app.platform.extensions import db
+from app.platform.security import InsecureConfiguration
 from tests.conftest import make_app
 
 
@@ -35,7 +35,8 @@ def bankid_files(tmp_path):
 
 
 SAFE_PRODUCTION = {"env": "production", "secret_key": "k" * 48, "form_preview": False, "bankid_simulator": False,
-                   "bankid_url": "https://appapi2.test.bankid.com/rp/v6.0/", "trusted_hosts": ["kundportal.example.se"]}
+                   "bankid_url": "https://appapi2.test.bankid.com/rp/v6.0/", "trusted_hosts": ["kundportal.example.se"],
+                   "public_base_url": "https://kundportal.example.se"}
 
 
 @pytest.mark.parametrize("overrides, words", [
@@ -47,6 +48,8 @@ SAFE_PRODUCTION = {"env": "production", "secret_key": "k" * 48, "form_preview": 
     ({"bankid_url": "http://127.0.0.1:5000/bankid-simulator/rp/v6.0/"}, "simulatorn"),
     ({"bankid_ca": "/finns/inte.pem"}, "certifikat"),
     ({"trusted_hosts": []}, "TRUSTED_HOSTS"),
+    ({"bankid_url": ""}, "BANKID_URL"),
+    ({"public_base_url": ""}, "PUBLIC_BASE_URL"),
 ])
 def test_production_refuses_development_settings(sqlite_url, bankid_files, overrides, words):
     settings = {**SAFE_PRODUCTION, **bankid_files, "database_url": sqlite_url, **overrides}

@@ -7,10 +7,10 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from app.extensions import db
-from app.mailer import deliver_due
-from app.models import AuditEntry, Case, Message, Notification, OutboxMail, User
-from app.users import ensure_user
+from app.platform.extensions import db
+from app.messaging.mailer import deliver_due
+from app.platform.models import AuditEntry, Case, Message, Notification, OutboxMail, User
+from app.accounts.users import ensure_user
 from tests.login_helpers import CUSTOMER, HANDLER, OTHER_CUSTOMER, log_in, log_in_with_profile, portal_app
 from tests.test_cases import ORDERER, ROW, SITHS, form_key
 
@@ -258,7 +258,7 @@ def test_smtp_down_during_the_event_still_delivers_once(portal, customer, handle
     smtp_server.start()
     from datetime import timedelta
 
-    from app.models import utcnow
+    from app.platform.models import utcnow
     with portal.app_context():
         deliver_due(portal, now=utcnow() + timedelta(hours=2))
         deliver_due(portal, now=utcnow() + timedelta(hours=4))

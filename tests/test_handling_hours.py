@@ -3,7 +3,7 @@ from datetime import datetime
 
 import pytest
 
-from app.handling_hours import next_start, parse_hours, spoken
+from app.cases.handling_hours import next_start, parse_hours, spoken
 
 HOURS = "09:00-16.00"
 
@@ -33,6 +33,6 @@ def test_after_hours_and_holidays_say_when(filed_utc, expected):
 
 
 def test_stored_utc_times_show_in_swedish_time():
-    from app.handling_hours import local_text
+    from app.cases.handling_hours import local_text
     assert local_text(utc("2026-11-29 23:30")) == "2026-11-30 00:30"   # winter, UTC+1
     assert local_text(utc("2026-06-18 22:15")) == "2026-06-19 00:15"   # summer, UTC+2

@@ -1,4 +1,4 @@
-"""app.notifications: the events the case services call (bell rows and outbox e-mails, inside
+"""app.messaging.notifications: the events the case services call (bell rows and outbox e-mails, inside
 the caller's transaction), the e-mail texts (no personal data, canonical links) and the bell
 reads (own notifications only)."""
 from __future__ import annotations
@@ -10,9 +10,9 @@ import uuid
 import pytest
 from stdnum import luhn
 
-from app import notifications
-from app.extensions import db
-from app.models import Case, Message, Notification, OutboxMail, Profile, User
+from app.messaging import notifications
+from app.platform.extensions import db
+from app.platform.models import Case, Message, Notification, OutboxMail, Profile, User
 
 TOLVAN = "191212121212"
 HANDLER_PNR = "198112289874"

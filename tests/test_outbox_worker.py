@@ -1,4 +1,4 @@
-"""app.mailer against a real SMTP server (aiosmtpd on 127.0.0.1): delivery exactly once when
+"""app.messaging.mailer against a real SMTP server (aiosmtpd on 127.0.0.1): delivery exactly once when
 all is well, retries with backoff on 4xx / refused / timeout, failure at once on 5xx and bad
 headers, at-least-once with the same Message-ID after a crash, one send when workers race,
 and no addresses in logs or last_error (security.md N1-N3, I1, H1)."""
@@ -14,9 +14,10 @@ from email.utils import parsedate_to_datetime
 import pytest
 from aiosmtpd.controller import Controller
 
-from app import mailer, notifications
-from app.extensions import db
-from app.models import OutboxMail, utcnow
+from app.messaging import mailer
+from app.messaging import notifications
+from app.platform.extensions import db
+from app.platform.models import OutboxMail, utcnow
 from tests.smtp_fixtures import free_port
 from tests.test_notifications import CUSTOMER_EMAIL, customer_with_case, personnummer_like
 

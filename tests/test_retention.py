@@ -1,11 +1,11 @@
 """Gallring: old closed cases and their data go; open and recent ones stay (checklist I4)."""
 from datetime import timedelta
 
-from app.cases import status_counts
-from app.extensions import db
-from app.models import Case, CasePdf, Message, Notification, OutboxMail, StatusChange, utcnow
-from app.retention import purge
-from app.users import ensure_user
+from app.cases.filing import status_counts
+from app.platform.extensions import db
+from app.platform.models import Case, CasePdf, Message, Notification, OutboxMail, StatusChange, utcnow
+from app.cases.retention import purge
+from app.accounts.users import ensure_user
 from tests.login_helpers import CUSTOMER, HANDLER, log_in, log_in_with_profile, portal_app
 from tests.test_cases import ORDERER, ROW, SITHS, form_key
 
@@ -45,8 +45,8 @@ def test_the_command_is_off_by_default(app):
 
 
 def test_a_case_that_cannot_go_is_kept_and_the_rest_carry_on(app, monkeypatch, caplog):
-    from app import retention
-    from app.models import User
+    from app.cases import retention
+    from app.platform.models import User
 
     with app.app_context(), db.connection_context():
         owner = User.create(personnummer=CUSTOMER, name="Tolvan")

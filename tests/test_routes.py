@@ -6,8 +6,8 @@ from http.cookies import SimpleCookie
 import pytest
 from werkzeug.exceptions import MethodNotAllowed
 
-from app.extensions import db
-from app.users import ensure_user
+from app.platform.extensions import db
+from app.accounts.users import ensure_user
 from tests.login_helpers import CUSTOMER, HANDLER, log_in, log_in_with_profile, portal_app
 from tests.test_cases import ORDERER, ROW, SITHS, form_key
 
@@ -110,7 +110,7 @@ def test_production_session_cookie_attributes(sqlite_url, simulator_url, tmp_pat
         (tmp_path / key).write_text("x", encoding="utf-8")
         paths[key] = str(tmp_path / key)
     app = portal_app(sqlite_url, simulator_url, env="production", secret_key="p" * 48, form_preview=False,
-                     trusted_hosts=["localhost"], **paths)
+                     trusted_hosts=["localhost"], public_base_url="https://localhost", **paths)
     client = app.test_client()
     response = log_in(client, CUSTOMER)
     cookie = SimpleCookie(response.headers["Set-Cookie"])["__Host-session"]

@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from casetypes.spec import FieldSpec
 
-from .kinds import SEPARATOR
+from .names import SEPARATOR, row_indices
 
 FALSE_VALUES = (False, "false", "")  # wtforms BooleanField.false_values
 NOTHING_POSTED = MultiDict()
@@ -35,23 +35,13 @@ def all_values(values: list):
 # How each WTForms field class turns the posted values of its name into `.data`.
 RAW_DATA = {
     "text": first_value, "textarea": first_value, "email": first_value, "personnummer": first_value,
-    "organisationsnummer": first_value, "date": first_value, "integer": first_value, "number": first_value,
+    "organisationsnummer": first_value, "postnummer": first_value, "telefonnummer": first_value,
+    "hsaid": first_value, "url": first_value, "date": first_value, "datetime": first_value,
+    "time": first_value, "integer": first_value, "number": first_value,
     "select": first_value, "radio": first_value, "yesno": first_value,
     "checkbox": ticked,
     "checkboxes": all_values,
 }
-
-
-def row_indices(formdata, name: str, limit: int) -> list[int]:
-    """The row numbers FieldList finds for `name` (its own rule, Unicode digits included)."""
-    offset = len(name) + 1
-    found = set()
-    for key in formdata:
-        if key.startswith(name):
-            head = key[offset:].split(SEPARATOR, 1)[0]
-            if head.isdigit():
-                found.add(int(head))
-    return sorted(found)[:limit]
 
 
 @dataclass(frozen=True)
@@ -61,7 +51,7 @@ class PostedForm:
     specs: tuple
 
     def __getitem__(self, name: str) -> "PostedField":
-        spec = next(spec for spec in self.specs if spec.name == name)
+        spec = next(spec for spec in self.specs if spec.key == name)
         return PostedField(self.formdata, self.prefix + name, spec)
 
 
@@ -85,15 +75,29 @@ class PostedField:
         return PostedForm(self.formdata, self.name + SEPARATOR, self.spec.children)
 
     @property
-    def entries(self) -> list[PostedEntry]:
+    def entries(self) -> list:
         schema = self.spec.schema
-        indices = row_indices(self.formdata, self.name, schema["maxItems"] + 1)
-        rows = [PostedForm(self.formdata, f"{self.name}{SEPARATOR}{index}{SEPARATOR}", self.spec.children)
-                for index in indices]
+        indices = row_indices(self.formdata.keys(), self.name)[:schema.get("maxItems", 1000) + 1]
         # FieldList pads with blank rows up to minItems: rows of which nothing was posted.
-        padding = max(schema.get("minItems", 0) - len(rows), 0)
-        rows += [PostedForm(NOTHING_POSTED, "", self.spec.children)] * padding
-        return [PostedEntry(row) for row in rows]
+        padding = max(schema.get("minItems", 0) - len(indices), 0)
+        return ENTRIES[self.spec.kind](self, indices, padding)
+
+
+def table_entries(field: PostedField, indices: list, padding: int) -> list[PostedEntry]:
+    rows = [PostedForm(field.formdata, f"{field.name}{SEPARATOR}{index}{SEPARATOR}", field.spec.children)
+            for index in indices]
+    rows += [PostedForm(NOTHING_POSTED, "", field.spec.children)] * padding
+    return [PostedEntry(row) for row in rows]
+
+
+def list_entries(field: PostedField, indices: list, padding: int) -> list[PostedField]:
+    """A free list's rows are single fields named like "tags-0"."""
+    item = field.spec.children[0]
+    return ([PostedField(field.formdata, f"{field.name}{SEPARATOR}{index}", item) for index in indices]
+            + [PostedField(NOTHING_POSTED, "", item)] * padding)
+
+
+ENTRIES = {"table": table_entries, "list": list_entries}
 
 
 def posted_form(specs: tuple, formdata, prefix: str = "") -> PostedForm:

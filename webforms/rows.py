@@ -7,33 +7,21 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
-from .kinds import SEPARATOR
+from .names import SEPARATOR, parse_row_index, row_index, row_indices, spec_named
 
 PLACEHOLDER = "__index__"  # the row index in the prototype row the script clones
 ROW_MARKER = "_row"  # a hidden input in every row, so a row of unticked boxes still counts
 ACTION_FIELD = "action"  # the name of the add/remove row buttons
-
-
-def name_of(path: tuple) -> str:
-    return SEPARATOR.join(map(str, path))
-
-
-def path_of(name: str) -> tuple:
-    return tuple(int(part) if part.isascii() and part.isdigit() else part for part in name.split(SEPARATOR))
-
-
-def row_index(key: str, table_name: str) -> int | None:
-    """The row a posted key belongs to, if it belongs to a row of this table."""
-    prefix = table_name + SEPARATOR
-    if not key.startswith(prefix):
-        return None
-    head = key[len(prefix):].split(SEPARATOR, 1)[0]
-    return int(head) if head.isascii() and head.isdigit() else None
+ROW_KINDS = ("table", "list")
 
 
 def row_count(formdata: MultiDict, table_name: str) -> int:
-    indices = {row_index(key, table_name) for key in formdata.keys()} - {None}
-    return len(indices)
+    return len(row_indices(formdata.keys(), table_name))
+
+
+def next_row_index(formdata: MultiDict, table_name: str) -> int:
+    """One past the highest posted index, so a new row never lands on an existing one."""
+    return max(row_indices(formdata.keys(), table_name), default=-1) + 1
 
 
 def renumbered(key: str, table_name: str, removed: int) -> str | None:
@@ -43,7 +31,8 @@ def renumbered(key: str, table_name: str, removed: int) -> str | None:
     if index == removed:
         return None
     prefix = table_name + SEPARATOR
-    return f"{prefix}{index - 1}{key[len(prefix) + len(str(index)):]}"
+    _, separator, rest = key[len(prefix):].partition(SEPARATOR)
+    return f"{prefix}{index - 1}{separator}{rest}"
 
 
 def without_row(formdata: MultiDict, table_name: str, removed: int) -> MultiDict:
@@ -52,19 +41,20 @@ def without_row(formdata: MultiDict, table_name: str, removed: int) -> MultiDict
 
 
 def with_row(formdata: MultiDict, table_name: str, blank_pairs) -> MultiDict:
-    prefix = f"{table_name}{SEPARATOR}{row_count(formdata, table_name)}{SEPARATOR}"
-    added = [(prefix + ROW_MARKER, "")] + [(prefix + key, value) for key, value in blank_pairs]
+    prefix = f"{table_name}{SEPARATOR}{next_row_index(formdata, table_name)}{SEPARATOR}"
+    # A free list's blank row posts one pair named like the row itself ("tags-2").
+    added = [(prefix + ROW_MARKER, "")] + [((prefix + key).rstrip(SEPARATOR), value) for key, value in blank_pairs]
     return MultiDict(list(formdata.items(multi=True)) + added)
 
 
 def table_spec(case_type, table_name: str):
-    spec = case_type.spec_at(path_of(table_name))
-    return spec if spec is not None and spec.kind == "table" else None
+    spec = spec_named(case_type, table_name)
+    return spec if spec is not None and spec.kind in ROW_KINDS else None
 
 
 def add_row(formdata, target, case_type, blank_pairs_of):
     spec = table_spec(case_type, target)
-    if spec is None or row_count(formdata, target) >= spec.schema["maxItems"]:
+    if spec is None or row_count(formdata, target) >= spec.schema.get("maxItems", 1000):
         return formdata
     return with_row(formdata, target, blank_pairs_of(spec))
 
@@ -72,11 +62,12 @@ def add_row(formdata, target, case_type, blank_pairs_of):
 def remove_row(formdata, target, case_type, blank_pairs_of):
     table_name, _, index = target.rpartition(SEPARATOR)
     spec = table_spec(case_type, table_name)
-    if spec is None or not (index.isascii() and index.isdigit()):
+    removed = parse_row_index(index)
+    if spec is None or removed is None:
         return formdata
     if row_count(formdata, table_name) <= spec.schema.get("minItems", 0):
         return formdata
-    return without_row(formdata, table_name, int(index))
+    return without_row(formdata, table_name, removed)
 
 
 ACTIONS = {"add": add_row, "remove": remove_row}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
 
-from app.auth import login as signin
-from app.auth import sessions
-from app.auth.bankid import BankIDError
-from app.profiles import has_profile
-from app.ratelimit import limited
+from app.accounts import login as signin
+from app.accounts import sessions
+from app.accounts.bankid import BankIDError
+from app.accounts.profiles import has_profile
+from app.accounts.ratelimit import limited
 
 bp = Blueprint("auth", __name__)
 

@@ -2,9 +2,9 @@
 (a POST that marks it read and goes to its case) and "Markera alla som lästa"."""
 from flask import Blueprint, abort, g, redirect, render_template, url_for
 
-from app import notifications
-from app.auth.sessions import login_required
-from app.models import Notification
+from app.messaging import notifications
+from app.accounts.sessions import login_required
+from app.platform.models import Notification
 
 bp = Blueprint("bell", __name__)
 

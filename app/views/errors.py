@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFError
 from playhouse.pool import MaxConnectionsExceeded
 from werkzeug.exceptions import SecurityError
 
-from .cases import rerender_after_expired_token
+from .customer import rerender_after_expired_token
 
 ERRORS = {
     400: ("Felaktig begäran", "Begäran kunde inte behandlas. Gå tillbaka och försök igen."),

@@ -2,7 +2,7 @@
 without filing anything. Only served when FORM_PREVIEW is on (development)."""
 from flask import Blueprint, abort, current_app, render_template, request
 
-from app.forms_registry import case_types
+from app.cases.types import case_types
 from webforms import bind, blank
 from webforms.caseform import apply_row_action
 from webforms.rows import ACTION_FIELD

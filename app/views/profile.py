@@ -1,8 +1,8 @@
 """Mina uppgifter (steps 5–6 of the user guide): shown on first login, editable later."""
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from app import profiles
-from app.auth.sessions import login_required
+from app.accounts import profiles
+from app.accounts.sessions import login_required
 from webforms import bind, blank
 
 bp = Blueprint("profile", __name__)

@@ -9,8 +9,8 @@ import click
 from flask.cli import AppGroup
 
 from casetypes.formats import normalize_personnummer
-from .extensions import db
-from .models import Profile, Session, User, utcnow
+from app.platform.extensions import db
+from app.platform.models import Profile, Session, User, utcnow
 
 users_cli = AppGroup("users", help="Användare: handläggarroll, avstängning, demoanvändare.")
 

@@ -12,8 +12,8 @@ from functools import wraps
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 
-from app.extensions import db
-from app.models import Session, User, utcnow
+from app.platform.extensions import db
+from app.platform.models import Session, User, utcnow
 
 SESSION_KEY = "sid"
 TOUCH_EVERY = timedelta(seconds=60)  # how stale last_seen_at may get before it is written

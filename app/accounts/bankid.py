@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import requests
 
-from .messages import error_message, rfa_for_error, user_message
+from app.accounts.bankid_messages import error_message, rfa_for_error, user_message
 
 __all__ = [
     "BankIDClient", "BankIDError", "Order", "CollectResult", "Completion", "User", "Device",

@@ -12,9 +12,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from .cases import CLOSED, count_status
-from .extensions import db
-from .models import Case, OutboxMail, utcnow
+from app.cases.filing import CLOSED, count_status
+from app.platform.extensions import db
+from app.platform.models import Case, OutboxMail, utcnow
 
 log = logging.getLogger(__name__)
 retention_cli = AppGroup("retention", help="Gallring: ta bort gamla avslutade ärenden.")

@@ -1,9 +1,9 @@
 """Development only: the BankID simulator served inside the portal at /bankid-simulator, so
 `make run` needs one process and one port while the real BankID client code talks to it over
-HTTP. Production refuses to start with it (app.security)."""
+HTTP. Production refuses to start with it (app.platform.security)."""
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from .auth.simulator import create_simulator
+from app.dev.bankid_simulator import create_simulator
 
 MOUNT_POINT = "/bankid-simulator"
 

@@ -13,10 +13,10 @@ from peewee import SqliteDatabase
 from playhouse.db_url import parse as parse_db_url
 from playhouse.pool import PooledPostgresqlDatabase
 
-from .cases import recount_statuses
-from .config import resolve_path
-from .extensions import db
-from .models import MODELS
+from app.cases.filing import recount_statuses
+from app.platform.config import resolve_path
+from app.platform.extensions import db
+from app.platform.models import MODELS
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",

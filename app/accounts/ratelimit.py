@@ -8,8 +8,8 @@ import time
 from functools import wraps
 
 from flask import abort, current_app, g, request, session
-from .extensions import db
-from .models import RateCounter
+from app.platform.extensions import db
+from app.platform.models import RateCounter
 
 WINDOW_SECONDS = 60
 

@@ -1,4 +1,4 @@
-"""Database models (peewee), bound to the unbound proxy in app.extensions.
+"""Database models (peewee), bound to the unbound proxy in app.platform.extensions.
 
 Only app services write them (auth, profiles, cases, notifications); views read through those
 services. Timestamps are naive UTC. Documents and snapshots are JSON text, so the same tables
@@ -23,7 +23,7 @@ from peewee import (
     TextField,
 )
 
-from .extensions import db
+from app.platform.extensions import db
 
 
 def utcnow() -> datetime:

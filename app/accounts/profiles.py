@@ -10,9 +10,9 @@ from pathlib import Path
 from flask import current_app
 
 from casetypes import CaseType, load_forms_dir
-from .models import Profile, User, utcnow
+from app.platform.models import Profile, User, utcnow
 
-SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
+SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schemas"
 EXTENSION_KEY = "kundportalen.own_schemas"
 
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from peewee import IntegrityError, fn
 
-from . import notifications
-from .cases import CLOSED, IN_PROGRESS, STATUSES, SUBMITTED, Page, count_status, keyset_page
-from .extensions import db
-from .models import AuditEntry, Case, CasePdf, Message, ReadMark, StatusChange, User, utcnow
+from app.messaging import notifications
+from app.cases.filing import CLOSED, IN_PROGRESS, STATUSES, SUBMITTED, Page, count_status, keyset_page
+from app.platform.extensions import db
+from app.platform.models import AuditEntry, Case, CasePdf, Message, ReadMark, StatusChange, User, utcnow
 
 MESSAGE_MAX_LENGTH = 5000
 QUEUE_PAGE_SIZE = 25

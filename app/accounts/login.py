@@ -7,19 +7,20 @@ or a personnummer.
 """
 from __future__ import annotations
 
+import io
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
 import segno
-from flask import current_app, request, session
+from flask import current_app, request, session, url_for
 
-from app.extensions import db
-from app.models import PendingLogin, User, utcnow
+from app.platform.extensions import db
+from app.platform.models import PendingLogin, User, utcnow
 
-from . import sessions
-from .bankid import BankIDClient, BankIDError, CollectResult, autostart_url, error_message, qr_content, user_message
+from app.accounts import sessions
+from app.accounts.bankid import BankIDClient, BankIDError, CollectResult, autostart_url, error_message, qr_content, user_message
 
 PENDING_KEY = "pending_login"
 CLIENT_KEY = "kundportalen.bankid_client"
@@ -68,7 +69,7 @@ def start(device: str, end_user_ip: str, next_url: str | None) -> PendingLogin:
     """Start a BankID order for this browser (raises BankIDError); an earlier one is cancelled."""
     cancel(pending_login())
     PendingLogin.delete().where(PendingLogin.started_at < utcnow() - STALE_PENDING).execute()
-    order = bankid_client().auth(end_user_ip)
+    order = bankid_client().auth(end_user_ip, return_url=return_url(device))
     token = secrets.token_urlsafe(32)
     pending = PendingLogin.create(
         token_hash=sessions.token_hash(token), order_ref=order.order_ref, auto_start_token=order.auto_start_token,
@@ -76,6 +77,16 @@ def start(device: str, end_user_ip: str, next_url: str | None) -> PendingLogin:
         device=device if device in DEVICES else "other", next_url=next_url, hint_code="outstandingTransaction")
     session[PENDING_KEY] = token
     return pending
+
+
+def return_url(device: str) -> str | None:
+    """Where the BankID app goes back to after an order started on this device: the waiting
+    page, which finishes the login (RP API v6 `returnUrl`). A QR order needs none."""
+    if device != "this":
+        return None
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    waiting = url_for("auth.waiting", _external=not base)
+    return f"{base.rstrip('/')}{waiting}" if base else waiting
 
 
 def cancel(pending: PendingLogin | None) -> None:
@@ -99,9 +110,14 @@ def shows_qr(pending: PendingLogin) -> bool:
             and pending.hint_code == "outstandingTransaction")
 
 
-def qr_svg(pending: PendingLogin, now: datetime | None = None) -> str:
+def qr_svg(pending: PendingLogin, now: datetime | None = None) -> bytes:
+    """A standalone SVG document for an `<img>`: segno's `save(kind="svg")` writes the SVG
+    namespace, without which a browser refuses to draw the image (`svg_inline` omits it)."""
     content = qr_content(pending.qr_start_token, pending.qr_start_secret, seconds_since_start(pending, now))
-    return segno.make(content, error="l").svg_inline(scale=5, border=4, title="QR-kod för BankID")
+    image = io.BytesIO()
+    segno.make(content, error="l").save(image, kind="svg", scale=5, border=4, xmldecl=False,
+                                        title="QR-kod för BankID")
+    return image.getvalue()
 
 
 def simulator_scan_url(pending: PendingLogin) -> str | None:

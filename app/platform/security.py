@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import g, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .auth.login import PENDING_KEY
+from app.accounts.login import PENDING_KEY
 
 DEV_SECRET_MARKERS = ("dev-only", "change-me")
 MIN_SECRET_BYTES = 32
@@ -38,6 +38,8 @@ def production_problems(config) -> list[str]:
         "FORM_PREVIEW är på": bool(config.get("FORM_PREVIEW")),
         "TRUSTED_HOSTS saknas (portalens värdnamn)": not config.get("TRUSTED_HOSTS"),
         "BankID-simulatorn är på": bool(config.get("BANKID_SIMULATOR")) or "simulator" in config.get("BANKID_URL", ""),
+        "BANKID_URL saknas (BankID:s API-adress)": not config.get("BANKID_URL"),
+        "PUBLIC_BASE_URL saknas (portalens adress i e-postlänkar)": not config.get("PUBLIC_BASE_URL"),
         "BankID-certifikat saknas (BANKID_CERT, BANKID_KEY, BANKID_CA ska vara filer)":
             not all(config.get(key) and Path(config[key]).is_file() for key in ("BANKID_CERT", "BANKID_KEY", "BANKID_CA")),
     }

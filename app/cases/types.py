@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from casetypes import load_forms_dir
-from .config import resolve_path
+from app.platform.config import resolve_path
 
 EXTENSION_KEY = "kundportalen.case_types"
 

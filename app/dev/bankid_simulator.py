@@ -39,7 +39,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from casetypes.formats import normalize_personnummer
 
-from .bankid import USER_VISIBLE_DATA_LIMIT, qr_content
+from app.accounts.bankid import USER_VISIBLE_DATA_LIMIT, qr_content
 
 RP_PREFIX = "/rp/v6.0/"
 
@@ -76,7 +76,7 @@ CONTROL_KEYS = set(DEFAULTS) - {"clock"}
 MISMATCH_HINT = "startFailed"
 
 # Well-known test identities; everybody else gets a name derived from the number.
-# The demo users of `flask users demo` (app.users), so the simulator gives them the same names.
+# The demo users of `flask users demo` (app.accounts.users), so the simulator gives them the same names.
 KNOWN_NAMES = {"191212121212": ("Tolvan", "Tolvansson"), "198112289874": ("Hanna", "Handläggare")}
 GIVEN_NAMES = {"female": ["Anna", "Maria", "Karin", "Sara", "Elin", "Ida"],
                "male": ["Erik", "Lars", "Karl", "Johan", "Nils", "Olof"]}
@@ -483,7 +483,9 @@ def _register_control(app: Flask, sim: Simulator) -> None:
 # --- "the BankID app" page (Swedish) ---------------------------------------------------------------
 
 PAGE = """<!doctype html>
-<html lang="sv"><head><meta charset="utf-8"><title>BankID (simulator)</title></head>
+<html lang="sv"><head><meta charset="utf-8"><title>BankID (simulator)</title>
+{% if done and return_url %}<meta http-equiv="refresh" content="{{ RETURN_DELAY }};url={{ return_url }}">{% endif %}
+</head>
 <body><main>
 <h1>BankID-appen (simulator)</h1>
 {% if error %}<p role="alert">{{ error }}</p>{% endif %}
@@ -519,6 +521,10 @@ PAGE = """<!doctype html>
 {% endif %}
 </main></body></html>"""
 
+# Like the real app with a returnUrl, the page goes back to the service by itself (after a
+# moment, so the person sees it is done); the link is there for the impatient.
+RETURN_DELAY = 2
+
 DONE_TEXTS = {"complete": "Klart. Du kan gå tillbaka till tjänsten.",
               "failed": "Åtgärden avbröts."}
 
@@ -551,7 +557,7 @@ def _register_app_page(app: Flask, sim: Simulator) -> None:
         except InvalidNumber as invalid:
             return render_template_string(PAGE, order=invalid.order, error=str(invalid),
                                           number=form.get("personnummer", "")), 400
-        return render_template_string(PAGE, done=DONE_TEXTS.get(order.state, ""),
+        return render_template_string(PAGE, done=DONE_TEXTS.get(order.state, ""), RETURN_DELAY=RETURN_DELAY,
                                       return_url=_safe_return_url(order.return_url))
 
 

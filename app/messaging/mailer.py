@@ -1,4 +1,4 @@
-"""The outbox worker: delivers the OutboxMail rows app.notifications writes, through Flask-Mail.
+"""The outbox worker: delivers the OutboxMail rows app.messaging.notifications writes, through Flask-Mail.
 
 It owns claiming due rows (a lease, so two workers never send one row at the same time),
 sending with an explicit SMTP timeout, judging the outcome (sent, retry later with backoff,
@@ -34,8 +34,8 @@ from flask_mail import BadHeaderError, Connection, Mail, Message
 from peewee import PostgresqlDatabase, SqliteDatabase
 
 from casetypes.formats import is_email
-from .extensions import db
-from .models import OutboxMail, utcnow
+from app.platform.extensions import db
+from app.platform.models import OutboxMail, utcnow
 
 log = logging.getLogger(__name__)
 

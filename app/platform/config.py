@@ -9,7 +9,7 @@ import os
 import tomllib
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ENV_PREFIX = "PORTAL_"
 
 DEFAULTS = {

@@ -2,7 +2,7 @@
 
 This module owns the events API the case services call (notify_customer, notify_handlers),
 the bell reads (unread_count, recent, mark_read, mark_all_read) and the e-mail texts
-(templates under app/templates/email/). Delivery is app.mailer's job.
+(templates under app/templates/email/). Delivery is app.messaging.mailer's job.
 
 The event functions run inside the caller's transaction: they only insert rows on the current
 connection and never begin or commit, so a case, its bell rows and its outbox mail are stored
@@ -23,11 +23,11 @@ from flask import current_app
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from casetypes.formats import is_email
-from .models import Case, Notification, OutboxMail, Profile, User, utcnow
+from app.platform.models import Case, Notification, OutboxMail, Profile, User, utcnow
 
 log = logging.getLogger(__name__)
 
-EMAIL_TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "email"
+EMAIL_TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates" / "email"
 DEFAULT_MESSAGE_ID_DOMAIN = "kundportalen.local"
 DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 HANDLER_ROLE = "handler"
