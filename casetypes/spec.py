@@ -326,11 +326,17 @@ def build_children(schema: dict, resolver, path: tuple, pointer: str, seen: froz
         if isinstance(schema.get("required"), list) else set()
     properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
     properties = {name: node for name, node in properties.items() if node is not False}  # never given: no field
-    branches = conditions.branch_properties(schema, set(properties))
-    names = list(properties) + [branch.name for branch in branches]
+    # A property declared as `true` (or {}) beside a branch that describes it is the branch's:
+    # it is declared only so a closed object lets it through.
+    placeholders = {name for name, node in properties.items() if node is True or node == {}}
+    branches = conditions.branch_properties(schema, set(properties) - placeholders)
+    from_branches = {branch.name for branch in branches}
+    names = [name for name in properties if name not in from_branches] + [branch.name for branch in branches]
     keys = html_keys(names)
     specs, errors = [], []
     for name, node in properties.items():
+        if name in from_branches:
+            continue
         try:
             specs.append(build_spec(name, node, resolver, path + (name,),
                                     f"{pointer}/properties/{escape_pointer(name)}", name in required, keys[name], seen))
