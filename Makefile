@@ -35,7 +35,7 @@ run: setup
 	$(FLASK) dev --host 127.0.0.1 --port $(PORT) --smtp-port $(SMTP_PORT)
 
 test: $(STAMP) system-deps
-	$(BIN)/ruff check app casetypes webforms renderers bench
+	$(BIN)/ruff check app casetypes webforms renderers bench tests
 	$(BIN)/python -m pytest -q tests
 
 bench: $(STAMP)

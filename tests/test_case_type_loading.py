@@ -7,8 +7,8 @@ import pytest
 
 from casetypes import case_type_from_frozen, load_forms_dir
 from casetypes.dialect import KINDS
-from webforms import FIELD_KINDS
 from tests.conftest import KITCHEN_SINK_DIR, ROOT
+from webforms import FIELD_KINDS
 
 BASE = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -76,8 +76,9 @@ def test_a_widget_that_does_not_fit_the_type_is_refused(tmp_path):
 
 
 def test_a_checkbox_need_not_be_required_and_an_unticked_one_is_false(tmp_path):
-    from webforms import judge
     from werkzeug.datastructures import MultiDict
+
+    from webforms import judge
 
     report = load_forms_dir(write_forms(tmp_path, {"prov.json": with_changes(ok={"type": "boolean", "title": "OK"})}))
     case_type = report.case_types["prov"]

@@ -7,10 +7,10 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from app.platform.extensions import db
-from app.messaging.mailer import deliver_due
-from app.platform.models import AuditEntry, Case, Message, Notification, OutboxMail, User
 from app.accounts.users import ensure_user
+from app.messaging.mailer import deliver_due
+from app.platform.extensions import db
+from app.platform.models import AuditEntry, Case, Message, Notification, OutboxMail, User
 from tests.login_helpers import CUSTOMER, HANDLER, OTHER_CUSTOMER, log_in, log_in_with_profile, portal_app
 from tests.test_cases import ORDERER, ROW, SITHS, form_key
 

@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from werkzeug.datastructures import MultiDict
 
 from app.cases.types import EXTENSION_KEY
 from casetypes.datebounds import today
@@ -15,7 +16,6 @@ from renderers.text import to_text
 from renderers.tree import build_tree
 from webforms import bind, judge
 from webforms.caseform import to_formdata
-from werkzeug.datastructures import MultiDict
 
 
 def case_type_of(properties: dict, slug: str = "prov", **extra):

@@ -6,8 +6,8 @@ from http.cookies import SimpleCookie
 import pytest
 from werkzeug.exceptions import MethodNotAllowed
 
-from app.platform.extensions import db
 from app.accounts.users import ensure_user
+from app.platform.extensions import db
 from tests.login_helpers import CUSTOMER, HANDLER, log_in, log_in_with_profile, portal_app
 from tests.test_cases import ORDERER, ROW, SITHS, form_key
 

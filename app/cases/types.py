@@ -9,8 +9,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from casetypes import load_forms_dir
 from app.platform.config import resolve_path
+from casetypes import load_forms_dir
 
 EXTENSION_KEY = "kundportalen.case_types"
 
