@@ -14,8 +14,16 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .dialect import (DIALECT_URI, HINT_KEYWORD, KEYWORDS, KNOWN_FORMATS, ROOT_KEYWORDS, SELF_BOUNDED_FORMATS,
-                      TEXTAREA_KIND, UNSUPPORTED_KEYWORDS)
+from .dialect import (
+    DIALECT_URI,
+    HINT_KEYWORD,
+    KEYWORDS,
+    KNOWN_FORMATS,
+    ROOT_KEYWORDS,
+    SELF_BOUNDED_FORMATS,
+    TEXTAREA_KIND,
+    UNSUPPORTED_KEYWORDS,
+)
 
 # Bounds the portal applies when a file names none (documented in forms/README.md).
 TEXT_MAX_LENGTH = 500  # at most this long a text stays a one-line field
