@@ -26,7 +26,8 @@ SHIPPED = load_forms_dir(ROOT / "forms").case_types
 SINK = load_forms_dir(KITCHEN_SINK_DIR).case_types
 # Plain JSON Schema constructs: odd names, nullable, free lists, choices, formats, conditions.
 PLAIN = {case_type.slug: case_type for case_type in (
-    ODD_NAMES_TYPE, plain.NULLABLE, plain.CHOICES, plain.ANNOTATED, plain.FORMATS, plain.CONDITIONAL)}
+    ODD_NAMES_TYPE, plain.NULLABLE, plain.CHOICES, plain.ANNOTATED, plain.FORMATS, plain.CONDITIONAL,
+    plain.PUBLISHED)}
 CASE_TYPES = {**SHIPPED, **SINK, **PLAIN}
 
 
