@@ -18,6 +18,7 @@ from app.messaging import notifications
 from app.cases.filing import CLOSED, IN_PROGRESS, STATUSES, SUBMITTED, Page, count_status, keyset_page
 from app.platform.extensions import db
 from app.platform.models import AuditEntry, Case, CasePdf, Message, ReadMark, StatusChange, User, utcnow
+from renderers.formatters import EMPTY_DISPLAY
 
 MESSAGE_MAX_LENGTH = 5000
 QUEUE_PAGE_SIZE = 25
@@ -44,8 +45,23 @@ class EmptyMessage(ValueError):
 
 # --- audit -------------------------------------------------------------------------------------
 
+# What each audit event says in the trail; an event without a text here cannot be recorded.
+AUDIT_TEXTS = {
+    "visa": "Visade ärendet",
+    "pdf": "Laddade ner PDF",
+    "csv": "Exporterade CSV",
+}
+
+
 def audit(actor: User, case: Case | None, action: str) -> None:
+    if action not in AUDIT_TEXTS:
+        raise ValueError(f"unknown audit event: {action}")
     AuditEntry.create(actor=actor, case=case, action=action)
+
+
+def audit_text(action: str) -> str:
+    """The trail's Swedish wording; rows written before a text existed show their code."""
+    return AUDIT_TEXTS.get(action, action)
 
 
 def audit_trail(case: Case) -> list[AuditEntry]:
@@ -131,8 +147,10 @@ def thread(case: Case, *, include_internal: bool) -> list[Message]:
 
 
 def mark_read(case: Case, user: User) -> None:
+    """Opening a case reads it: its thread, and the user's bell notifications about it."""
     now = utcnow()
     ReadMark.upsert({"case": case, "user": user}, {"read_at": now}, {"read_at": now})
+    notifications.mark_case_read(user, case)
 
 
 # --- the queue ---------------------------------------------------------------------------------
@@ -181,10 +199,16 @@ def spreadsheet_safe(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
+def csv_cell(cell) -> str:
+    """An unanswered cell stays empty in a spreadsheet; the "–" is for people reading a page."""
+    text = str(cell)
+    return "" if text == EMPTY_DISPLAY else text
+
+
 def table_csv(columns: tuple, rows: tuple) -> bytes:
     """Semicolon-separated UTF-8 with a BOM: what Swedish Excel opens without asking."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow([spreadsheet_safe(str(c)) for c in columns])
-    writer.writerows([[spreadsheet_safe(str(cell)) for cell in row] for row in rows])
+    writer.writerows([[spreadsheet_safe(csv_cell(cell)) for cell in row] for row in rows])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

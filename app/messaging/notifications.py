@@ -212,6 +212,13 @@ def mark_read(user: User, notification_id: int) -> bool:
     return Notification.select().where(own).exists()  # already read: still theirs
 
 
+def mark_case_read(user: User, case: Case) -> int:
+    """The user's unread notifications about this case, marked read (they opened the case)."""
+    return (Notification.update(read_at=utcnow())
+            .where((Notification.user == user) & (Notification.case == case) & Notification.read_at.is_null())
+            .execute())
+
+
 def mark_all_read(user: User) -> int:
     return (Notification.update(read_at=utcnow())
             .where((Notification.user == user) & Notification.read_at.is_null())

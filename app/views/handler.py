@@ -52,6 +52,7 @@ def handler_page(case, status: int = 200, **shown_again):
     html = render_template("handler/case.html", case=case, **context, tables=tables_of(context["tree"].items),
                            thread=casework.thread(case, include_internal=True),
                            history=casework.status_history(case), audit=casework.audit_trail(case),
+                           audit_text=casework.audit_text,
                            **{**casepages.message_form_context(), **shown_again})
     return html, status
 
