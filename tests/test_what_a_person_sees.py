@@ -10,7 +10,7 @@ import pytest
 from app.cases import handling as casework
 from app.platform.extensions import db
 from app.platform.models import Notification, User
-from tests.login_helpers import CUSTOMER, HANDLER
+from tests.login_helpers import CUSTOMER, HANDLER, OTHER_CUSTOMER, PROFILE_FORM, log_in_with_profile
 from tests import test_handling
 from tests.test_handling import change, file_case, reply
 
@@ -77,3 +77,25 @@ def test_csv_export_leaves_unanswered_cells_empty(customer, handler):
     assert "–" not in text
     page = handler.get(f"/handlaggare/arenden/{number}").get_data(as_text=True)
     assert "–" in page  # people reading the page still see the dash for "not given"
+
+
+def test_filing_sends_a_receipt_with_number_and_type_only(portal, customer, smtp_server):
+    number = file_case(customer)
+    test_handling.run_worker(portal)
+    (receipt,) = smtp_server.messages
+    body = receipt.get_content()
+    assert receipt["To"] == "tolvan@example.se"
+    assert receipt["Subject"] == f"Vi har tagit emot ert ärende {number}"
+    assert f"Vi har tagit emot ert ärende {number} (Beställning av SITHS-kort)." in body
+    assert f"https://kundportal.example.se/arenden/{number}" in body
+    assert not test_handling.LUHN_NUMBER.search(body + receipt["Subject"])
+    for filed_content in ("Anna", "anna@example.se", "Region Uppland", "Akutmottagningen", "Uppsala"):
+        assert filed_content not in body
+
+
+def test_no_receipt_for_a_customer_who_did_not_ask_for_e_mail(portal, smtp_server):
+    client = portal.test_client()
+    log_in_with_profile(client, OTHER_CUSTOMER, {**PROFILE_FORM, "notifieringar-epost": ""})
+    file_case(client)
+    test_handling.run_worker(portal)
+    assert smtp_server.messages == []
