@@ -62,6 +62,15 @@
     if (button.hasAttribute("data-add-row")) { addRow(container); } else { removeRow(container, button); }
   });
 
+  // "Avsluta ärendet": a dialog asks, and a yes goes straight to the status change. Without
+  // JavaScript the form leads to a confirmation page instead.
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("form[data-confirm]");
+    if (!form) { return; }
+    if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); return; }
+    form.setAttribute("action", form.getAttribute("data-confirmed-action"));
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-rows]").forEach(updateButtons);
     var summary = document.querySelector("[data-error-summary]");

@@ -74,6 +74,20 @@ def change_status(number: str):
     return redirect(url_for("handler.case_page", number=number), 303)
 
 
+@bp.post("/arenden/<number>/avsluta")
+@handler_required
+def confirm_close(number: str):
+    """The step between "Avsluta ärendet" and closing, without JavaScript (with it, a dialog
+    asks instead and the form goes straight to the status change). Changes nothing itself;
+    "Tillbaka" shows the case again with the closing message as typed."""
+    case = case_or_404(number)
+    closing_text = request.form.get("meddelande", "")
+    if request.form.get("steg") == "tillbaka" or case.status == cases.CLOSED:
+        return handler_page(case, closing_text=closing_text)
+    return render_template("handler/confirm_close.html", case=case, closing_text=closing_text,
+                           version=request.form.get("version", type=int) or 0)
+
+
 @bp.post("/arenden/<number>/meddelanden")
 @handler_required
 def post_message(number: str):
