@@ -14,13 +14,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.accounts import profiles, sessions, users
     from app.cases import retention, types
     from app.messaging import mailer
-    from app.platform import database, security
+    from app.platform import database, inputs, security
     from app.platform.config import load_config
     from app.platform.extensions import csrf
 
     app = Flask(__name__)
     app.config.from_mapping(load_config(overrides))
     security.init_app(app)
+    inputs.init_app(app)  # before any route is added
     database.init_app(app)
     sessions.init_app(app)  # before CSRF, so an expired-token page knows who is logged in
     csrf.init_app(app)

@@ -64,3 +64,26 @@ def log_in_with_profile(client, personnummer: str, profile: dict | None = None):
         saved = client.post("/mina-uppgifter", data=profile or PROFILE_FORM)
         assert saved.status_code == 303, saved.get_data(as_text=True)
     return response
+
+
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client, path: str = "/logga-in") -> str:
+    """The token a page hands this browser (the app must run with wtf_csrf_enabled)."""
+    return CSRF_FIELD.search(client.get(path).get_data(as_text=True)).group(1)
+
+
+def log_in_with_csrf(client, personnummer: str, profile: dict | None = None) -> str:
+    """log_in_with_profile with CSRF protection on, every POST carrying the page's token;
+    returns the token of the logged-in session."""
+    client.post("/logga-in", data={"device": "this", "csrf_token": csrf_token(client)})
+    approve_in_app(start_url(client.get("/logga-in/bankid").get_data(as_text=True)), personnummer)
+    with client.session_transaction() as session:
+        session.pop("last_collect", None)
+    response = client.post("/logga-in/bankid", data={"csrf_token": csrf_token(client, "/logga-in/bankid")})
+    if "/mina-uppgifter" in response.headers.get("Location", ""):
+        token = csrf_token(client, "/mina-uppgifter")
+        saved = client.post("/mina-uppgifter", data={**(profile or PROFILE_FORM), "csrf_token": token})
+        assert saved.status_code == 303, saved.get_data(as_text=True)
+    return csrf_token(client, "/")

@@ -8,6 +8,7 @@ first post created instead of filing another.
 """
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -33,6 +34,15 @@ class DuplicateSubmission(Exception):
 
 def new_form_key() -> str:
     return secrets.token_urlsafe(24)
+
+
+FORM_KEY_TEXT = re.compile(r"[A-Za-z0-9_-]{16,64}\Z", re.ASCII)  # what new_form_key makes, with room
+
+
+def posted_form_key(text: str | None) -> str:
+    """The form key a page posted back, or a fresh one when it is missing or not one of ours
+    (a forged key must not reach a 64-character column)."""
+    return text if text and FORM_KEY_TEXT.match(text) else new_form_key()
 
 
 def next_number(year: int) -> str:

@@ -66,7 +66,7 @@ def post_message_from_form(case, *, internal: bool) -> dict | None:
     """The message form of either side, stored once per form key. None when stored; else what
     the page needs to show the form again: the reason, the text as typed, the same form key."""
     text = request.form.get("meddelande", "")
-    form_key = request.form.get("form_key") or cases.new_form_key()
+    form_key = cases.posted_form_key(request.form.get("form_key"))
     try:
         casework.post_once(case, g.user, text, internal=internal, form_key=form_key)
     except casework.EmptyMessage as problem:

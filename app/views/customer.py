@@ -12,6 +12,7 @@ from app.accounts import profiles
 from app.accounts.sessions import login_required
 from app.cases.types import active_case_types, case_types
 from app.accounts.ratelimit import limited_per_user
+from app.platform.inputs import database_int
 from app.views import casepages
 from webforms import bind, blank, judge, rejected
 from webforms.caseform import apply_row_action
@@ -66,7 +67,7 @@ def posted_forms(case_type):
 @limited_per_user("cases", "CASES_PER_USER")
 def submit(slug: str):
     case_type = active_type_or_404(slug)
-    form_key = request.form.get(FORM_KEY) or cases.new_form_key()
+    form_key = cases.posted_form_key(request.form.get(FORM_KEY))
     if ACTION_FIELD in request.form:
         return render_form(case_type, *posted_forms(case_type), form_key)
     document, problems = judge(case_type, request.form)
@@ -90,7 +91,7 @@ def rerender_after_expired_token():
         return None
     caseform, ordererform = posted_forms(case_type)
     notice = "Sidan hade varit öppen länge och behövde laddas om. Kontrollera uppgifterna och skicka igen."
-    return render_form(case_type, caseform, ordererform, request.form.get(FORM_KEY) or cases.new_form_key(),
+    return render_form(case_type, caseform, ordererform, cases.posted_form_key(request.form.get(FORM_KEY)),
                        status=400, notice=notice)
 
 
@@ -146,6 +147,6 @@ def pdf(number: str):
 @bp.get("/mina-sidor")
 @login_required
 def my_pages():
-    ongoing = cases.my_cases(g.user, closed=False, before=request.args.get("pagaende_fore", type=int))
-    closed = cases.my_cases(g.user, closed=True, before=request.args.get("avslutade_fore", type=int))
+    ongoing = cases.my_cases(g.user, closed=False, before=request.args.get("pagaende_fore", type=database_int))
+    closed = cases.my_cases(g.user, closed=True, before=request.args.get("avslutade_fore", type=database_int))
     return render_template("cases/my_pages.html", ongoing=ongoing, closed=closed)

@@ -10,6 +10,7 @@ from app.accounts.sessions import handler_required
 from app.cases.types import case_types
 from app.platform.models import Case
 from app.accounts.ratelimit import limited_per_user
+from app.platform.inputs import database_int
 from app.views import casepages
 from renderers.tree import Table
 
@@ -21,7 +22,7 @@ bp = Blueprint("handler", __name__, url_prefix="/handlaggare")
 def queue():
     criteria = casework.QueueFilter(status=request.args.get("status", "open"),
                                     case_type=request.args.get("typ", ""), query=request.args.get("q", ""))
-    page = casework.queue(g.user, criteria, after=request.args.get("efter", type=int))
+    page = casework.queue(g.user, criteria, after=request.args.get("efter", type=database_int))
     return render_template("handler/queue.html", page=page, counts=cases.status_counts(), criteria=criteria,
                            case_types=list(case_types().values()), statuses=cases.STATUSES)
 
@@ -61,9 +62,12 @@ def handler_page(case, status: int = 200, **shown_again):
 @handler_required
 def change_status(number: str):
     case = case_or_404(number)
+    seen_version = request.form.get("version", type=database_int)
+    if seen_version is None:  # the page always posts the version it showed: this was forged
+        abort(400)
     try:
         casework.change_status(case, request.form.get("action", ""), g.user,
-                               request.form.get("version", type=int) or 0, request.form.get("meddelande", ""))
+                               seen_version, request.form.get("meddelande", ""))
     except casework.Conflict:
         flash("Ärendet har ändrats av någon annan sedan du öppnade det. Se över det och försök igen.", "error")
         return handler_page(case, 409)
