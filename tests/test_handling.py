@@ -15,6 +15,7 @@ from tests.login_helpers import CUSTOMER, HANDLER, OTHER_CUSTOMER, log_in, log_i
 from tests.test_cases import ORDERER, ROW, SITHS, form_key
 
 CANARY = "KANARIE-intern-7f3a"
+OTHER_HANDLER = "197001012389"  # made up, Luhn-valid
 LUHN_NUMBER = re.compile(r"(?<!\d)(\d{6}|\d{8})[-+]?\d{4}(?!\d)")
 
 
@@ -276,6 +277,28 @@ def test_per_user_limits_on_downloads(within_one_minute, database_url, simulator
     log_in_with_profile(neighbour, OTHER_CUSTOMER)
     assert neighbour.get("/mina-sidor").status_code == 200
     assert neighbour.get(f"/arenden/{number}/pdf").status_code == 404
+
+
+def test_per_user_limits_on_handler_messages_and_status_changes(within_one_minute, database_url, simulator_url):
+    """Each reply and each status change may queue an e-mail to the customer: limited like
+    the customer's own messages, per handler."""
+    app = portal_app(database_url, simulator_url, messages_per_user=2, status_changes_per_user=2)
+    customer = app.test_client()
+    log_in_with_profile(customer, CUSTOMER)
+    number = file_case(customer)
+    with app.app_context(), db.connection_context():
+        ensure_user(HANDLER, "Hanna Handläggare", "handler")
+        ensure_user(OTHER_HANDLER, "Harald Handläggare", "handler")
+    handler, colleague = app.test_client(), app.test_client()
+    log_in(handler, HANDLER)
+    log_in(colleague, OTHER_HANDLER)
+    path = f"/handlaggare/arenden/{number}"
+    assert [reply(handler, path, f"Svar {n}").status_code for n in range(3)] == [303, 303, 429]
+    assert [change(handler, number, action).status_code for action in ("take", "close", "reopen")] == [303, 303, 429]
+    assert reply(colleague, path, "Från en kollega").status_code == 303  # per handler, not per office
+    assert change(colleague, number, "reopen").status_code == 303
+    with app.app_context(), db.connection_context():
+        assert Message.select().count() == 3 and Case.get(Case.number == number).status == "Under handläggning"
 
 
 def test_handlers_land_on_the_queue_without_mina_uppgifter(portal):

@@ -59,6 +59,7 @@ def handler_page(case, status: int = 200, **shown_again):
 
 @bp.post("/arenden/<number>/status")
 @handler_required
+@limited_per_user("status-changes", "STATUS_CHANGES_PER_USER")  # each one may queue an e-mail
 def change_status(number: str):
     case = case_or_404(number)
     seen_version = request.form.get("version", type=database_int)
@@ -79,6 +80,7 @@ def change_status(number: str):
 
 @bp.post("/arenden/<number>/meddelanden")
 @handler_required
+@limited_per_user("messages", "MESSAGES_PER_USER")  # each reply may queue an e-mail
 def post_message(number: str):
     case = case_or_404(number)
     if refused := casepages.post_message_from_form(case, internal=request.form.get("intern") == "y"):
