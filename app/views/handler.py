@@ -57,6 +57,26 @@ def handler_page(case, status: int = 200, **shown_again):
     return html, status
 
 
+def case_of_expired_form() -> Case | None:
+    user = g.get("user")
+    if user is None or not user.is_handler:
+        return None
+    return Case.get_or_none(Case.number == request.view_args.get("number", ""))
+
+
+def rerender_message_after_expired_token():
+    """CSRF token too old on the reply form: the case page again, with the text kept."""
+    case = case_of_expired_form()
+    return None if case is None else handler_page(case, 400, **casepages.posted_message_again(casepages.EXPIRED_FORM))
+
+
+def rerender_closing_after_expired_token():
+    """CSRF token too old on "Avsluta ärendet": nothing changed; the closing message is kept."""
+    case = case_of_expired_form() if request.form.get("action") == "close" else None
+    return None if case is None else handler_page(case, 400, closing_problem=casepages.EXPIRED_FORM,
+                                                  closing_text=request.form.get("meddelande", ""))
+
+
 @bp.post("/arenden/<number>/status")
 @handler_required
 @limited_per_user("status-changes", "STATUS_CHANGES_PER_USER")  # each one may queue an e-mail
