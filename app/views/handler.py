@@ -20,11 +20,29 @@ bp = Blueprint("handler", __name__, url_prefix="/handlaggare")
 @bp.get("/arenden")
 @handler_required
 def queue():
+    """The queue by the filters in the address; a search term only by the token of a saved
+    search (POST /arenden/sok), so no organisationsnummer ever stands in a URL or access log."""
+    token = request.args.get("sok", "")
+    query = casework.saved_search(g.user, token) if token else ""
     criteria = casework.QueueFilter(status=request.args.get("status", "open"),
-                                    case_type=request.args.get("typ", ""), query=request.args.get("q", ""))
+                                    case_type=request.args.get("typ", ""), query=query or "")
     page = casework.queue(g.user, criteria, after=request.args.get("efter", type=database_int))
     return render_template("handler/queue.html", page=page, counts=cases.status_counts(), criteria=criteria,
-                           case_types=list(case_types().values()), statuses=cases.STATUSES)
+                           case_types=list(case_types().values()), statuses=cases.STATUSES,
+                           search_token=token if query else None, search_gone=query is None)
+
+
+@bp.post("/arenden/sok")
+@handler_required
+@limited_per_user("searches", "SEARCHES_PER_USER")
+def search():
+    """The filter form: the term is kept server-side and the queue shown by a redirect (PRG),
+    so reloading and paging work and the address holds only a random token."""
+    text = request.form.get("q", "").strip()
+    filters = {"status": request.form.get("status", "open"), "typ": request.form.get("typ", "")}
+    token = casework.save_search(g.user, text) if text else None
+    shown = {name: value for name, value in {**filters, "sok": token}.items() if value}
+    return redirect(url_for("handler.queue", **shown), 303)
 
 
 def case_or_404(number: str) -> Case:
