@@ -16,28 +16,49 @@ KIND_TYPES = {
     "email": {"string"},
     "personnummer": {"string"},
     "organisationsnummer": {"string"},
+    "postnummer": {"string"},
+    "telefonnummer": {"string"},
+    "hsaid": {"string"},
+    "url": {"string"},
     "date": {"string"},
+    "datetime": {"string"},
+    "time": {"string"},
     "integer": {"integer"},
     "number": {"number"},
     "checkbox": {"boolean"},
     "yesno": {"boolean"},
-    "select": {"string", "integer", "number"},
-    "radio": {"string", "integer", "number"},
+    # None: choices of mixed types (["a", 1, true]); the choices themselves say what is stored.
+    "select": {"string", "integer", "number", "boolean", None},
+    "radio": {"string", "integer", "number", "boolean", None},
     "checkboxes": {"array"},
     "fieldset": {"object"},
     "table": {"array"},
+    "list": {"array"},  # a free list of strings or numbers: a one-column table
 }
 KINDS = frozenset(KIND_TYPES)
 
-# Kinds whose input always carries an answer (an unticked box is false, a section or a
-# table is always there), so the dialect requires them to be listed in "required".
-ALWAYS_ANSWERED = frozenset({"checkbox", "checkboxes", "fieldset", "table"})
+# Kinds whose input always carries an answer (an unticked box is false, a group of boxes [],
+# a table its rows), listed in "required" or not; an optional section left blank is left out.
+ALWAYS_ANSWERED = frozenset({"checkbox", "checkboxes", "fieldset", "table", "list"})
 
-FORMATS = ("email", "personnummer", "organisationsnummer", "date")
-FORMAT_KINDS = {name: name for name in FORMATS}
+# format -> the field kind it gives a string.
+FORMAT_KINDS = {
+    "email": "email",
+    "personnummer": "personnummer",
+    "organisationsnummer": "organisationsnummer",
+    "postnummer": "postnummer",
+    "telefonnummer": "telefonnummer",
+    "hsa-id": "hsaid",
+    "uri": "url",
+    "date": "date",
+    "date-time": "datetime",
+    "time": "time",
+}
+FORMATS = tuple(FORMAT_KINDS)
 
 # Strings of these formats are bounded by the format itself, so need no maxLength.
-BOUNDED_FORMATS = frozenset({"personnummer", "organisationsnummer", "date"})
+BOUNDED_FORMATS = frozenset({"personnummer", "organisationsnummer", "postnummer", "telefonnummer",
+                             "hsa-id", "date", "date-time", "time"})
 
 # Field names that would collide with controls the portal adds to every form.
 RESERVED_NAMES = ("csrf_token", "form_key", "action", "submit", "orderer", "case_type")
@@ -52,6 +73,8 @@ LOCAL_REF_PATTERN = r"^(?![A-Za-z][A-Za-z0-9+.-]*:)(?!/)(?!.*(^|/)\.\.(/|#|$))[^
 
 LONG_TEXT_LENGTH = 500
 
+DATE_BOUND_PATTERN = r"^(today([+-][0-9]{1,4}[dwmy])?|[0-9]{4}-[0-9]{2}-[0-9]{2})$"
+
 UI_HINTS = {
     "type": "object",
     "additionalProperties": False,
@@ -63,6 +86,9 @@ UI_HINTS = {
         "removeLabel": {"type": "string", "maxLength": 100},
         "rows": {"type": "integer", "minimum": 1, "maximum": 40},
         "autocomplete": {"type": "string", "pattern": "^[a-z -]{1,60}$"},
+        # Date bounds JSON Schema lacks: "today", "today+30d", "today-1y", "2026-01-31".
+        "minDate": {"type": "string", "pattern": DATE_BOUND_PATTERN},
+        "maxDate": {"type": "string", "pattern": DATE_BOUND_PATTERN},
         "errors": {
             "type": "object",
             "propertyNames": {"pattern": "^[a-zA-Z]+$"},
@@ -82,6 +108,8 @@ SUBSCHEMA_KEYWORDS = {
     "type": {"enum": ["string", "integer", "number", "boolean", "object", "array"]},
     "default": True,
     "examples": True,
+    "readOnly": {"type": "boolean"},
+    "deprecated": {"type": "boolean"},
     "const": True,
     "enum": {"type": "array", "minItems": 1},
     "format": {"enum": list(FORMATS)},

@@ -1,4 +1,6 @@
-"""Swedish formats of the schema dialect: personnummer, organisationsnummer and a strict e-mail.
+"""Formats of the schema dialect: the Swedish ones (personnummer, organisationsnummer,
+postnummer, telefonnummer, hsa-id), a strict e-mail, and the form-friendly spelling of JSON
+Schema's date-time, time and uri.
 
 Each format has a reshaper (user input -> its canonical spelling, unjudged), a normaliser
 (canonical and valid, or None) and a checker for jsonschema's FormatChecker that accepts only
@@ -10,8 +12,10 @@ storage form, a real address for e-mail).
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
+import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from jsonschema import Draft202012Validator, FormatChecker
 from stdnum import luhn
@@ -120,18 +124,163 @@ def is_email(value) -> bool:
     return True
 
 
+# --- postnummer: "NNN NN", five digits, never starting with 0 ---------------------------------
+
+POSTNUMMER_INPUT = re.compile(r"(?:SE-?)?(?P<head>\d{3}) ?(?P<tail>\d{2})\Z", re.ASCII | re.IGNORECASE)
+POSTNUMMER_CANONICAL = re.compile(r"[1-9]\d{2} \d{2}\Z", re.ASCII)
+
+
+def reshape_postnummer(text: str) -> str | None:
+    match = POSTNUMMER_INPUT.match(text.strip(INPUT_BLANKS)) if isinstance(text, str) else None
+    return f"{match['head']} {match['tail']}" if match else None
+
+
+def is_postnummer(value) -> bool:
+    return isinstance(value, str) and bool(POSTNUMMER_CANONICAL.match(value))
+
+
+# --- telefonnummer: any number phonenumbers finds valid, Swedish when no country code -------
+# Stored in E.164 ("+46701234567"): one spelling per number, whatever the person typed.
+
+PHONE_REGION = "SE"
+PHONE_MAX_INPUT = 40
+
+
+def parsed_phone(text: str):
+    if not isinstance(text, str) or len(text) > PHONE_MAX_INPUT:
+        return None
+    try:
+        return phonenumbers.parse(text, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def reshape_telefonnummer(text: str) -> str | None:
+    number = parsed_phone(text)
+    if number is None or not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def is_telefonnummer(value) -> bool:
+    number = parsed_phone(value) if isinstance(value, str) and value.startswith("+") else None
+    return (number is not None and phonenumbers.is_valid_number(number)
+            and phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) == value)
+
+
+def display_telefonnummer(value: str) -> str:
+    """Swedish numbers as Swedes write them (070-123 45 67), others internationally."""
+    number = parsed_phone(value)
+    if number is None:
+        return value
+    style = (phonenumbers.PhoneNumberFormat.NATIONAL if phonenumbers.region_code_for_number(number) == PHONE_REGION
+             else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return phonenumbers.format_number(number, style)
+
+
+# --- hsa-id: SE + the catalogue owner's organisationsnummer (10 digits) + "-" + A-Z a-z 0-9 ---
+# Inera: at least one character after the dash, no å/ä/ö or @, at most 31 characters in all.
+
+HSA_ID_INPUT = re.compile(r"(?P<country>se)(?P<orgnr>\d{10})-(?P<local>[A-Za-z0-9]+)\Z", re.ASCII | re.IGNORECASE)
+HSA_ID_MAX_LENGTH = 31
+
+
+def reshape_hsa_id(text: str) -> str | None:
+    match = HSA_ID_INPUT.match(text.strip(INPUT_BLANKS)) if isinstance(text, str) else None
+    return f"SE{match['orgnr']}-{match['local']}" if match else None
+
+
+def is_hsa_id(value) -> bool:
+    if not isinstance(value, str) or len(value) > HSA_ID_MAX_LENGTH or not value.startswith("SE"):
+        return False
+    match = HSA_ID_INPUT.match(value)
+    return bool(match) and luhn.is_valid(match["orgnr"])
+
+
+# --- date-time and time: what a browser's inputs post, in Swedish time ----------------------
+# <input type="datetime-local"> posts "2026-03-01T09:30" without an offset; it means Swedish
+# time, stored as RFC 3339 with the offset of that moment ("2026-03-01T09:30:00+01:00").
+# <input type="time"> posts "09:30", stored as "09:30:00" (a time of day; no offset is known).
+
+SWEDISH_TIME = ZoneInfo("Europe/Stockholm")
+LOCAL_DATETIME_INPUT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?\Z", re.ASCII)
+LOCAL_TIME_INPUT = re.compile(r"(?P<hm>\d{2}:\d{2})(?P<s>:\d{2}(\.\d+)?)?(?P<offset>Z|[+-]\d{2}:\d{2})?\Z",
+                              re.ASCII | re.IGNORECASE)
+
+
+def reshape_datetime(text: str) -> str | None:
+    """A browser's local date and time as RFC 3339 in Swedish time; a value with an offset as
+    the same moment in Swedish time; None if it is neither."""
+    text = text.strip(INPUT_BLANKS) if isinstance(text, str) else ""
+    try:
+        moment = datetime.fromisoformat(text) if len(text) <= 40 else None
+    except ValueError:
+        return None
+    if moment is None or not (LOCAL_DATETIME_INPUT.match(text) or moment.tzinfo):
+        return None
+    local = moment.replace(tzinfo=SWEDISH_TIME) if moment.tzinfo is None else moment.astimezone(SWEDISH_TIME)
+    return local.isoformat()
+
+
+def local_datetime_text(value) -> str:
+    """What <input type="datetime-local"> shows for a stored date-time: Swedish wall time."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return str(value)
+    local = moment.astimezone(SWEDISH_TIME) if moment.tzinfo else moment
+    return local.replace(tzinfo=None).isoformat()
+
+
+def reshape_time(text: str) -> str | None:
+    match = LOCAL_TIME_INPUT.match(text.strip(INPUT_BLANKS)) if isinstance(text, str) else None
+    if not match:
+        return None
+    return match["hm"] + (match["s"] or ":00") + (match["offset"] or "").upper()
+
+
+def is_local_time(value) -> bool:
+    """RFC 3339 partial-time (a time of day, "09:30:00"), or full-time with an offset."""
+    if not isinstance(value, str) or not LOCAL_TIME_INPUT.match(value) or value.count(":") < 2:
+        return False
+    try:
+        datetime.strptime(value[:8], "%H:%M:%S")
+    except ValueError:
+        return False
+    return FORMAT_CHECKER_2020.conforms(value, "time") if LOCAL_TIME_INPUT.match(value)["offset"] else True
+
+
+def reshape_uri(text: str) -> str | None:
+    return text.strip(INPUT_BLANKS) if isinstance(text, str) else None
+
+
+FORMAT_CHECKER_2020 = Draft202012Validator.FORMAT_CHECKER
+
+
 # One entry per format: how form input is spelled canonically (without judging it, so each
 # value is checked once, by jsonschema), and how jsonschema judges a stored value.
 RESHAPERS = {
     "personnummer": reshape_personnummer,
     "organisationsnummer": reshape_organisationsnummer,
     "email": reshape_email,
+    "postnummer": reshape_postnummer,
+    "telefonnummer": reshape_telefonnummer,
+    "hsa-id": reshape_hsa_id,
+    "date-time": reshape_datetime,
+    "time": reshape_time,
+    "uri": reshape_uri,
 }
 
+# date-time and uri are judged by jsonschema's own checkers (rfc3339-validator,
+# rfc3986-validator); "time" also takes a time of day without an offset.
 CHECKS = {
     "personnummer": is_personnummer,
     "organisationsnummer": is_organisationsnummer,
     "email": is_email,
+    "postnummer": is_postnummer,
+    "telefonnummer": is_telefonnummer,
+    "hsa-id": is_hsa_id,
+    "time": is_local_time,
 }
 
 

@@ -22,7 +22,7 @@ from referencing import Registry
 from referencing.exceptions import NoSuchResource, Unresolvable
 from referencing.jsonschema import DRAFT202012
 
-from .dialect import ALWAYS_ANSWERED, FRAGMENT_META_SCHEMA, HINT_KEYWORD, META_SCHEMA
+from .dialect import FRAGMENT_META_SCHEMA, HINT_KEYWORD, META_SCHEMA
 from .formats import FORMAT_CHECKER
 from .problems import Problem, problems_from_errors
 from .spec import FieldSpec, SpecError, build_form_spec, walk
@@ -229,10 +229,6 @@ def semantic_problems(name: str, schema: dict, fields: tuple) -> list[SchemaProb
         known = {child.name for child in children}
         problems += [SchemaProblem(name, pointer, f"{missing!r} nämns i required men finns inte i properties.")
                      for missing in sorted(object_names(node) - known) if isinstance(node, dict) and "$ref" not in node]
-    problems += [
-        SchemaProblem(name, spec.pointer, f"Fältet {spec.name!r} ({spec.kind}) har alltid ett svar och måste stå i required.")
-        for spec in walk(fields) if spec.kind in ALWAYS_ANSWERED and not spec.required
-    ]
     problems += [
         SchemaProblem(name, spec.pointer, f"Ogiltigt reguljärt uttryck: {exc}.")
         for spec, exc in pattern_errors(walk(fields))

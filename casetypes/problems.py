@@ -27,6 +27,12 @@ FORMAT_MESSAGES = {
     "organisationsnummer": "Ange ett giltigt organisationsnummer, ÅÅMMDD-XXXX eller XXXXXX-XXXX.",
     "email": "Ange en giltig e-postadress, till exempel namn@exempel.se.",
     "date": "Ange ett giltigt datum, ÅÅÅÅ-MM-DD.",
+    "date-time": "Ange ett giltigt datum och klockslag.",
+    "time": "Ange ett giltigt klockslag, TT:MM.",
+    "uri": "Ange en fullständig webbadress, till exempel https://exempel.se.",
+    "postnummer": "Ange ett giltigt postnummer, fem siffror, till exempel 123 45.",
+    "telefonnummer": "Ange ett giltigt telefonnummer, till exempel 070-123 45 67 eller +46 70 123 45 67.",
+    "hsa-id": "Ange ett giltigt HSA-id, till exempel SE2321000016-1003.",
 }
 
 TYPE_MESSAGES = {
@@ -110,7 +116,13 @@ def format_or_type_message(error: ValidationError) -> str | None:
 MESSAGE_KEYS = {"dependentRequired": "required"}
 
 
+# Keywords whose validator writes the finished Swedish message itself (no template).
+OWN_MESSAGES = frozenset({HINT_KEYWORD})
+
+
 def message_for(error: ValidationError, spec) -> str:
+    if error.validator in OWN_MESSAGES:
+        return error.message
     kind = spec.kind if spec else None
     key = MESSAGE_KEYS.get(error.validator, error.validator)
     candidates = (

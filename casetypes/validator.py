@@ -1,5 +1,5 @@
 """The validator class case types are compiled with: Draft 2020-12 exactly, with a faster path
-for the dialect's idiom of labelled choices, `oneOf: [{const, title}, …]`.
+for the dialect's idiom of labelled choices, `oneOf: [{const, title}, …]`, and the date bounds of "x-ui" (casetypes.datebounds).
 
 The standard `oneOf` builds a child validator per alternative; for alternatives that are only a
 `const` (plus annotations), "exactly one matches" is the same as counting equal constants, so
@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from jsonschema import Draft202012Validator, ValidationError, _keywords, validators
 from jsonschema._utils import equal
+
+from .datebounds import date_bounds
+from .dialect import HINT_KEYWORD
 
 ANNOTATIONS = frozenset({"const", "title", "description", "$comment"})
 
@@ -28,4 +31,5 @@ def one_of(validator, alternatives, instance, schema):
         yield ValidationError(f"{instance!r} is valid under each of {matches} alternatives")
 
 
-CaseTypeValidator = validators.extend(Draft202012Validator, {"oneOf": one_of})
+# "x-ui" is the dialect's own keyword: of its hints only the date bounds judge anything.
+CaseTypeValidator = validators.extend(Draft202012Validator, {"oneOf": one_of, HINT_KEYWORD: date_bounds})

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Callable
+from zoneinfo import ZoneInfo
 
+from casetypes.formats import display_telefonnummer
 from casetypes.spec import FieldSpec
 
 EMPTY_DISPLAY = "–"  # en dash: what Swedish forms print for "not given"
@@ -33,6 +35,7 @@ CHOICE_SEPARATOR = ", "
 CELL_SEPARATOR = "; "
 MASKED_SERIAL = "****"
 CANONICAL_PERSONNUMMER = re.compile(r"[0-9]{12}")
+SWEDISH_TIME = ZoneInfo("Europe/Stockholm")
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,35 @@ def format_date(value: Any, spec: FieldSpec, options: FormatOptions) -> str:
         return date.fromisoformat(str(value)).isoformat()
     except ValueError:
         return str(value)
+
+
+def format_datetime(value: Any, spec: FieldSpec, options: FormatOptions) -> str:
+    """Stored RFC 3339 -> "ÅÅÅÅ-MM-DD TT:MM" in Swedish time (seconds only when not zero)."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    local = moment.astimezone(SWEDISH_TIME) if moment.tzinfo else moment
+    return local.strftime("%Y-%m-%d %H:%M" if local.second == 0 else "%Y-%m-%d %H:%M:%S")
+
+
+def format_time(value: Any, spec: FieldSpec, options: FormatOptions) -> str:
+    """"09:30:00" -> "09:30"; a time with seconds or an offset keeps them."""
+    text = str(value)
+    return text[:5] if len(text) == 8 and text.endswith(":00") else text
+
+
+def format_telefonnummer(value: Any, spec: FieldSpec, options: FormatOptions) -> str:
+    """Stored E.164 -> 070-123 45 67 for Swedish numbers, +49 30 123456 for others."""
+    return display_telefonnummer(str(value))
+
+
+def format_list(value: Any, spec: FieldSpec, options: FormatOptions) -> str:
+    """A free list: one item per line, each read as its own kind reads."""
+    if not isinstance(value, list):
+        return str(value)
+    item = spec.children[0]
+    return "\n".join(display(entry, item, options) for entry in value)
 
 
 def format_number(value: Any, spec: FieldSpec, options: FormatOptions) -> str:
@@ -161,7 +193,13 @@ FORMATTERS: dict[str, Formatter] = {
     "email": format_as_is,
     "personnummer": format_personnummer,
     "organisationsnummer": format_as_is,  # stored canonically as XXXXXX-XXXX already
+    "postnummer": format_as_is,  # stored as "NNN NN" already
+    "telefonnummer": format_telefonnummer,
+    "hsaid": format_as_is,
+    "url": format_as_is,
     "date": format_date,
+    "datetime": format_datetime,
+    "time": format_time,
     "integer": format_number,
     "number": format_number,
     "checkbox": format_boolean,
@@ -171,6 +209,7 @@ FORMATTERS: dict[str, Formatter] = {
     "checkboxes": format_choices,
     "fieldset": format_fieldset,
     "table": format_table,
+    "list": format_list,
 }
 
 

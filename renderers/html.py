@@ -5,7 +5,8 @@ This module owns the renderers' own Jinja environment. It is standalone (no Flas
 autoescapes explicitly (security checklist E2: a bare Environment escapes nothing, and the
 HTML handed to wkhtmltopdf must be escaped, F3). Every value in the templates is escaped;
 the only Markup made here is (a) the output of those templates, (b) `nl2br`, which escapes
-each line before joining with <br>, and (c) our own print.css inlined for wkhtmltopdf.
+each line before joining with <br>, (c) our own print.css inlined for wkhtmltopdf, and (d)
+section descriptions, which renderers.markdown rendered and nh3 sanitised.
 
 Public API
     detail_html(tree, *, heading_level=2) -> Markup
@@ -63,6 +64,11 @@ def nl2br(text: str) -> Markup:
     return Markup("<br>\n").join(escape(line) for line in str(text).split("\n"))
 
 
+def sanitised(html: str) -> Markup:
+    """HTML that renderers.markdown produced and nh3 sanitised: safe to insert as it is."""
+    return Markup(html)  # noqa: S704 -- nh3-sanitised in renderers.markdown
+
+
 def heading_tag(level: int) -> str:
     return f"h{min(max(level, 1), MAX_HEADING_LEVEL)}"
 
@@ -71,6 +77,7 @@ def make_environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["nl2br"] = nl2br
+    env.filters["sanitised"] = sanitised
     env.globals.update(group_fields=group_fields, heading_tag=heading_tag)
     return env
 

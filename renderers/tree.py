@@ -20,6 +20,7 @@ from typing import Any, Callable, ClassVar, Mapping, Union
 from casetypes.spec import FieldSpec
 
 from .formatters import FormatOptions, display, is_empty
+from .markdown import description_html
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Section:
     title: str
     items: tuple["Item", ...]
     path: str
+    description: str = ""  # the section's description as sanitised HTML (safe Markdown subset)
 
 
 Item = Union[Field, Table, Section]
@@ -66,7 +68,13 @@ def build_tree(fields, document: Mapping | None, *, mask_personnummer: bool = Fa
 def build_items(specs, values: Any, options: FormatOptions) -> tuple[Item, ...]:
     values = values if isinstance(values, Mapping) else {}
     return tuple(NODE_BUILDERS.get(spec.kind, field_node)(spec, values.get(spec.name), options)
-                 for spec in specs)
+                 for spec in specs if shown(spec, values))
+
+
+def shown(spec: FieldSpec, values: Mapping) -> bool:
+    """Deprecated fields and fields under a condition show only when the case answered them
+    (an old case filled in before the field was retired; a branch that applied)."""
+    return not (spec.deprecated or spec.visible_when) or not is_empty(values.get(spec.name))
 
 
 def field_node(spec: FieldSpec, value: Any, options: FormatOptions) -> Field:
@@ -76,7 +84,7 @@ def field_node(spec: FieldSpec, value: Any, options: FormatOptions) -> Field:
 
 def section_node(spec: FieldSpec, value: Any, options: FormatOptions) -> Section:
     return Section(title=spec.label, items=build_items(spec.children, value, options),
-                   path=json_pointer(spec.path))
+                   path=json_pointer(spec.path), description=description_html(spec.help))
 
 
 def table_node(spec: FieldSpec, value: Any, options: FormatOptions) -> Table:

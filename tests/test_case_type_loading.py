@@ -79,9 +79,13 @@ def test_a_widget_that_does_not_fit_the_type_is_refused(tmp_path):
     assert problem.pointer == "/properties/namn" and "checkbox" in problem.message
 
 
-def test_a_checkbox_must_be_required_because_it_always_answers(tmp_path):
-    [problem] = single_problem(tmp_path, with_changes(ok={"type": "boolean", "title": "OK"}))
-    assert problem.pointer == "/properties/ok" and "required" in problem.message
+def test_a_checkbox_need_not_be_required_and_an_unticked_one_is_false(tmp_path):
+    from webforms import judge
+    from werkzeug.datastructures import MultiDict
+
+    report = load_forms_dir(write_forms(tmp_path, {"prov.json": with_changes(ok={"type": "boolean", "title": "OK"})}))
+    case_type = report.case_types["prov"]
+    assert judge(case_type, MultiDict({"namn": "Anna"}))[0]["ok"] is False
 
 
 def test_required_names_must_exist(tmp_path):

@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from stdnum import luhn
 
 from casetypes import load_forms_dir
+from casetypes.formats import reshape_datetime
 from casetypes.spec import FieldSpec
 from webforms import bind, judge
 from webforms.caseform import to_formdata
@@ -37,26 +38,64 @@ def organisationsnummer(draw):
     return f"{number[:6]}-{number[6:]}"
 
 
+@st.composite
+def hsa_id(draw):
+    body = f"{draw(st.integers(1, 9))}{draw(st.integers(0, 9))}{draw(st.integers(2, 9))}{draw(st.integers(0, 999999)):06d}"
+    local = draw(st.from_regex(r"[A-Za-z0-9]{1,12}", fullmatch=True))
+    return f"SE{body}{luhn.calc_check_digit(body)}-{local}"
+
+
 emails = st.from_regex(r"[a-z][a-z0-9._]{0,15}@[a-z]{2,12}\.(se|com|org)", fullmatch=True)
-FORMATS = {"personnummer": personnummer(), "organisationsnummer": organisationsnummer(), "email": emails}
+FORMATS = {
+    "personnummer": personnummer(), "organisationsnummer": organisationsnummer(), "email": emails,
+    "postnummer": st.from_regex(r"[1-9][0-9]{2} [0-9]{2}", fullmatch=True),
+    "telefonnummer": st.sampled_from(["+46701234567", "+4618123456", "+46812345678", "+4930123456"]),
+    "hsa-id": hsa_id(),
+}
 
 
 def normalised(spec_list, document: dict) -> dict:
     """The document as the dialect stores it after a trip through a browser form."""
     result = {}
     for spec in spec_list:
-        if spec.name in document:
+        if spec.deprecated:
+            continue
+        if spec.read_only:
+            value = spec.default
+        elif spec.name in document:
             value = normalised_value(spec, document[spec.name])
-            if value is not None:
-                result[spec.name] = value
+        else:
+            value = ALWAYS_ANSWERED_BLANK.get(spec.kind)
+        if not spec.required and spec.kind == "fieldset" and value is not None and is_blank(value):
+            value = None
+        if value is None and spec.nullable:
+            result[spec.name] = None
+        elif value is not None:
+            result[spec.name] = value
     return result
 
 
+ALWAYS_ANSWERED_BLANK = {"checkbox": False, "checkboxes": [], "table": [], "list": []}
+
+
+def is_blank(value) -> bool:
+    if isinstance(value, dict):
+        return all(map(is_blank, value.values()))
+    return value is False or value is None or value == []
+
+
 def normalised_value(spec: FieldSpec, value):
+    if value is None:
+        return None
     if spec.kind == "fieldset":
         return normalised(spec.children, value)
     if spec.kind == "table":
         return [normalised(spec.children, row) for row in value]
+    if spec.kind == "list":
+        items = [normalised_value(spec.children[0], item) for item in value]
+        return [item for item in items if item is not None]
+    if spec.kind == "datetime":
+        return reshape_datetime(value)
     if spec.kind == "checkboxes":
         order = [choice.value for choice in spec.choices]
         return sorted(set(value), key=order.index)

@@ -121,13 +121,31 @@ def test_html_attributes_come_from_the_schema(sink):
     html = {name: form.form[name]() for name in ("rubrik", "epost", "personnummer", "antal", "belopp", "datum")}
     assert 'maxlength="80"' in html["rubrik"] or "maxlength" not in html["rubrik"]  # attributes via the template
     from app.views.formrender import field_attributes
-    attrs = {spec.name: field_attributes(spec, form.form[spec.name], {}) for spec in sink.fields}
+    attrs = {spec.name: field_attributes(spec, form.form[spec.key], {}) for spec in form.fields}
     assert attrs["rubrik"] == {"required": True, "maxlength": 80, "placeholder": "Till exempel: nya kort", "autocomplete": "off", "aria-describedby": "rubrik-help"}
     assert attrs["personnummer"]["inputmode"] == "numeric"
     assert attrs["belopp"]["inputmode"] == "decimal"
     assert 'type="email"' in html["epost"]
     assert 'type="date"' in html["datum"]
     assert attrs["lang_text"]["maxlength"] == 4000
+
+
+def test_new_formats_draw_the_inputs_browsers_know(sink):
+    from datetime import date
+
+    from app.views.formrender import field_attributes
+    form = blank(sink)
+    html = {name: form.form[name]() for name in ("mobil", "webb", "mote", "klockslag", "leverans", "postnr")}
+    attrs = {spec.name: field_attributes(spec, form.form[spec.key], {}) for spec in form.fields}
+    assert 'type="tel"' in html["mobil"] and attrs["mobil"]["placeholder"] == "070-123 45 67"
+    assert 'type="url"' in html["webb"]
+    assert 'type="datetime-local"' in html["mote"]
+    assert 'type="time"' in html["klockslag"]
+    assert attrs["leverans"]["min"] == "2020-01-01"
+    assert attrs["leverans"]["max"] == date.today().replace(year=date.today().year + 100).isoformat()
+    assert attrs["postnr"]["autocomplete"] == "postal-code"
+    assert attrs["kanalkod"]["readonly"] is True
+    assert "gammal_kod" not in attrs  # deprecated: not offered in a new case
 
 
 def test_long_max_length_becomes_a_textarea(sink):

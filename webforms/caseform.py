@@ -12,10 +12,11 @@ from werkzeug.datastructures import MultiDict
 from wtforms import Form
 
 from casetypes import CaseType, Problem
+from casetypes.conditions import active_answers
 from casetypes.spec import FieldSpec
 
 from . import rows
-from .kinds import FIELD_KINDS, MISSING
+from .kinds import FIELD_KINDS, MISSING, answerable
 from .names import html_name
 from .posted import posted_form
 
@@ -28,7 +29,7 @@ class SchemaForm(Form):
 
 
 def make_form_class(specs: tuple, name: str = "CaseForm") -> type[Form]:
-    attributes = {spec.key: FIELD_KINDS[spec.kind].build(spec, make_form_class) for spec in specs}
+    attributes = {spec.key: FIELD_KINDS[spec.kind].build(spec, make_form_class) for spec in answerable(specs)}
     return type(name, (SchemaForm,), attributes)
 
 
@@ -49,17 +50,36 @@ def form_class_for(case_type: CaseType) -> type[Form]:
 # --- JSON document <-> posted data -------------------------------------------------------------
 
 def read_value(bound, spec: FieldSpec):
-    return FIELD_KINDS[spec.kind].read(bound, spec, read_value)
+    """The JSON value of a field: a read-only field's is its default whatever was posted; an
+    optional field with nothing answered is left out, or null when null is one of its values."""
+    if spec.read_only:
+        return MISSING if spec.default is None else spec.default
+    kind = FIELD_KINDS[spec.kind]
+    value = kind.read(bound, spec, read_value)
+    if not spec.required and kind.blank(value):
+        value = MISSING
+    return None if value is MISSING and spec.nullable else value
 
 
 def read_document(form: Form, specs: tuple) -> dict:
-    values = ((spec.name, read_value(form[spec.key], spec)) for spec in specs)
+    values = ((spec.name, read_value(form[spec.key], spec)) for spec in answerable(specs))
     return {name: value for name, value in values if value is not MISSING}
+
+
+def active_document(case_type: CaseType, document: dict) -> dict:
+    """The document without answers in branches whose condition does not hold."""
+    return active_answers(case_type.fields, document, condition_holds(case_type))
+
+
+def condition_holds(case_type: CaseType):
+    def holds(condition: dict, instance) -> bool:
+        return case_type.validator.evolve(schema=condition).is_valid(instance)
+    return holds
 
 
 def posted_pairs(specs: tuple, document: dict, prefix: str = ""):
     """The (name, text) pairs a browser posts for this document."""
-    for spec in specs:
+    for spec in answerable(specs):
         value = document.get(spec.name, MISSING)
         yield from FIELD_KINDS[spec.kind].post(value, spec, prefix + spec.key, posted_pairs)
 
@@ -70,7 +90,7 @@ def to_formdata(specs: tuple, document: dict, prefix: str = "") -> MultiDict:
 
 def defaults_of(specs: tuple) -> dict:
     """The document a blank form starts from: schema defaults and minItems blank rows."""
-    values = ((spec.name, FIELD_KINDS[spec.kind].initial(spec, defaults_of)) for spec in specs)
+    values = ((spec.name, FIELD_KINDS[spec.kind].initial(spec, defaults_of)) for spec in answerable(specs))
     return {name: value for name, value in values if value is not MISSING}
 
 
@@ -82,7 +102,8 @@ def bound_fields(form: Form):
         yield bound
         for child in getattr(bound, "entries", ()):
             yield child
-            yield from bound_fields(child.form)
+            if hasattr(child, "form"):  # a table's row; a free list's rows are single fields
+                yield from bound_fields(child.form)
         if hasattr(bound, "form"):
             yield from bound_fields(bound.form)
 
@@ -96,10 +117,10 @@ class CaseForm:
 
     @property
     def fields(self) -> tuple:
-        return self.case_type.fields
+        return answerable(self.case_type.fields)
 
     def document(self) -> dict:
-        return read_document(self.form, self.case_type.fields)
+        return active_document(self.case_type, read_document(self.form, self.case_type.fields))
 
     def validate(self) -> bool:
         """Judge the document with the case type's validator; keep the problems for display."""
@@ -139,6 +160,9 @@ class CaseForm:
     def row_prototype(self, table: FieldSpec, name: str) -> "RowPrototype":
         """A blank row named with the placeholder index, for the script that adds rows."""
         row_name = f"{name}-{rows.PLACEHOLDER}"
+        if table.kind == "list":
+            item_form = list_item_class_for(self.case_type, table)(formdata=MultiDict(), prefix=name + "-")
+            return item_form[rows.PLACEHOLDER]
         pairs = [(f"{row_name}-{key}", value) for key, value in blank_row_pairs(table)]
         row_form = row_class_for(self.case_type, table)(formdata=MultiDict(pairs), prefix=row_name + "-")
         return RowPrototype(name=row_name, id=row_name, form=row_form)
@@ -157,14 +181,39 @@ def row_class_for(case_type: CaseType, table: FieldSpec) -> type[Form]:
     return cached_form_class((case_type.sha256, table.path), table.children, "Row")
 
 
-def blank_row_pairs(table: FieldSpec) -> list:
-    """What a browser posts for a new, untouched row of this table."""
+def list_item_class_for(case_type: CaseType, table: FieldSpec) -> type[Form]:
+    """A form holding one item of a free list, named with the placeholder index."""
+    key = (case_type.sha256, table.path, "item")
+    cached = _form_classes.get(key)
+    if cached is None:
+        item = table.children[0]
+        field = FIELD_KINDS[item.kind].build(item, make_form_class)
+        with _form_classes_lock:
+            cached = _form_classes.setdefault(key, type("Item", (SchemaForm,), {rows.PLACEHOLDER: field}))
+    return cached
+
+
+def blank_table_row(table: FieldSpec) -> list:
     return list(posted_pairs(table.children, defaults_of(table.children)))
+
+
+def blank_list_row(table: FieldSpec) -> list:
+    item = table.children[0]
+    return list(FIELD_KINDS[item.kind].post(MISSING, item, "", posted_pairs))
+
+
+BLANK_ROWS = {"table": blank_table_row, "list": blank_list_row}
+
+
+def blank_row_pairs(table: FieldSpec) -> list:
+    """What a browser posts for a new, untouched row of this table (names relative to the row)."""
+    return BLANK_ROWS[table.kind](table)
 
 
 def judge(case_type: CaseType, formdata: MultiDict, prefix: str = "") -> tuple[dict, list[Problem]]:
     """Read and judge posted data without drawing anything: the path of a valid submission."""
     document = read_document(posted_form(case_type.fields, formdata, prefix), case_type.fields)
+    document = active_document(case_type, document)
     return document, case_type.validate(document)
 
 

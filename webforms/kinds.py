@@ -14,7 +14,8 @@ from typing import Any, Callable
 from wtforms import fields, widgets
 from wtforms.fields.choices import SelectChoice
 
-from casetypes.formats import RESHAPERS
+from casetypes.datebounds import bounds_of
+from casetypes.formats import RESHAPERS, local_datetime_text
 from casetypes.spec import FieldSpec
 
 from .names import SEPARATOR, row_index
@@ -29,10 +30,12 @@ NUMBER_TEXT = re.compile(r"[+-]?\d+(?:[.,]\d+)?(?:[eE][+-]?\d+)?\Z", re.ASCII)
 def common_attributes(spec: FieldSpec) -> dict:
     hints = spec.hints
     attrs = {
-        "required": spec.required or None,
+        # A conditional field is required only when its condition holds: the server says so.
+        "required": (spec.required and not spec.visible_when and not spec.read_only) or None,
         "maxlength": spec.schema.get("maxLength"),
-        "placeholder": hints.get("placeholder"),
+        "placeholder": spec.placeholder,
         "autocomplete": hints.get("autocomplete"),
+        "readonly": spec.read_only or None,
     }
     return {key: value for key, value in attrs.items() if value is not None}
 
@@ -54,7 +57,29 @@ def textarea_attributes(spec: FieldSpec) -> dict:
 
 
 def choice_attributes(spec: FieldSpec) -> dict:
-    return {"required": True} if spec.required else {}
+    attrs = {"required": spec.required and not spec.visible_when and not spec.read_only,
+             "disabled": spec.read_only}
+    return {key: True for key, value in attrs.items() if value}
+
+
+def no_attributes(spec: FieldSpec) -> dict:
+    return {}
+
+
+def checkbox_attributes(spec: FieldSpec) -> dict:
+    return {"disabled": True} if spec.read_only else {}
+
+
+def date_bound_attributes(spec: FieldSpec) -> dict:
+    """min and max from x-ui.minDate/maxDate, worked out on the day the form is drawn."""
+    names = {"minDate": "min", "maxDate": "max"}
+    return {names[name]: day.isoformat() for name, day in bounds_of(spec.hints).items()}
+
+
+def datetime_bound_attributes(spec: FieldSpec) -> dict:
+    bounds = date_bound_attributes(spec)
+    return {**({"min": bounds["min"] + "T00:00"} if "min" in bounds else {}),
+            **({"max": bounds["max"] + "T23:59"} if "max" in bounds else {})}
 
 
 # --- reading a bound field into JSON -----------------------------------------------------------
@@ -131,9 +156,32 @@ def read_table(field, spec, read_child):
     return [read_children(entry.form, spec.children, read_child) for entry in field.entries]
 
 
+def read_list(field, spec, read_child):
+    """A free list keeps what was typed in its rows, in order; blank rows are left out."""
+    item = spec.children[0]
+    values = (read_child(entry, item) for entry in field.entries)
+    return [value for value in values if value is not MISSING and value is not None]
+
+
+def answerable(specs) -> tuple:
+    """The fields a new answer fills in: deprecated ones only show in old cases."""
+    return tuple(spec for spec in specs if not spec.deprecated)
+
+
 def read_children(form, specs, read_child) -> dict:
-    values = ((spec.name, read_child(form[spec.key], spec)) for spec in specs)
+    values = ((spec.name, read_child(form[spec.key], spec)) for spec in answerable(specs))
     return {name: value for name, value in values if value is not MISSING}
+
+
+def is_blank(value) -> bool:
+    """Nothing answered: what an untouched section reads as (unticked boxes, no choices)."""
+    if isinstance(value, dict):
+        return all(map(is_blank, value.values()))
+    return value is False or value is None or value == []
+
+
+def never_blank(value) -> bool:
+    return False
 
 
 # --- what a browser posts for a JSON value -----------------------------------------------------
@@ -146,7 +194,12 @@ def post_text(value) -> str:
 
 
 def post_input(value, spec, name, post_children):
-    yield name, "" if value is MISSING else post_text(value)
+    yield name, "" if value is MISSING or value is None else post_text(value)
+
+
+def post_datetime(value, spec, name, post_children):
+    """A stored date-time shows in Swedish wall time, which is what datetime-local takes."""
+    yield name, "" if value is MISSING or value is None else local_datetime_text(value)
 
 
 def post_checkbox(value, spec, name, post_children):
@@ -166,6 +219,12 @@ def post_choices(value, spec, name, post_children):
 
 def post_fieldset(value, spec, name, post_children):
     yield from post_children(spec.children, value if isinstance(value, dict) else {}, name + SEPARATOR)
+
+
+def post_list(value, spec, name, post_children):
+    item = spec.children[0]
+    for index, entry in enumerate(value if isinstance(value, list) else []):
+        yield from FIELD_KINDS[item.kind].post(entry, item, f"{name}{SEPARATOR}{index}", post_children)
 
 
 def post_table(value, spec, name, post_children):
@@ -188,6 +247,10 @@ def initial_table(spec, defaults_of):
     if spec.default is not None:
         return spec.default
     return [defaults_of(spec.children) for _ in range(spec.schema.get("minItems", 0))]
+
+
+def initial_list(spec, defaults_of):
+    return spec.default if isinstance(spec.default, list) else []
 
 
 # --- WTForms fields ----------------------------------------------------------------------------
@@ -228,6 +291,13 @@ def fieldset_field(spec, child_form):
     return fields.FormField(child_form(spec.children), label=spec.label)
 
 
+def list_field(spec, child_form):
+    item = spec.children[0]
+    limit = spec.schema.get("maxItems", 1000) + 1
+    return RowList(FIELD_KINDS[item.kind].build(item, child_form), label=spec.label,
+                   min_entries=spec.schema.get("minItems", 0), max_entries=limit)
+
+
 class RowList(fields.FieldList):
     """FieldList reading row indices with the portal's one parser: FieldList's own takes any
     key that merely starts with the table's name, Unicode digits ("²") and indices of any
@@ -241,7 +311,7 @@ class RowList(fields.FieldList):
 def table_field(spec, child_form):
     # One entry more than maxItems is kept, so jsonschema sees and reports the excess
     # instead of WTForms silently dropping rows.
-    limit = spec.schema["maxItems"] + 1
+    limit = spec.schema.get("maxItems", 1000) + 1
     return RowList(fields.FormField(child_form(spec.children)), label=spec.label,
                             min_entries=spec.schema.get("minItems", 0), max_entries=limit)
 
@@ -252,8 +322,18 @@ class FieldKind:
     read: Callable[[Any, FieldSpec, Callable], Any]  # (bound field, spec, read_child) -> JSON value | MISSING
     post: Callable  # (JSON value | MISSING, spec, name, post_children) -> (name, text) pairs
     macro: str
-    attributes: Callable[[FieldSpec], dict] = lambda spec: {}
+    attributes: Callable[[FieldSpec], dict] = no_attributes
     initial: Callable = initial_leaf  # (spec, defaults_of) -> JSON value | MISSING
+    # Attributes that depend on the day the form is drawn (date bounds), never cached.
+    live_attributes: Callable[[FieldSpec], dict] = no_attributes
+    # Whether a value is no answer at all, so an optional field of this kind is left out.
+    blank: Callable[[Any], bool] = never_blank
+
+
+def formatted(field_class, widget=None, **extra) -> dict:
+    """The aspects of a string of some format: typed text reshaped to the format's spelling."""
+    return dict(build=text_field(field_class, widget), read=read_formatted, post=post_input, macro="text",
+                attributes=with_attributes(spellcheck="false", **extra))
 
 
 FIELD_KINDS: dict[str, FieldKind] = {
@@ -261,23 +341,32 @@ FIELD_KINDS: dict[str, FieldKind] = {
                       common_attributes),
     "textarea": FieldKind(text_field(fields.TextAreaField), read_text, post_input, "text",
                           textarea_attributes),
-    "email": FieldKind(text_field(fields.EmailField), read_formatted, post_input, "text",
-                       with_attributes(spellcheck="false")),
-    "personnummer": FieldKind(text_field(fields.StringField), read_formatted, post_input, "text",
-                              with_attributes(inputmode="numeric", maxlength=13, spellcheck="false")),
-    "organisationsnummer": FieldKind(text_field(fields.StringField), read_formatted, post_input, "text",
-                                     with_attributes(inputmode="numeric", maxlength=13, spellcheck="false")),
+    "email": FieldKind(**formatted(fields.EmailField)),
+    "personnummer": FieldKind(**formatted(fields.StringField, inputmode="numeric", maxlength=13)),
+    "organisationsnummer": FieldKind(**formatted(fields.StringField, inputmode="numeric", maxlength=13)),
+    "postnummer": FieldKind(**formatted(fields.StringField, inputmode="numeric", maxlength=9,
+                                        autocomplete="postal-code")),
+    "telefonnummer": FieldKind(**formatted(fields.TelField, maxlength=40, autocomplete="tel")),
+    "hsaid": FieldKind(**formatted(fields.StringField, maxlength=31)),
+    "url": FieldKind(**formatted(fields.URLField)),
     "date": FieldKind(text_field(fields.StringField, widgets.DateInput()), read_formatted, post_input,
+                      "text", common_attributes, live_attributes=date_bound_attributes),
+    "datetime": FieldKind(text_field(fields.StringField, widgets.DateTimeLocalInput()), read_formatted,
+                          post_datetime, "text", common_attributes, live_attributes=datetime_bound_attributes),
+    "time": FieldKind(text_field(fields.StringField, widgets.TimeInput()), read_formatted, post_input,
                       "text", common_attributes),
     "integer": FieldKind(text_field(fields.StringField), read_integer, post_input, "text",
                          number_attributes("numeric")),
     "number": FieldKind(text_field(fields.StringField), read_number, post_input, "text",
                         number_attributes("decimal")),
-    "checkbox": FieldKind(text_field(fields.BooleanField), read_checkbox, post_checkbox, "checkbox"),
+    "checkbox": FieldKind(text_field(fields.BooleanField), read_checkbox, post_checkbox, "checkbox",
+                          checkbox_attributes),
     "yesno": FieldKind(yesno_field, read_yesno, post_radio, "radio", choice_attributes),
     "select": FieldKind(select_field, read_choice, post_input, "text", choice_attributes),
     "radio": FieldKind(radio_field, read_choice, post_radio, "radio", choice_attributes),
-    "checkboxes": FieldKind(checkboxes_field, read_choices, post_choices, "checkboxes"),
-    "fieldset": FieldKind(fieldset_field, read_fieldset, post_fieldset, "fieldset", initial=initial_fieldset),
+    "checkboxes": FieldKind(checkboxes_field, read_choices, post_choices, "checkboxes", checkbox_attributes),
+    "fieldset": FieldKind(fieldset_field, read_fieldset, post_fieldset, "fieldset", initial=initial_fieldset,
+                          blank=is_blank),
     "table": FieldKind(table_field, read_table, post_table, "table", initial=initial_table),
+    "list": FieldKind(list_field, read_list, post_list, "list", initial=initial_list),
 }

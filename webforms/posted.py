@@ -35,7 +35,9 @@ def all_values(values: list):
 # How each WTForms field class turns the posted values of its name into `.data`.
 RAW_DATA = {
     "text": first_value, "textarea": first_value, "email": first_value, "personnummer": first_value,
-    "organisationsnummer": first_value, "date": first_value, "integer": first_value, "number": first_value,
+    "organisationsnummer": first_value, "postnummer": first_value, "telefonnummer": first_value,
+    "hsaid": first_value, "url": first_value, "date": first_value, "datetime": first_value,
+    "time": first_value, "integer": first_value, "number": first_value,
     "select": first_value, "radio": first_value, "yesno": first_value,
     "checkbox": ticked,
     "checkboxes": all_values,
@@ -73,15 +75,29 @@ class PostedField:
         return PostedForm(self.formdata, self.name + SEPARATOR, self.spec.children)
 
     @property
-    def entries(self) -> list[PostedEntry]:
+    def entries(self) -> list:
         schema = self.spec.schema
-        indices = row_indices(self.formdata.keys(), self.name)[:schema["maxItems"] + 1]
-        rows = [PostedForm(self.formdata, f"{self.name}{SEPARATOR}{index}{SEPARATOR}", self.spec.children)
-                for index in indices]
+        indices = row_indices(self.formdata.keys(), self.name)[:schema.get("maxItems", 1000) + 1]
         # FieldList pads with blank rows up to minItems: rows of which nothing was posted.
-        padding = max(schema.get("minItems", 0) - len(rows), 0)
-        rows += [PostedForm(NOTHING_POSTED, "", self.spec.children)] * padding
-        return [PostedEntry(row) for row in rows]
+        padding = max(schema.get("minItems", 0) - len(indices), 0)
+        return ENTRIES[self.spec.kind](self, indices, padding)
+
+
+def table_entries(field: PostedField, indices: list, padding: int) -> list[PostedEntry]:
+    rows = [PostedForm(field.formdata, f"{field.name}{SEPARATOR}{index}{SEPARATOR}", field.spec.children)
+            for index in indices]
+    rows += [PostedForm(NOTHING_POSTED, "", field.spec.children)] * padding
+    return [PostedEntry(row) for row in rows]
+
+
+def list_entries(field: PostedField, indices: list, padding: int) -> list[PostedField]:
+    """A free list's rows are single fields named like "tags-0"."""
+    item = field.spec.children[0]
+    return ([PostedField(field.formdata, f"{field.name}{SEPARATOR}{index}", item) for index in indices]
+            + [PostedField(NOTHING_POSTED, "", item)] * padding)
+
+
+ENTRIES = {"table": table_entries, "list": list_entries}
 
 
 def posted_form(specs: tuple, formdata, prefix: str = "") -> PostedForm:

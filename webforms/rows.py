@@ -12,6 +12,7 @@ from .names import SEPARATOR, parse_row_index, row_index, row_indices, spec_name
 PLACEHOLDER = "__index__"  # the row index in the prototype row the script clones
 ROW_MARKER = "_row"  # a hidden input in every row, so a row of unticked boxes still counts
 ACTION_FIELD = "action"  # the name of the add/remove row buttons
+ROW_KINDS = ("table", "list")
 
 
 def row_count(formdata: MultiDict, table_name: str) -> int:
@@ -41,18 +42,19 @@ def without_row(formdata: MultiDict, table_name: str, removed: int) -> MultiDict
 
 def with_row(formdata: MultiDict, table_name: str, blank_pairs) -> MultiDict:
     prefix = f"{table_name}{SEPARATOR}{next_row_index(formdata, table_name)}{SEPARATOR}"
-    added = [(prefix + ROW_MARKER, "")] + [(prefix + key, value) for key, value in blank_pairs]
+    # A free list's blank row posts one pair named like the row itself ("tags-2").
+    added = [(prefix + ROW_MARKER, "")] + [((prefix + key).rstrip(SEPARATOR), value) for key, value in blank_pairs]
     return MultiDict(list(formdata.items(multi=True)) + added)
 
 
 def table_spec(case_type, table_name: str):
     spec = spec_named(case_type, table_name)
-    return spec if spec is not None and spec.kind == "table" else None
+    return spec if spec is not None and spec.kind in ROW_KINDS else None
 
 
 def add_row(formdata, target, case_type, blank_pairs_of):
     spec = table_spec(case_type, target)
-    if spec is None or row_count(formdata, target) >= spec.schema["maxItems"]:
+    if spec is None or row_count(formdata, target) >= spec.schema.get("maxItems", 1000):
         return formdata
     return with_row(formdata, target, blank_pairs_of(spec))
 

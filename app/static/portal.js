@@ -62,7 +62,39 @@
     if (button.hasAttribute("data-add-row")) { addRow(container); } else { removeRow(container, button); }
   });
 
+  /* Conditional fields: the server draws every one with a line saying when to fill it in and
+     drops answers whose condition does not hold; here they are also hidden while it does not. */
+  function answersOf(form, name) {
+    var values = [];
+    form.querySelectorAll("[name]").forEach(function (el) {
+      if (el.name !== name || el.type === "hidden") { return; }
+      if (el.type === "checkbox" && el.value === "y") { values.push(el.checked ? "true" : "false"); }
+      else if (el.type === "checkbox" || el.type === "radio") { if (el.checked) { values.push(el.value); } }
+      else if (el.value !== "") { values.push(el.value); }
+    });
+    return values;
+  }
+
+  function ruleHolds(rule, form) {
+    var answers = answersOf(form, rule.name);
+    var holds = answers.length === 0 ? rule.whenBlank
+      : answers.some(function (value) { return rule.values.indexOf(value) >= 0; });
+    return rule.negate ? !holds : holds;
+  }
+
+  function applyConditions() {
+    document.querySelectorAll("[data-show-when]").forEach(function (box) {
+      var rule;
+      try { rule = JSON.parse(box.getAttribute("data-show-when")); } catch (e) { return; }
+      box.hidden = !ruleHolds(rule, box.closest("form") || document);
+    });
+  }
+
+  document.addEventListener("change", applyConditions);
+  document.addEventListener("input", applyConditions);
+
   document.addEventListener("DOMContentLoaded", function () {
+    applyConditions();
     document.querySelectorAll("[data-rows]").forEach(updateButtons);
     var summary = document.querySelector("[data-error-summary]");
     if (summary) { summary.focus(); }

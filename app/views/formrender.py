@@ -8,11 +8,15 @@ schema changes.
 """
 from __future__ import annotations
 
+import json
+
 from flask import current_app
 from markupsafe import Markup
 
 from app.cases.handling_hours import local_text
+from renderers.markdown import description_html
 from webforms import FIELD_KINDS
+from webforms.kinds import post_text
 from webforms.rows import PLACEHOLDER, ROW_MARKER
 
 FIELDS_TEMPLATE = "forms/fields.html"
@@ -30,8 +34,10 @@ def schema_attributes(spec) -> dict:
 
 def field_attributes(spec, bound, errors: dict) -> dict:
     """Schema-derived HTML attributes, with aria-describedby naming the help and error texts."""
-    attrs = dict(schema_attributes(spec))
+    attrs = {**schema_attributes(spec), **FIELD_KINDS[spec.kind].live_attributes(spec)}
     described = [f"{bound.id}-help"] if spec.help else []
+    if spec.visible_when:
+        described.insert(0, f"{bound.id}-condition")
     if errors.get(bound.name):
         described.append(f"{bound.id}-error")
         attrs["aria-invalid"] = "true"
@@ -50,9 +56,34 @@ def field_drawer(app):
         if not macros or app.debug:
             module = app.jinja_env.get_template(FIELDS_TEMPLATE).module
             macros.update({kind: getattr(module, entry.macro) for kind, entry in FIELD_KINDS.items()})
-        return macros[spec.kind](spec, bound, errors, caseform, in_row)
+        drawn = macros[spec.kind](spec, bound, errors, caseform, in_row)
+        return conditional(spec, bound, drawn) if spec.visible_when else drawn
 
     return render_field
+
+
+def conditional(spec, bound, drawn: Markup) -> Markup:
+    """A field that applies only under a condition: shown with a line saying when to fill it
+    in; when the condition is simple, the browser script also hides it while it does not hold."""
+    rule = browser_rule(spec, bound)
+    data = Markup(' data-show-when="{}"').format(json.dumps(rule)) if rule else ""
+    return Markup('<div class="conditional"{}><p class="condition" id="{}-condition">Fyll i om {}.</p>{}</div>').format(
+        data, bound.id, spec.condition, drawn)
+
+
+def browser_rule(spec, bound) -> dict | None:
+    """The condition for portal.js: the posted name of the field it reads and the values
+    (as the inputs post them) that show this one."""
+    if not spec.client_rule or not bound.name.endswith(spec.key):
+        return None
+    key, values, negated, when_blank = spec.client_rule
+    return {"name": bound.name[:-len(spec.key)] + key, "values": [post_text(value) for value in values],
+            "negate": negated, "whenBlank": when_blank}
+
+
+def markdown(text) -> Markup:
+    """A description in the safe Markdown subset, sanitised (renderers.markdown)."""
+    return Markup(description_html(str(text))) if text else Markup("")  # noqa: S704 (nh3-sanitised)
 
 
 def row_template(row_macro, spec, name: str, caseform) -> Markup:
@@ -73,6 +104,7 @@ def masked_organisationsnummer(number: str) -> str:
 def init_app(app) -> None:
     app.jinja_env.filters["masked_orgnr"] = masked_organisationsnummer
     app.jinja_env.filters["local"] = local_text
+    app.jinja_env.filters["markdown"] = markdown
     app.jinja_env.globals.update(
         render_field=field_drawer(app),
         field_attributes=field_attributes,
