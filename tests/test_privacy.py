@@ -104,5 +104,5 @@ def test_a_search_for_a_sole_traders_number_stays_out_of_urls(database_url, simu
     log_in(colleague, OTHER_HANDLER)
     borrowed = colleague.get(addresses[0]).get_data(as_text=True)
     assert "Sökningen finns inte längre" in borrowed and "121212-****" in borrowed  # the unfiltered queue
-    typed_in_address = handler.get("/handlaggare/arenden?status=all&q=1212121212").get_data(as_text=True)
-    assert typed_in_address.count("121212-****") == 25 and "2026-00027" in typed_in_address  # q= is not read
+    typed_in_address = handler.get("/handlaggare/arenden?status=all&q=2026-00027").get_data(as_text=True)
+    assert typed_in_address.count("121212-****") == 25  # q= in an address is not read
