@@ -10,7 +10,7 @@ FLASK := $(BIN)/flask --app app
 PORT ?= 5000
 SMTP_PORT ?= 1025
 
-.PHONY: run test bench setup system-deps forms-check clean
+.PHONY: run test bench setup system-deps forms-check corpus-report fuzz clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -45,6 +45,16 @@ bench: $(STAMP)
 
 forms-check: $(STAMP)
 	$(FLASK) forms check
+
+# What the schema engine makes of the published form schemas in tests/corpus/ (issue 9).
+corpus-report: $(STAMP)
+	$(BIN)/python -m bench.corpus_report
+
+# The property tests at scale, with fresh random seeds (not part of `make test`): FUZZ_EXAMPLES
+# hostile posts to the preview and filing routes; prints posts tried and 5xx answers (must be 0).
+FUZZ_EXAMPLES ?= 10000
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -s tests/test_posted_fuzz.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis

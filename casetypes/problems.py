@@ -160,10 +160,23 @@ def rows_text(limit) -> str:
     return "en rad" if limit == 1 else f"{limit} rader"
 
 
+NULL_MEMBER = {"type": "null"}
+
+
+def beside_null(error: ValidationError) -> list[ValidationError]:
+    """`anyOf: [X, {"type": "null"}]` failed: what X says is the message, not "pick one"."""
+    members = error.validator_value if error.validator in ("anyOf", "oneOf") else None
+    if not (isinstance(members, list) and NULL_MEMBER in members and error.context):
+        return [error]
+    null_index = members.index(NULL_MEMBER)
+    inner = [sub for sub in error.context if sub.relative_schema_path and sub.relative_schema_path[0] != null_index]
+    return inner or [error]
+
+
 def problems_from_errors(errors: Iterable[ValidationError], spec_at: Callable) -> list[Problem]:
     """One Problem per (field, message), in the order the validator found them."""
     seen: dict[Problem, None] = {}
-    for error in errors:
+    for error in (inner for outer in errors for inner in beside_null(outer)):
         for target in targets_of(error):
             seen.setdefault(Problem(target, message_for(error, spec_at(target))))
     return list(seen)

@@ -276,12 +276,16 @@ def build_children(schema: dict, resolver, path: tuple, pointer: str) -> tuple:
     schema = schema if isinstance(schema, dict) else {}
     required = set(schema.get("required", ()) if isinstance(schema.get("required"), list) else ())
     properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
-    branches = conditions.branch_properties(schema, set(properties))
-    names = list(properties) + [branch.name for branch in branches]
+    # A property declared as `true` (or {}) beside a branch that describes it is the branch's:
+    # it is declared only so a closed object lets it through.
+    placeholders = {name for name, node in properties.items() if node is True or node == {}}
+    branches = conditions.branch_properties(schema, set(properties) - placeholders)
+    from_branches = {branch.name for branch in branches}
+    names = [name for name in properties if name not in from_branches] + [branch.name for branch in branches]
     keys = html_keys(names)
     specs = [build_spec(name, node, resolver, path + (name,), f"{pointer}/properties/{escape_pointer(name)}",
                         name in required, keys[name])
-             for name, node in properties.items()]
+             for name, node in properties.items() if name not in from_branches]
     for branch in branches:
         spec = conditional_spec(branch, resolver, path, keys[branch.name])
         if spec is not None:

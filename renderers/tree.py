@@ -6,6 +6,7 @@ other field a Field, all in schema order. How a value reads is `renderers.format
 
 Public API
     build_tree(fields, document, *, mask_personnummer=False) -> Tree
+    build_section(title, fields, document, *, path="", mask_personnummer=False) -> Section
     tree_to_dict(tree) -> dict      plain JSON-able form, for golden files
     Tree(items), Section(title, items, path), Field(label, display, kind, path, empty),
     Table(label, columns, rows, path)
@@ -63,6 +64,14 @@ class Tree:
 def build_tree(fields, document: Mapping | None, *, mask_personnummer: bool = False) -> Tree:
     """The tree of `document` laid out by `fields` (a CaseType's `.fields`)."""
     return Tree(build_items(fields, document, FormatOptions(mask_personnummer=mask_personnummer)))
+
+
+def build_section(title: str, fields, document: Mapping | None, *, path: str = "",
+                  mask_personnummer: bool = False) -> Section:
+    """`document` laid out by `fields` as one titled section: a case's tree is two of them, the
+    orderer block (from its own schema) and the form's content."""
+    return Section(title=title, items=build_tree(fields, document, mask_personnummer=mask_personnummer).items,
+                   path=path)
 
 
 def build_items(specs, values: Any, options: FormatOptions) -> tuple[Item, ...]:

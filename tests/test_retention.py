@@ -1,7 +1,7 @@
 """Gallring: old closed cases and their data go; open and recent ones stay (checklist I4)."""
 from datetime import timedelta
 
-from app.cases.filing import status_counts
+from app.cases.statuses import status_counts
 from app.platform.extensions import db
 from app.platform.models import Case, CasePdf, Message, Notification, OutboxMail, StatusChange, utcnow
 from app.cases.retention import purge

@@ -203,6 +203,11 @@ def recent(user: User, limit: int = 20) -> list[Notification]:
                 .limit(limit))
 
 
+def own(user: User, notification_id: int) -> Notification | None:
+    """One of the user's own notifications; None for anyone else's."""
+    return Notification.get_or_none((Notification.id == notification_id) & (Notification.user == user))
+
+
 def mark_read(user: User, notification_id: int) -> bool:
     """Mark one of the user's own notifications read. False (and nothing changed) when the id
     is not theirs, so another user's id reveals nothing."""

@@ -1,7 +1,7 @@
 """Database models (peewee), bound to the unbound proxy in app.platform.extensions.
 
-Only app services write them (auth, profiles, cases, notifications); views read through those
-services. Timestamps are naive UTC. Documents and snapshots are JSON text, so the same tables
+Only the services of app.accounts, app.cases and app.messaging read and write them; views go
+through those services and never touch a model. Timestamps are naive UTC. Documents and snapshots are JSON text, so the same tables
 work on SQLite and PostgreSQL.
 """
 from __future__ import annotations
