@@ -11,8 +11,8 @@ import weasyprint
 
 from app import create_app
 from app.cases import documents
-from app.platform.extensions import db
 from app.cases.types import case_types
+from app.platform.extensions import db
 from app.platform.models import Case, User
 from bench.run import order
 from bench.timing import median_seconds

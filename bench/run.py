@@ -16,9 +16,9 @@ from stdnum import luhn
 
 from app import create_app
 from app.cases.types import case_types
+from bench.handwritten import TEMPLATE, SithsOrder
 from webforms import bind, judge
 from webforms.caseform import to_formdata
-from bench.handwritten import TEMPLATE, SithsOrder
 
 OURS_TEMPLATE = """{% from "forms/case_form.html" import case_form %}{{ case_form(caseform, "/", "Skicka") }}"""
 ROWS = (1, 10, 100)

@@ -115,7 +115,9 @@ def targets_of(error: ValidationError) -> list[tuple]:
 
 def own_message(schema, validator) -> str | None:
     hints = schema.get(HINT_KEYWORD, {}) if isinstance(schema, dict) else {}
-    return hints.get("errors", {}).get(validator)
+    errors = hints.get("errors", {}) if isinstance(hints, dict) else {}
+    text = errors.get(validator) if isinstance(errors, dict) else None
+    return text if isinstance(text, str) else None
 
 
 def format_or_type_message(error: ValidationError) -> str | None:
@@ -153,7 +155,13 @@ def message_for(error: ValidationError, spec) -> str:
         DEFAULT_MESSAGES.get(error.validator),
     )
     template = next(filter(None, candidates), FALLBACK_MESSAGE)
-    return template.format(limit=error.validator_value, limit_rows=rows_text(error.validator_value))
+    return fill_in(template, error.validator_value)
+
+
+def fill_in(template: str, limit) -> str:
+    """Our placeholders replaced; any other brace (an administrator's "Ange {kod}") stays as
+    written, so no message text can break the page."""
+    return template.replace("{limit_rows}", rows_text(limit)).replace("{limit}", str(limit))
 
 
 def rows_text(limit) -> str:

@@ -9,6 +9,7 @@ unknown engine.
 from __future__ import annotations
 
 from pathlib import Path
+
 from .html import STATIC_DIR, PrintHeader, print_html
 from .pdf import render_pdf
 from .tree import Tree

@@ -9,10 +9,10 @@ from html import escape as html_escape
 import pytest
 from pypdf import PdfReader
 
-from app.platform.extensions import db
-from app.messaging.mailer import deliver_due
-from app.platform.models import AuditEntry, Case, Message, Notification, OutboxMail, User
 from app.accounts.users import ensure_user
+from app.messaging.mailer import deliver_due
+from app.platform.extensions import db
+from app.platform.models import AuditEntry, Case, Message, Notification, OutboxMail, User
 from tests.login_helpers import (
     CSRF_FIELD,
     CUSTOMER,

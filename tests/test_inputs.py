@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.accounts.users import ensure_user
 from app.platform.extensions import db
 from app.platform.inputs import DATABASE_INT_MAX, clean_text, database_int, parse_database_int
 from app.platform.models import Case, Message, Profile, QueueSearch
-from app.accounts.users import ensure_user
 from tests.login_helpers import CUSTOMER, HANDLER, PROFILE_FORM, log_in, log_in_with_profile, portal_app
 from tests.test_cases import ORDERER, ROW, SITHS, form_key
 

@@ -6,9 +6,9 @@ import time
 import pytest
 from freezegun import freeze_time
 
+from app.accounts.users import set_active, set_role
 from app.platform.extensions import db
 from app.platform.models import PendingLogin, User
-from app.accounts.users import set_active, set_role
 from tests.login_helpers import (
     CUSTOMER,
     OTHER_CUSTOMER,

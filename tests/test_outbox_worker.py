@@ -15,8 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from app.dev import smtp_sink
-from app.messaging import mailer
-from app.messaging import notifications
+from app.messaging import mailer, notifications
 from app.platform.extensions import db
 from app.platform.models import OutboxMail, utcnow
 from tests.smtp_fixtures import free_port

@@ -6,9 +6,9 @@ import re
 import pytest
 from stdnum import luhn
 
-from app.platform.extensions import db
-from app.messaging.mailer import deliver_due
 from app.accounts.users import ensure_user
+from app.messaging.mailer import deliver_due
+from app.platform.extensions import db
 from tests.login_helpers import CUSTOMER, HANDLER, log_in, log_in_with_profile, portal_app
 from tests.test_cases import ORDERER, ROW, SITHS, form_key
 

@@ -6,8 +6,8 @@ from http.cookies import SimpleCookie
 import pytest
 from werkzeug.exceptions import MethodNotAllowed
 
-from app.platform.extensions import db
 from app.accounts.users import ensure_user
+from app.platform.extensions import db
 from tests.login_helpers import (
     CUSTOMER,
     HANDLER,

@@ -8,18 +8,17 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
-from werkzeug.datastructures import MultiDict
 from stdnum import luhn
+from werkzeug.datastructures import MultiDict
 
 from casetypes import load_forms_dir
 from casetypes.formats import reshape_datetime
 from casetypes.spec import FieldSpec
-from webforms import bind, judge
-from webforms.caseform import to_formdata
 from tests import test_plain_schema_fields as plain
 from tests.conftest import KITCHEN_SINK_DIR, ROOT
 from tests.test_field_names import ODD_NAMES, case_type_of
-from webforms.caseform import active_document
+from webforms import bind, judge
+from webforms.caseform import active_document, to_formdata
 
 ODD_NAMES_TYPE = case_type_of(ODD_NAMES)
 
@@ -27,7 +26,8 @@ SHIPPED = load_forms_dir(ROOT / "forms").case_types
 SINK = load_forms_dir(KITCHEN_SINK_DIR).case_types
 # Plain JSON Schema constructs: odd names, nullable, free lists, choices, formats, conditions.
 PLAIN = {case_type.slug: case_type for case_type in (
-    ODD_NAMES_TYPE, plain.NULLABLE, plain.CHOICES, plain.ANNOTATED, plain.FORMATS, plain.CONDITIONAL)}
+    ODD_NAMES_TYPE, plain.NULLABLE, plain.CHOICES, plain.ANNOTATED, plain.FORMATS, plain.CONDITIONAL,
+    plain.PUBLISHED)}
 CASE_TYPES = {**SHIPPED, **SINK, **PLAIN}
 
 

@@ -5,9 +5,9 @@ import json
 import pytest
 
 from casetypes import load_forms_dir
+from tests.conftest import FIXTURES, KITCHEN_SINK_DIR, ROOT
 from webforms import bind, blank
 from webforms.caseform import apply_row_action, form_class_for, to_formdata
-from tests.conftest import FIXTURES, KITCHEN_SINK_DIR, ROOT
 
 GOLDEN = json.loads((FIXTURES / "kitchen-sink-golden.json").read_text(encoding="utf-8"))
 

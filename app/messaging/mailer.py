@@ -31,9 +31,9 @@ from flask.cli import AppGroup
 from flask_mail import BadHeaderError, Connection, Mail, Message
 from peewee import PostgresqlDatabase, SqliteDatabase
 
-from casetypes.formats import is_email
 from app.platform.extensions import db
 from app.platform.models import OutboxMail, utcnow
+from casetypes.formats import is_email
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from urllib.parse import quote, urlsplit
 from flask import current_app
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from casetypes.formats import is_email
 from app.platform.models import Case, Notification, OutboxMail, Profile, User, utcnow
+from casetypes.formats import is_email
 
 log = logging.getLogger(__name__)
 
