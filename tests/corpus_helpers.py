@@ -87,8 +87,9 @@ def typed_string(node: dict) -> str:
 
 
 def types_of(node: dict) -> list:
+    """The type names a schema gives (a "properties" map with a field named "type" gives none)."""
     kinds = node.get("type")
-    return kinds if isinstance(kinds, list) else [kinds]
+    return [kind for kind in (kinds if isinstance(kinds, list) else [kinds]) if isinstance(kind, str)]
 
 
 def is_free_text(node: dict) -> bool:

@@ -6,9 +6,9 @@ import time
 import pytest
 from freezegun import freeze_time
 
+from app.accounts.users import set_active, set_role
 from app.platform.extensions import db
 from app.platform.models import PendingLogin, User
-from app.accounts.users import set_active, set_role
 from tests.login_helpers import (
     CUSTOMER,
     OTHER_CUSTOMER,
@@ -67,7 +67,7 @@ def test_profile_is_saved_and_kept_across_logins(portal, client):
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("organisation-organisationsnummer", "232100-0017", "Ange ett giltigt organisationsnummer, ÅÅMMDD-XXXX eller XXXXXX-XXXX."),
+    ("organisation-organisationsnummer", "232100-0017", "Kontrollsiffran stämmer inte. Kontrollera organisationsnumret."),
     ("bestallare-epost", "tolvan@", "Ange en giltig e-postadress, till exempel namn@exempel.se."),
     ("organisation-organisationsnamn", "", "Fältet måste fyllas i."),
 ])

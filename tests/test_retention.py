@@ -1,11 +1,11 @@
 """Gallring: old closed cases and their data go; open and recent ones stay (checklist I4)."""
 from datetime import timedelta
 
-from app.cases.filing import status_counts
+from app.accounts.users import ensure_user
+from app.cases.retention import purge
+from app.cases.statuses import status_counts
 from app.platform.extensions import db
 from app.platform.models import Case, CasePdf, Message, Notification, OutboxMail, StatusChange, utcnow
-from app.cases.retention import purge
-from app.accounts.users import ensure_user
 from tests.login_helpers import CUSTOMER, HANDLER, log_in, log_in_with_profile, portal_app
 from tests.test_cases import ORDERER, ROW, SITHS, form_key
 

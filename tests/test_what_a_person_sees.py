@@ -10,8 +10,8 @@ import pytest
 from app.cases import handling as casework
 from app.platform.extensions import db
 from app.platform.models import Notification, User
-from tests.login_helpers import CUSTOMER, HANDLER, OTHER_CUSTOMER, PROFILE_FORM, log_in_with_profile
 from tests import test_handling
+from tests.login_helpers import CUSTOMER, HANDLER, OTHER_CUSTOMER, PROFILE_FORM, log_in_with_profile
 from tests.test_handling import change, file_case, reply
 
 # The same portal, logged-in customer and handler as the handling tests.

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from werkzeug.datastructures import MultiDict
 from wtforms import Form
+from wtforms.meta import DefaultMeta
 
 from casetypes import CaseType, Problem
 from casetypes.conditions import active_answers
@@ -165,8 +166,7 @@ class CaseForm:
         """A blank row named with the placeholder index, for the script that adds rows."""
         row_name = f"{name}-{rows.PLACEHOLDER}"
         if table.kind == "list":
-            item_form = list_item_class_for(self.case_type, table)(formdata=MultiDict(), prefix=name + "-")
-            return item_form[rows.PLACEHOLDER]
+            return list_item_prototype(table, row_name)
         pairs = [(f"{row_name}-{key}", value) for key, value in blank_row_pairs(table)]
         row_form = row_class_for(self.case_type, table)(formdata=MultiDict(pairs), prefix=row_name + "-")
         return RowPrototype(name=row_name, id=row_name, form=row_form)
@@ -185,16 +185,12 @@ def row_class_for(case_type: CaseType, table: FieldSpec) -> type[Form]:
     return cached_form_class((case_type.sha256, table.path), table.children, "Row")
 
 
-def list_item_class_for(case_type: CaseType, table: FieldSpec) -> type[Form]:
-    """A form holding one item of a free list, named with the placeholder index."""
-    key = (case_type.sha256, table.path, "item")
-    cached = _form_classes.get(key)
-    if cached is None:
-        item = table.children[0]
-        field = FIELD_KINDS[item.kind].build(item, make_form_class)
-        with _form_classes_lock:
-            cached = _form_classes.setdefault(key, type("Item", (SchemaForm,), {rows.PLACEHOLDER: field}))
-    return cached
+def list_item_prototype(table: FieldSpec, row_name: str):
+    """A blank item of a free list named with the placeholder index ("tags-__index__")."""
+    item = table.children[0]
+    field = FIELD_KINDS[item.kind].build(item, make_form_class).bind(form=None, name=row_name, _meta=DefaultMeta())
+    field.process(None)
+    return field
 
 
 def blank_table_row(table: FieldSpec) -> list:

@@ -16,11 +16,18 @@ from urllib.parse import quote
 import segno
 from flask import current_app, request, session, url_for
 
+from app.accounts import sessions
+from app.accounts.bankid import (
+    BankIDClient,
+    BankIDError,
+    CollectResult,
+    autostart_url,
+    error_message,
+    qr_content,
+    user_message,
+)
 from app.platform.extensions import db
 from app.platform.models import PendingLogin, User, utcnow
-
-from app.accounts import sessions
-from app.accounts.bankid import BankIDClient, BankIDError, CollectResult, autostart_url, error_message, qr_content, user_message
 
 PENDING_KEY = "pending_login"
 CLIENT_KEY = "kundportalen.bankid_client"

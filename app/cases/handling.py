@@ -1,5 +1,6 @@
-"""Work on filed cases: the handlers' queue, taking, closing and reopening cases, messages in
-both directions, and the audit trail of who looked at what.
+"""Work on filed cases: the handlers' queue, taking, closing and reopening cases (the status
+transitions, with their counters), messages in both directions, and the audit trail of who
+looked at what.
 
 Every change is one transaction with its notifications, so a status change or a message never
 exists without its bell row and e-mail, nor the other way round. Status changes carry the
@@ -8,17 +9,20 @@ overwritten and the caller is told.
 """
 from __future__ import annotations
 
-import csv
-import io
+import re
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from peewee import IntegrityError, fn
 
+from app.cases import documents
+from app.cases.filing import Page, keyset_page
+from app.cases.statuses import CLOSED, IN_PROGRESS, STATUSES, SUBMITTED, count_status
 from app.messaging import notifications
-from app.cases.filing import CLOSED, IN_PROGRESS, STATUSES, SUBMITTED, Page, count_status, keyset_page
 from app.platform.extensions import db
-from app.platform.models import AuditEntry, Case, CasePdf, Message, ReadMark, StatusChange, User, utcnow
-from renderers.formatters import EMPTY_DISPLAY
+from app.platform.models import AuditEntry, Case, Message, QueueSearch, ReadMark, StatusChange, User, utcnow
+from casetypes.formats import reshape_organisationsnummer
 
 MESSAGE_MAX_LENGTH = 5000
 QUEUE_PAGE_SIZE = 25
@@ -41,6 +45,11 @@ class NotAllowed(Exception):
 
 class EmptyMessage(ValueError):
     pass
+
+
+def case_by_number(number: str) -> Case | None:
+    """Any case by its ärendenummer: the handlers see every case."""
+    return Case.get_or_none(Case.number == number)
 
 
 # --- audit -------------------------------------------------------------------------------------
@@ -86,7 +95,7 @@ def change_status(case: Case, action: str, actor: User, seen_version: int, closi
         StatusChange.create(case=fresh, from_status=case.status, to_status=target, actor=actor, created_at=now)
         count_status(case.status, -1)
         count_status(target, 1)
-        CasePdf.delete().where(CasePdf.case == fresh).execute()  # its header shows the status
+        documents.forget_pdfs(fresh)  # its header shows the status
         if closing_message.strip():
             add_message(fresh, actor, closing_message, internal=False, notify=False)
         notifications.notify_customer(fresh, "status")
@@ -171,7 +180,8 @@ STATUS_FILTERS = {
 
 def matches_query(text: str):
     text = text.strip()
-    return ((Case.number == text) | (Case.organisation_number == text)
+    number = reshape_organisationsnummer(text) or text  # typed as the customer may: 12 digits, no dash
+    return ((Case.number == text) | (Case.organisation_number == number)
             | fn.LOWER(Case.organisation_name).contains(text.lower()))
 
 
@@ -189,26 +199,27 @@ def queue(handler: User, criteria: QueueFilter, after: int | None = None, size: 
     return keyset_page(filtered(criteria), handler, after, size, newest_first=False)
 
 
-# --- export ------------------------------------------------------------------------------------
+# --- searches kept out of the address ---------------------------------------------------------
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: str) -> str:
-    """A leading quote keeps a spreadsheet from running a cell as a formula (CSV injection)."""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+SEARCH_MAX_LENGTH = 200
+SEARCH_KEPT_FOR = timedelta(hours=24)
+SEARCH_TOKEN_TEXT = re.compile(r"[A-Za-z0-9_-]{16}\Z", re.ASCII)
 
 
-def csv_cell(cell) -> str:
-    """An unanswered cell stays empty in a spreadsheet; the "–" is for people reading a page."""
-    text = str(cell)
-    return "" if text == EMPTY_DISPLAY else text
+def save_search(handler: User, text: str) -> str:
+    """Keep a search term for its handler; the token stands for it in the queue's address.
+    Searches older than a day go at the same time."""
+    token = secrets.token_urlsafe(12)
+    with db.atomic():
+        QueueSearch.delete().where(QueueSearch.created_at < utcnow() - SEARCH_KEPT_FOR).execute()
+        QueueSearch.create(token=token, user=handler, text=text.strip()[:SEARCH_MAX_LENGTH])
+    return token
 
 
-def table_csv(columns: tuple, rows: tuple) -> bytes:
-    """Semicolon-separated UTF-8 with a BOM: what Swedish Excel opens without asking."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([spreadsheet_safe(str(c)) for c in columns])
-    writer.writerows([[spreadsheet_safe(csv_cell(cell)) for cell in row] for row in rows])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+def saved_search(handler: User, token: str) -> str | None:
+    """The handler's own search behind a token; None when it is unknown, another's or too old."""
+    if not SEARCH_TOKEN_TEXT.match(token):
+        return None
+    found = QueueSearch.get_or_none((QueueSearch.token == token) & (QueueSearch.user == handler)
+                                    & (QueueSearch.created_at >= utcnow() - SEARCH_KEPT_FOR))
+    return found.text if found else None

@@ -12,7 +12,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.cases.filing import CLOSED, count_status
+from app.cases.statuses import CLOSED, count_status
 from app.platform.extensions import db
 from app.platform.models import Case, OutboxMail, utcnow
 

@@ -37,9 +37,8 @@ from stdnum.se import personnummer
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from casetypes.formats import normalize_personnummer
-
 from app.accounts.bankid import USER_VISIBLE_DATA_LIMIT, qr_content
+from casetypes.formats import normalize_personnummer
 
 RP_PREFIX = "/rp/v6.0/"
 

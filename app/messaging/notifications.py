@@ -22,8 +22,8 @@ from urllib.parse import quote, urlsplit
 from flask import current_app
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from casetypes.formats import is_email
 from app.platform.models import Case, Notification, OutboxMail, Profile, User, utcnow
+from casetypes.formats import is_email
 
 log = logging.getLogger(__name__)
 
@@ -204,6 +204,11 @@ def recent(user: User, limit: int = 20) -> list[Notification]:
                 .where(Notification.user == user)
                 .order_by(Notification.created_at.desc(), Notification.id.desc())
                 .limit(limit))
+
+
+def own(user: User, notification_id: int) -> Notification | None:
+    """One of the user's own notifications; None for anyone else's."""
+    return Notification.get_or_none((Notification.id == notification_id) & (Notification.user == user))
 
 
 def mark_read(user: User, notification_id: int) -> bool:

@@ -23,7 +23,6 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app import create_app
 from tests.browser.helpers import DESKTOP
-from tests.smtp_fixtures import smtp_server  # noqa: F401  (fixture)
 
 # Playwright must never fetch a browser of its own; we use Debian's.
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")

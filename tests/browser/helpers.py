@@ -9,9 +9,9 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from app.platform.extensions import db
-from app.messaging.mailer import deliver_due
 from app.accounts.users import ensure_user
+from app.messaging.mailer import deliver_due
+from app.platform.extensions import db
 
 CUSTOMER = "191212121212"
 HANDLER = "198112289874"

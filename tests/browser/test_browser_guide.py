@@ -6,9 +6,27 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.helpers import (
-    CUSTOMER, CUSTOMER_EMAIL, OVRIGT_TITLE, SITHS_TITLE, Person, add_row, case_section, choose_case_type,
-    download_pdf_text, fill_mina_uppgifter, fill_person, menu_link, log_in, log_in_as_handler, open_case_as_handler,
-    person_rows, read_person, remove_row, reply_and_close, run_mail_worker, submit_case,
+    CUSTOMER,
+    CUSTOMER_EMAIL,
+    OVRIGT_TITLE,
+    SITHS_TITLE,
+    Person,
+    add_row,
+    case_section,
+    choose_case_type,
+    download_pdf_text,
+    fill_mina_uppgifter,
+    fill_person,
+    log_in,
+    log_in_as_handler,
+    menu_link,
+    open_case_as_handler,
+    person_rows,
+    read_person,
+    remove_row,
+    reply_and_close,
+    run_mail_worker,
+    submit_case,
 )
 
 ANNA = Person("Anna Åkesson", "191212121212", "anna@example.se", "Ny medarbetare", "Uppsala")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from app.accounts.users import ensure_user
 from app.cases import filing
 from app.cases.types import case_types
 from app.platform.extensions import db
 from app.platform.models import Case
-from app.accounts.users import ensure_user
 from tests.browser.helpers import CUSTOMER, confirm_and_close, log_in_as_handler, open_case_as_handler
 
 CLOSING = "Korten är skickade till ert kortkontor."

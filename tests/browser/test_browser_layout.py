@@ -1,19 +1,29 @@
 """Layout as a person sees it: the SITHS table at 1280 px shows whole names and e-mail
-addresses of ordinary length (about 30 characters; also with two rows, their "Ta bort" buttons and error messages, with and without
-JavaScript); the bell's times stay on one line on a phone; every page has an icon (no 404)."""
+addresses of ordinary length (about 30 characters), also with two rows, their "Ta bort"
+buttons and error messages, with and without JavaScript; the bell's times stay on one line on a
+phone; every page has an icon (no 404)."""
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from app.accounts.users import ensure_user
 from app.cases import filing
 from app.cases.types import case_types
 from app.messaging import notifications
 from app.platform.extensions import db
-from app.accounts.users import ensure_user
 from tests.browser.helpers import (
-    CUSTOMER, DESKTOP, PHONE, SITHS_TITLE, Person, add_row, choose_case_type, fill_mina_uppgifter, fill_person,
-    log_in, person_rows,
+    CUSTOMER,
+    DESKTOP,
+    PHONE,
+    SITHS_TITLE,
+    Person,
+    add_row,
+    choose_case_type,
+    fill_mina_uppgifter,
+    fill_person,
+    log_in,
+    person_rows,
 )
 
 LONG_BUT_ORDINARY = [
