@@ -17,6 +17,7 @@ from app.cases.handling_hours import local_text
 from app.platform.extensions import db
 from app.platform.models import Case, CasePdf
 from casetypes import CaseType, case_type_from_frozen
+from renderers.formatters import EMPTY_DISPLAY
 from renderers.html import PrintHeader, detail_html
 from renderers.tree import Table, Tree, build_section
 
@@ -122,10 +123,16 @@ def spreadsheet_safe(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
+def csv_cell(cell) -> str:
+    """An unanswered cell stays empty in a spreadsheet; the "–" is for people reading a page."""
+    text = str(cell)
+    return "" if text == EMPTY_DISPLAY else text
+
+
 def table_csv(columns: tuple, rows: tuple) -> bytes:
     """Semicolon-separated UTF-8 with a BOM: what Swedish Excel opens without asking."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow([spreadsheet_safe(str(c)) for c in columns])
-    writer.writerows([[spreadsheet_safe(str(cell)) for cell in row] for row in rows])
+    writer.writerows([[spreadsheet_safe(csv_cell(cell)) for cell in row] for row in rows])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
