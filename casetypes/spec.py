@@ -409,7 +409,8 @@ def no_children(schema, resolver, path, pointer, seen) -> tuple:
 
 def drawn_schema(schema: dict, resolver, pointer: str, seen: frozenset) -> tuple[dict, Any, frozenset]:
     """The schema a field is drawn from: `anyOf: [X, {"type": "null"}]` draws X (the null
-    member makes it nullable)."""
+    member makes it nullable), and the parts of an `allOf` are drawn together (see with_parts)."""
+    schema = with_parts(schema, resolver, pointer, seen)
     other = null_member_split(schema)
     if other is None:
         return schema, resolver, seen
@@ -417,13 +418,80 @@ def drawn_schema(schema: dict, resolver, pointer: str, seen: frozenset) -> tuple
     return {**target, **{k: v for k, v in schema.items() if k not in ("anyOf", "oneOf")}}, resolver, seen
 
 
+# When parts of an allOf bound the same thing, the field shows the tightest bound (the
+# validator applies every part anyway).
+TIGHTEST = {"maxLength": min, "maxItems": min, "maximum": min, "exclusiveMaximum": min,
+            "minLength": max, "minItems": max, "minimum": max, "exclusiveMinimum": max}
+
+
+def is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def merged_keyword(key: str, first, second):
+    if key in TIGHTEST and is_number(first) and is_number(second):
+        return TIGHTEST[key](first, second)
+    if key == "properties" and isinstance(first, dict) and isinstance(second, dict):
+        return {**first, **{name: {**first[name], **node} if isinstance(first.get(name), dict) and isinstance(node, dict)
+                            else node for name, node in second.items()}}
+    if key == "required" and isinstance(first, list) and isinstance(second, list):
+        return list(dict.fromkeys(first + second))
+    return second
+
+
+def merged(first: dict, second: dict) -> dict:
+    return {**first, **{key: merged_keyword(key, first[key], value) if key in first else value
+                        for key, value in second.items()}}
+
+
+def with_parts(schema: dict, resolver, pointer: str, seen: frozenset) -> dict:
+    """`allOf: [{$ref: base}, {maxLength: 10}]` (how XSD restrictions and composed objects are
+    written) draws as one schema: the parts merged in order, the schema's own keywords last;
+    `allOf` itself stays, for the validator and for conditions inside it."""
+    parts = schema.get("allOf")
+    if not isinstance(parts, list) or not parts:
+        return schema
+    drawn: dict = {}
+    for part in parts:
+        followed, part_resolver, part_seen = follow_refs(part, resolver, pointer, seen)
+        drawn = merged(drawn, with_parts(followed, part_resolver, pointer, part_seen))
+    result = merged(drawn, schema)
+    if isinstance(schema.get("properties"), dict) and isinstance(result.get("properties"), dict):
+        # The object's own fields first, in file order, then those its parts add.
+        own = schema["properties"]
+        result["properties"] = {**{name: result["properties"][name] for name in own},
+                                **{name: node for name, node in result["properties"].items() if name not in own}}
+    return result
+
+
 def kind_view(schema: dict, resolver, pointer: str, seen: frozenset) -> dict:
     """The schema with its `items` $ref followed, so an array's kind (table, list, checkboxes)
     can be read; the schema itself keeps the $ref, so a row is resolved against its own file
     and a row that contains its own table is caught as recursion."""
-    if not isinstance(schema.get("items"), dict) or "$ref" not in schema["items"]:
+    if not isinstance(schema.get("items"), dict):
         return schema
-    return {**schema, "items": items_of(schema, resolver, pointer, seen)[0]}
+    items, item_resolver, item_seen = items_of(schema, resolver, pointer, seen)
+    return {**schema, "items": drawn_schema(items, item_resolver, pointer + "/items", item_seen)[0]}
+
+
+def refers_back(schema: dict, resolver, seen: frozenset) -> bool:
+    """Whether a schema that could not be drawn refers (a few levels down) to one of the
+    schemas it sits in: then the reason is recursion, and the message says so."""
+    pending = [(schema, 0)]
+    while pending:
+        node, depth = pending.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                try:
+                    if id(resolver.lookup(ref).contents) in seen:
+                        return True
+                except Unresolvable:
+                    pass
+            pending += [(child, depth + 1) for child in node.values() if depth < 4]
+        elif isinstance(node, list):
+            pending += [(child, depth + 1) for child in node if depth < 4]
+    return False
 
 
 def build_spec(name: str, node, resolver, path: tuple, pointer: str, required: bool,
@@ -432,7 +500,12 @@ def build_spec(name: str, node, resolver, path: tuple, pointer: str, required: b
         raise SpecError(pointer, "Fältet måste beskrivas av ett schema-objekt med type.")
     followed, resolver, seen = follow_refs(node, resolver, pointer, seen)
     schema, resolver, seen = drawn_schema(followed, resolver, pointer, seen)
-    kind = resolve_kind(kind_view(schema, resolver, pointer, seen), pointer)
+    try:
+        kind = resolve_kind(kind_view(schema, resolver, pointer, seen), pointer)
+    except SpecError:
+        if refers_back(schema, resolver, seen):
+            raise SpecError(pointer, RECURSION_MESSAGE) from None
+        raise
     children = CHILD_BUILDERS.get(kind, no_children)(schema, resolver, path, pointer, seen)
     return FieldSpec(name=name, path=path, kind=kind, schema=schema, required=required,
                      children=children, choices=choices_of(choice_source(kind, schema, resolver, pointer)),
@@ -442,7 +515,7 @@ def build_spec(name: str, node, resolver, path: tuple, pointer: str, required: b
 
 def build_form_spec(schema: dict, resolver) -> tuple:
     """The top-level fields of a case type, in file order."""
-    return build_children(schema, resolver, (), "")
+    return build_children(with_parts(schema, resolver, "", frozenset()), resolver, (), "")
 
 
 def walk(specs) -> list[FieldSpec]:
