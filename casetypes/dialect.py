@@ -34,6 +34,9 @@ KIND_TYPES = {
     "fieldset": {"object"},
     "table": {"array"},
     "list": {"array"},  # a free list of strings or numbers: a one-column table
+    # A fixed value: `"type": "null"` (an information text) or a `const` object/array. It is
+    # shown as text and always stored as that value.
+    "info": {"null", "object", "array", "string", "integer", "number", "boolean", None},
 }
 KINDS = frozenset(KIND_TYPES)
 

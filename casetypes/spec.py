@@ -71,7 +71,8 @@ class FieldSpec:
 
     @property
     def read_only(self) -> bool:
-        return self.schema.get("readOnly") is True
+        """Shown, never answered: `readOnly`, or a `const` (the one value it can have)."""
+        return self.schema.get("readOnly") is True or "const" in self.schema
 
     @property
     def deprecated(self) -> bool:
@@ -101,7 +102,7 @@ class FieldSpec:
 
     @property
     def default(self):
-        return self.schema.get("default")
+        return self.schema.get("default", self.schema.get("const"))
 
     def child(self, name: str) -> "FieldSpec":
         return next(spec for spec in self.children if spec.name == name)
@@ -152,13 +153,23 @@ def html_keys(names: list) -> dict:
 
 # --- kinds ---------------------------------------------------------------------------------
 
+def as_const(alternative) -> dict | None:
+    """`{"const": v, "title": t}`, or the same written `{"enum": [v], "title": t}`."""
+    if not isinstance(alternative, dict):
+        return None
+    if "const" in alternative:
+        return alternative
+    enum = alternative.get("enum")
+    return {**alternative, "const": enum[0]} if isinstance(enum, list) and len(enum) == 1 else None
+
+
 def const_alternatives(schema: dict) -> list | None:
     """The alternatives of `oneOf`/`anyOf: [{const, title}, …]`, if the schema lists choices so."""
     for keyword in ("oneOf", "anyOf"):
         alternatives = schema.get(keyword)
-        if isinstance(alternatives, list) and alternatives and all(
-                isinstance(o, dict) and "const" in o for o in alternatives):
-            return alternatives
+        consts = [as_const(o) for o in alternatives] if isinstance(alternatives, list) else []
+        if consts and all(consts):
+            return consts
     return None
 
 
@@ -176,6 +187,8 @@ def choices_of(schema: dict) -> tuple:
         choices = [Choice(o["const"], str(o.get("title") or choice_title(o["const"]))) for o in alternatives]
     elif isinstance(schema.get("enum"), list):
         choices = [Choice(value, choice_title(value)) for value in schema["enum"]]
+    elif "const" in schema:
+        choices = [Choice(schema["const"], str(schema.get("title") or choice_title(schema["const"])))]
     else:
         return ()
     return tuple(choice for choice in choices if choice.value is not None)
@@ -193,7 +206,20 @@ def value_type_of(schema: dict) -> str | None:
     if declared is not None:
         return declared if isinstance(declared, str) else None
     names = {PYTHON_TYPES.get(type(choice.value)) for choice in choices_of(schema)}
+    if not names and is_object_alternatives(schema):
+        return "object"
     return names.pop() if len(names) == 1 else None
+
+
+def is_object_alternatives(schema: dict) -> bool:
+    """A schema that is only a choice between objects (`oneOf`/`anyOf` of objects): a section."""
+    for keyword in ("oneOf", "anyOf"):
+        members = schema.get(keyword)
+        if isinstance(members, list) and members and all(
+                isinstance(m, dict) and (m.get("type") == "object" or isinstance(m.get("properties"), dict))
+                for m in members):
+            return True
+    return False
 
 
 NULL_MEMBER = {"type": "null"}
@@ -259,12 +285,19 @@ def choice_kind(schema: dict) -> str | None:
     return "select" if choices_of(schema) else None
 
 
+def fixed_kind(schema: dict) -> str | None:
+    """A fixed value that is not a scalar choice: shown as text, stored as it is."""
+    constant = schema.get("const", 0)
+    return "info" if schema.get("type") == "null" or isinstance(constant, (dict, list)) or constant is None \
+        else None
+
+
 def type_kind(schema: dict) -> str | None:
     rule = TYPE_DEFAULT_KINDS.get(value_type_of(schema))
     return rule(schema) if rule else None
 
 
-KIND_RULES = (hinted_kind, format_kind, choice_kind, type_kind)
+KIND_RULES = (hinted_kind, fixed_kind, format_kind, choice_kind, type_kind)
 
 
 def resolve_kind(schema: dict, pointer: str) -> str:
@@ -321,7 +354,7 @@ def build_children(schema: dict, resolver, path: tuple, pointer: str, seen: froz
     drawn is reported, not only the first."""
     if len(path) > MAX_FIELD_DEPTH:
         raise SpecError(pointer, f"Fälten är nästlade för djupt (högst {MAX_FIELD_DEPTH} nivåer).")
-    schema = schema if isinstance(schema, dict) else {}
+    schema = with_members_followed(schema, resolver, pointer, seen) if isinstance(schema, dict) else {}
     required = set(name for name in schema.get("required", ()) if isinstance(name, str)) \
         if isinstance(schema.get("required"), list) else set()
     properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
@@ -345,6 +378,7 @@ def build_children(schema: dict, resolver, path: tuple, pointer: str, seen: froz
     if errors:
         raise SpecError.of_all(errors)
     for branch in branches:
+        branch = replace(branch, required=branch.required or branch.name in required)
         spec = conditional_spec(branch, resolver, path, keys[branch.name], seen)
         if spec is not None:
             specs.insert(conditions.place_after(specs, branch), spec)
@@ -407,15 +441,38 @@ def no_children(schema, resolver, path, pointer, seen) -> tuple:
     return ()
 
 
+MEMBER_LISTS = ("allOf", "anyOf", "oneOf")
+MEMBER_SCHEMAS = ("then", "else")
+
+
+def followed_member(member, resolver, pointer: str, seen: frozenset):
+    return follow_refs(member, resolver, pointer, seen)[0] if isinstance(member, dict) and "$ref" in member \
+        else member
+
+
+def with_members_followed(schema: dict, resolver, pointer: str = "", seen: frozenset = frozenset()) -> dict:
+    """The schema with the $ref of its allOf/anyOf/oneOf members and then/else followed (one
+    level), so alternatives written as `{"$ref": "#/$defs/adress"}` show their fields."""
+    followed = dict(schema)
+    for keyword in MEMBER_LISTS:
+        members = schema.get(keyword)
+        if isinstance(members, list) and any(isinstance(m, dict) and "$ref" in m for m in members):
+            followed[keyword] = [followed_member(m, resolver, pointer, seen) for m in members]
+    for keyword in MEMBER_SCHEMAS:
+        followed[keyword] = followed_member(schema.get(keyword), resolver, pointer, seen)
+    return {key: value for key, value in followed.items() if value is not None or key in schema}
+
+
 def drawn_schema(schema: dict, resolver, pointer: str, seen: frozenset) -> tuple[dict, Any, frozenset]:
     """The schema a field is drawn from: `anyOf: [X, {"type": "null"}]` draws X (the null
-    member makes it nullable), and the parts of an `allOf` are drawn together (see with_parts)."""
+    member makes it nullable), the parts of an `allOf` are drawn together (see with_parts), and
+    the members of allOf/anyOf/oneOf are followed through $ref."""
     schema = with_parts(schema, resolver, pointer, seen)
     other = null_member_split(schema)
-    if other is None:
-        return schema, resolver, seen
-    target, resolver, seen = follow_refs(other, resolver, pointer, seen)
-    return {**target, **{k: v for k, v in schema.items() if k not in ("anyOf", "oneOf")}}, resolver, seen
+    if other is not None:
+        target, resolver, seen = follow_refs(other, resolver, pointer, seen)
+        schema = {**target, **{k: v for k, v in schema.items() if k not in ("anyOf", "oneOf")}}
+    return with_members_followed(schema, resolver, pointer, seen), resolver, seen
 
 
 # When parts of an allOf bound the same thing, the field shows the tightest bound (the
@@ -444,24 +501,25 @@ def merged(first: dict, second: dict) -> dict:
                         for key, value in second.items()}}
 
 
+# What an object's allOf parts add as fields and conditions is read by conditions.py; the
+# parts are merged here only for what describes the value itself.
+STRUCTURE_KEYWORDS = frozenset({"properties", "required", "if", "then", "else", "not", "dependentSchemas",
+                                "dependentRequired", "allOf", "anyOf", "oneOf", "$defs", "$id"})
+
+
 def with_parts(schema: dict, resolver, pointer: str, seen: frozenset) -> dict:
-    """`allOf: [{$ref: base}, {maxLength: 10}]` (how XSD restrictions and composed objects are
-    written) draws as one schema: the parts merged in order, the schema's own keywords last;
-    `allOf` itself stays, for the validator and for conditions inside it."""
+    """`allOf: [{$ref: base}, {maxLength: 10}]` (how XSD restrictions are written) draws as one
+    schema: the parts' keywords about the value merged in order, the schema's own last; `allOf`
+    itself stays, for the validator and for the fields and conditions its members declare."""
     parts = schema.get("allOf")
     if not isinstance(parts, list) or not parts:
         return schema
     drawn: dict = {}
     for part in parts:
         followed, part_resolver, part_seen = follow_refs(part, resolver, pointer, seen)
-        drawn = merged(drawn, with_parts(followed, part_resolver, pointer, part_seen))
-    result = merged(drawn, schema)
-    if isinstance(schema.get("properties"), dict) and isinstance(result.get("properties"), dict):
-        # The object's own fields first, in file order, then those its parts add.
-        own = schema["properties"]
-        result["properties"] = {**{name: result["properties"][name] for name in own},
-                                **{name: node for name, node in result["properties"].items() if name not in own}}
-    return result
+        part = with_parts(followed, part_resolver, pointer, part_seen)
+        drawn = merged(drawn, {key: value for key, value in part.items() if key not in STRUCTURE_KEYWORDS})
+    return merged(drawn, schema)
 
 
 def kind_view(schema: dict, resolver, pointer: str, seen: frozenset) -> dict:
@@ -515,7 +573,7 @@ def build_spec(name: str, node, resolver, path: tuple, pointer: str, required: b
 
 def build_form_spec(schema: dict, resolver) -> tuple:
     """The top-level fields of a case type, in file order."""
-    return build_children(with_parts(schema, resolver, "", frozenset()), resolver, (), "")
+    return build_children(schema, resolver, (), "")
 
 
 def walk(specs) -> list[FieldSpec]:

@@ -80,9 +80,15 @@ def build_items(specs, values: Any, options: FormatOptions) -> tuple[Item, ...]:
                  for spec in specs if shown(spec, values))
 
 
+# Kinds that are text in the form, not answers: the detail leaves them out.
+NOT_ANSWERS = frozenset({"info"})
+
+
 def shown(spec: FieldSpec, values: Mapping) -> bool:
     """Deprecated fields and fields under a condition show only when the case answered them
     (an old case filled in before the field was retired; a branch that applied)."""
+    if spec.kind in NOT_ANSWERS:
+        return False
     return not (spec.deprecated or spec.visible_when) or not is_empty(values.get(spec.name))
 
 

@@ -67,7 +67,7 @@ def test_profile_is_saved_and_kept_across_logins(portal, client):
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("organisation-organisationsnummer", "232100-0017", "Ange ett giltigt organisationsnummer, ÅÅMMDD-XXXX eller XXXXXX-XXXX."),
+    ("organisation-organisationsnummer", "232100-0017", "Kontrollsiffran stämmer inte. Kontrollera organisationsnumret."),
     ("bestallare-epost", "tolvan@", "Ange en giltig e-postadress, till exempel namn@exempel.se."),
     ("organisation-organisationsnamn", "", "Fältet måste fyllas i."),
 ])

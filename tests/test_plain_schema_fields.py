@@ -295,12 +295,14 @@ def posted_names(case_type) -> list:
     return sorted(set(names)) + ["action", "unknown", "tags-", "-0-"]
 
 
-@pytest.mark.parametrize("case_type", [NULLABLE, CHOICES, ANNOTATED, FORMATS, BOUNDED, CONDITIONAL],
-                         ids=lambda case_type: case_type.slug)
-def test_random_posts_to_the_form_never_fail(app, case_type):
+@pytest.mark.parametrize("slug", ["nullable", "choices", "annotated", "formats", "bounded", "conditional",
+                                  "published"])
+def test_random_posts_to_the_form_never_fail(app, slug):
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
+    case_type = {ct.slug: ct for ct in (NULLABLE, CHOICES, ANNOTATED, FORMATS, BOUNDED, CONDITIONAL,
+                                        PUBLISHED)}[slug]
     url = serve(app, case_type)
     client = app.test_client()
     names = posted_names(case_type)
@@ -314,3 +316,51 @@ def test_random_posts_to_the_form_never_fail(app, case_type):
         assert response.status_code == 200, response.status_code
 
     post()
+
+
+# --- constructs from published schemas ----------------------------------------------------------
+
+PUBLISHED = case_type_of({
+    "intro": {"type": "null", "title": "Om formuläret", "description": "Fyll i **alla** uppgifter."},
+    "version": {"const": "v2", "title": "Version"},
+    "animal": {"title": "Djur", "anyOf": [{"enum": ["cat"], "title": "Katt"}, {"enum": ["dog"], "title": "Hund"}]},
+    "who": {"title": "Mottagare", "oneOf": [{"$ref": "#/$defs/address"}, {"$ref": "#/$defs/user"}]},
+    "rows": {"type": "array", "maxItems": 3, "title": "Rader", "items": {
+        "type": "object", "properties": {
+            "name": {"type": "string", "maxLength": 20},
+            "aliases": {"type": "array", "maxItems": 3, "items": {"type": "string", "maxLength": 10}}}}},
+}, slug="published", **{
+    "$defs": {
+        "address": {"type": "object", "properties": {"street": {"type": "string", "maxLength": 40}},
+                    "required": ["street"], "additionalProperties": False},
+        "user": {"type": "object", "properties": {"user_name": {"type": "string", "maxLength": 40}},
+                 "required": ["user_name"], "additionalProperties": False},
+    },
+    "allOf": [
+        {"properties": {"lorem": {"type": "string", "maxLength": 10, "title": "Lorem"}}},
+        {"if": {"properties": {"animal": {"const": "cat"}}, "required": ["animal"]},
+         "then": {"properties": {"food": {"type": "string", "maxLength": 20, "title": "Mat"}}}},
+    ],
+})
+
+
+def test_published_constructs_are_served(app):
+    url = serve(app, PUBLISHED)
+    html = app.test_client().get(url).get_data(as_text=True)
+    assert "Om formuläret" in html and "<strong>alla</strong>" in html
+    assert re.search(r'<option value="cat">Katt</option>', html)
+    for field_id, label in (("who-street", "Street"), ("who-user_name", "User name"), ("lorem", "Lorem"),
+                            ("food", "Mat")):
+        assert label_of(html, field_id) == label, field_id
+    assert "Fyll i om Djur är Katt." in html
+    html = app.test_client().post(url, data={
+        "version": "hack", "animal": "dog", "food": "fisk", "who-street": "Storgatan 1", "lorem": "ipsum",
+        "rows-0-name": "Anna", "rows-0-aliases-0": "Ann", "rows-0-aliases-1": "Annie"}).get_data(as_text=True)
+    assert shown_document(html) == {"version": "v2", "animal": "dog",
+                                    "who": {"street": "Storgatan 1"}, "lorem": "ipsum",
+                                    "rows": [{"name": "Anna", "aliases": ["Ann", "Annie"]}]}
+
+
+def test_a_choice_between_objects_without_a_marker_is_judged_by_json_schema(app):
+    html = app.test_client().post(serve(app, PUBLISHED), data={"who-street": "Storgatan 1", "who-user_name": "anna"})
+    assert "Formuläret är giltigt" not in html.get_data(as_text=True)

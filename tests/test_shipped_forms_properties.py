@@ -26,14 +26,15 @@ SHIPPED = load_forms_dir(ROOT / "forms").case_types
 SINK = load_forms_dir(KITCHEN_SINK_DIR).case_types
 # Plain JSON Schema constructs: odd names, nullable, free lists, choices, formats, conditions.
 PLAIN = {case_type.slug: case_type for case_type in (
-    ODD_NAMES_TYPE, plain.NULLABLE, plain.CHOICES, plain.ANNOTATED, plain.FORMATS, plain.CONDITIONAL)}
+    ODD_NAMES_TYPE, plain.NULLABLE, plain.CHOICES, plain.ANNOTATED, plain.FORMATS, plain.CONDITIONAL,
+    plain.PUBLISHED)}
 CASE_TYPES = {**SHIPPED, **SINK, **PLAIN}
 
 
 @st.composite
 def personnummer(draw):
     born = draw(st.dates(min_value=date(1920, 1, 1), max_value=date(2020, 12, 31)))
-    body = f"{born:%y%m%d}{draw(st.integers(0, 999)):03d}"
+    body = f"{born:%y%m%d}{draw(st.integers(1, 999)):03d}"  # födelsenummer 000 is never issued
     return f"{born.year // 100}{body}{luhn.calc_check_digit(body)}"
 
 

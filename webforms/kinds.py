@@ -156,6 +156,16 @@ def read_table(field, spec, read_child):
     return [read_children(entry.form, spec.children, read_child) for entry in field.entries]
 
 
+def read_fixed(field, spec, read_child):
+    """An information text answers nothing: null where the schema requires the key, else
+    left out (a `const` reads as read-only, its one value)."""
+    return None if spec.required else MISSING
+
+
+def post_nothing(value, spec, name, post_children):
+    return iter(())
+
+
 def read_list(field, spec, read_child):
     """A free list keeps what was typed in its rows, in order; blank rows are left out."""
     item = spec.children[0]
@@ -369,4 +379,5 @@ FIELD_KINDS: dict[str, FieldKind] = {
                           blank=is_blank),
     "table": FieldKind(table_field, read_table, post_table, "table", initial=initial_table),
     "list": FieldKind(list_field, read_list, post_list, "list", initial=initial_list),
+    "info": FieldKind(text_field(fields.HiddenField), read_fixed, post_nothing, "info"),
 }
