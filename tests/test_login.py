@@ -86,6 +86,7 @@ def test_the_qr_is_shown_for_another_device_and_changes(client, simulator_url):
     first = client.get("/logga-in/qr.svg")
     assert first.status_code == 200 and first.mimetype == "image/svg+xml"
     assert first.headers["Cache-Control"] == "no-store"
+    assert first.data.startswith(b'<svg xmlns="http://www.w3.org/2000/svg"')  # a standalone image
     time.sleep(1.1)
     assert client.get("/logga-in/qr.svg").data != first.data
     assert "qr_start_secret" not in html and "qrStartSecret" not in html

@@ -32,6 +32,7 @@ ROUTES = {
     "bell.index": CUSTOMER_ONLY, "bell.open_item": CUSTOMER_ONLY, "bell.read_all": CUSTOMER_ONLY,
     "handler.queue": HANDLER_ONLY, "handler.search": HANDLER_ONLY, "handler.case_page": HANDLER_ONLY, "handler.change_status": HANDLER_ONLY,
     "handler.post_message": HANDLER_ONLY, "handler.pdf": HANDLER_ONLY, "handler.table_csv": HANDLER_ONLY,
+    "handler.confirm_close": HANDLER_ONLY,
     "preview.index": DEVELOPMENT, "preview.form": DEVELOPMENT,
 }
 # Endpoints whose POST changes state; none of them may answer GET.

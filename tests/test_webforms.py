@@ -3,11 +3,12 @@ errors land on the right field; rows are added and removed on the posted data.""
 import json
 
 import pytest
+from werkzeug.datastructures import MultiDict
 
 from casetypes import load_forms_dir
 from tests.conftest import FIXTURES, KITCHEN_SINK_DIR, ROOT
 from webforms import bind, blank
-from webforms.caseform import apply_row_action, form_class_for, to_formdata
+from webforms.caseform import apply_row_action, bound_fields, form_class_for, to_formdata
 
 GOLDEN = json.loads((FIXTURES / "kitchen-sink-golden.json").read_text(encoding="utf-8"))
 
@@ -222,3 +223,15 @@ def test_ovrigt_has_a_length_limit():
     assert ovrigt.validate({"beskrivning": "Flera medarbetaruppdrag på olika enheter."}) == []
     assert [p.message for p in ovrigt.validate({"beskrivning": "x" * 5001})] == ["Skriv högst 5000 tecken."]
     assert [p.message for p in ovrigt.validate({})] == ["Fältet måste fyllas i."]
+
+
+def test_the_error_summary_lists_problems_in_the_order_of_the_fields(sink):
+    """A person reads the summary top to bottom like the form, whatever order the validator
+    found the problems in (for the kitchen sink it reports a nested address and a row first)."""
+    form = bind(sink, MultiDict())
+    assert not form.validate()
+    names = [name for name, _, _ in form.summary()]
+    field_order = [bound.name for bound in bound_fields(form.form)]
+    assert len(names) >= 4
+    assert names == sorted(names, key=field_order.index)
+    assert names.index("rubrik") < names.index("adress-ort") < names.index("rader-0-namn")

@@ -54,8 +54,23 @@ def case_by_number(number: str) -> Case | None:
 
 # --- audit -------------------------------------------------------------------------------------
 
+# What each audit event says in the trail; an event without a text here cannot be recorded.
+AUDIT_TEXTS = {
+    "visa": "Visade ärendet",
+    "pdf": "Laddade ner PDF",
+    "csv": "Exporterade CSV",
+}
+
+
 def audit(actor: User, case: Case | None, action: str) -> None:
+    if action not in AUDIT_TEXTS:
+        raise ValueError(f"unknown audit event: {action}")
     AuditEntry.create(actor=actor, case=case, action=action)
+
+
+def audit_text(action: str) -> str:
+    """The trail's Swedish wording; rows written before a text existed show their code."""
+    return AUDIT_TEXTS.get(action, action)
 
 
 def audit_trail(case: Case) -> list[AuditEntry]:
@@ -141,8 +156,10 @@ def thread(case: Case, *, include_internal: bool) -> list[Message]:
 
 
 def mark_read(case: Case, user: User) -> None:
+    """Opening a case reads it: its thread, and the user's bell notifications about it."""
     now = utcnow()
     ReadMark.upsert({"case": case, "user": user}, {"read_at": now}, {"read_at": now})
+    notifications.mark_case_read(user, case)
 
 
 # --- the queue ---------------------------------------------------------------------------------

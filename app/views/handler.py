@@ -61,6 +61,7 @@ def handler_page(case, status: int = 200, **shown_again):
     html = render_template("handler/case.html", case=case, **documents.page_context(case),
                            thread=handling.thread(case, include_internal=True),
                            history=handling.status_history(case), audit=handling.audit_trail(case),
+                           audit_text=handling.audit_text,
                            **{**shared.message_form_context(), **shown_again})
     return html, status
 
@@ -104,6 +105,20 @@ def change_status(number: str):
     except handling.EmptyMessage as problem:  # the closing message: nothing changed, nothing lost
         return handler_page(case, 422, closing_problem=str(problem), closing_text=request.form.get("meddelande", ""))
     return redirect(url_for("handler.case_page", number=number), 303)
+
+
+@bp.post("/arenden/<number>/avsluta")
+@handler_required
+def confirm_close(number: str):
+    """The step between "Avsluta ärendet" and closing, without JavaScript (with it, a dialog
+    asks instead and the form goes straight to the status change). Changes nothing itself;
+    "Tillbaka" shows the case again with the closing message as typed."""
+    case = case_or_404(number)
+    closing_text = request.form.get("meddelande", "")
+    if request.form.get("steg") == "tillbaka" or case.status == statuses.CLOSED:
+        return handler_page(case, closing_text=closing_text)
+    return render_template("handler/confirm_close.html", case=case, closing_text=closing_text,
+                           version=request.form.get("version", type=int) or 0)
 
 
 @bp.post("/arenden/<number>/meddelanden")
