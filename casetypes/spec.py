@@ -463,14 +463,51 @@ def with_members_followed(schema: dict, resolver, pointer: str = "", seen: froze
     return {key: value for key, value in followed.items() if value is not None or key in schema}
 
 
+SCALAR_TYPES = ("string", "integer", "number", "boolean")
+MAX_FOLD_DEPTH = 8
+
+
+def folded_all_of(schema: dict, resolver, pointer: str, seen: frozenset, depth: int = 0) -> dict:
+    """A value type written as `allOf: [{"$ref": base type}, {more rules}]` (as XSD-generated
+    schemas do) is drawn from its members folded together; jsonschema still judges the allOf.
+    Members that declare fields are left to the object's own rules (conditions.all_of_properties)."""
+    members = schema.get("allOf")
+    if not isinstance(members, list) or "type" in schema or depth > MAX_FOLD_DEPTH:
+        return schema
+    followed = [followed_member(m, resolver, pointer, seen) for m in members]
+    if not all(isinstance(m, dict) and "properties" not in m for m in followed):
+        return schema
+    folded: dict = {}
+    for member in followed:
+        folded.update(folded_all_of(member, resolver, pointer, seen, depth + 1))
+    folded.pop("allOf", None)
+    return {**folded, **{k: v for k, v in schema.items() if k != "allOf"}}
+
+
+def first_scalar_alternative(schema: dict) -> dict:
+    """A value that may be of several types (`oneOf: [{"type": "string"}, {"type": "object"}]`)
+    is drawn as its first plain alternative; jsonschema still judges every alternative."""
+    if "type" in schema or choices_of(schema) or is_object_alternatives(schema):
+        return schema
+    for keyword in ("oneOf", "anyOf"):
+        members = schema.get(keyword)
+        scalar = next((m for m in members if isinstance(m, dict) and m.get("type") in SCALAR_TYPES), None) \
+            if isinstance(members, list) else None
+        if scalar is not None:
+            return {**scalar, **{k: v for k, v in schema.items() if k not in ("oneOf", "anyOf")}}
+    return schema
+
+
 def drawn_schema(schema: dict, resolver, pointer: str, seen: frozenset) -> tuple[dict, Any, frozenset]:
     """The schema a field is drawn from: `anyOf: [X, {"type": "null"}]` draws X (the null
-    member makes it nullable); the members of allOf/anyOf/oneOf are followed through $ref."""
+    member makes it nullable); the members of allOf/anyOf/oneOf are followed through $ref, an
+    allOf of value rules is folded, and a value of several types is drawn as its first plain one."""
     other = null_member_split(schema)
     if other is not None:
         target, resolver, seen = follow_refs(other, resolver, pointer, seen)
         schema = {**target, **{k: v for k, v in schema.items() if k not in ("anyOf", "oneOf")}}
-    return with_members_followed(schema, resolver, pointer, seen), resolver, seen
+    schema = with_members_followed(schema, resolver, pointer, seen)
+    return first_scalar_alternative(folded_all_of(schema, resolver, pointer, seen)), resolver, seen
 
 
 def kind_view(schema: dict, resolver, pointer: str, seen: frozenset) -> dict:
