@@ -6,6 +6,7 @@ then the format, then a list of choices, then the JSON type's default.
 """
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -173,8 +174,17 @@ def const_alternatives(schema: dict) -> list | None:
     return None
 
 
+NAMING_KEYS = ("title", "name", "label")
+
+
 def choice_title(value) -> str:
-    return {True: "Ja", False: "Nej"}.get(value, str(value)) if isinstance(value, bool) else str(value)
+    """How a choice without a title reads: Ja/Nej, an object by its name, else its value."""
+    if isinstance(value, bool):
+        return "Ja" if value else "Nej"
+    if isinstance(value, dict):
+        named = next((value[key] for key in NAMING_KEYS if isinstance(value.get(key), str)), None)
+        return named or json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, list) else str(value)
 
 
 def choices_of(schema: dict) -> tuple:
@@ -424,8 +434,9 @@ def list_children(schema: dict, resolver, path: tuple, pointer: str, seen: froze
     """A free list has one column: the item, drawn as the field its own schema makes."""
     items, item_resolver, seen = items_of(schema, resolver, pointer, seen)
     items = {"title": schema.get("title") or readable_name(path[-1] if path else ""), **items}
+    # Not required: a blank row of a free list is no item at all, it is left out.
     return (build_spec(str(path[-1]) if path else "", items, item_resolver, path + ("*",), pointer + "/items",
-                       True, "item", seen),)
+                       False, "item", seen),)
 
 
 # Kinds that contain fields; the rest are leaves.
