@@ -14,6 +14,7 @@ from typing import Callable, Iterable
 from jsonschema import ValidationError
 
 from .dialect import HINT_KEYWORD
+from .formats import FormatRejection
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class Problem:
 
 FORMAT_MESSAGES = {
     "personnummer": "Ange ett giltigt personnummer, 12 siffror ÅÅÅÅMMDDXXXX.",
-    "organisationsnummer": "Ange ett giltigt organisationsnummer, ÅÅMMDD-XXXX eller XXXXXX-XXXX.",
+    "organisationsnummer": "Ange ett giltigt organisationsnummer, 10 siffror XXXXXX-XXXX.",
     "email": "Ange en giltig e-postadress, till exempel namn@exempel.se.",
     "date": "Ange ett giltigt datum, ÅÅÅÅ-MM-DD.",
     "date-time": "Ange ett giltigt datum och klockslag.",
@@ -33,6 +34,17 @@ FORMAT_MESSAGES = {
     "postnummer": "Ange ett giltigt postnummer, fem siffror, till exempel 123 45.",
     "telefonnummer": "Ange ett giltigt telefonnummer, till exempel 070-123 45 67 eller +46 70 123 45 67.",
     "hsa-id": "Ange ett giltigt HSA-id, till exempel SE2321000016-1003.",
+}
+
+# Why a value is not of its format (casetypes.formats.FormatRejection), when the checker can
+# tell: a wrong check digit is a typo to look for, not a wrong format to learn.
+FORMAT_REASON_MESSAGES = {
+    ("personnummer", "check-digit"): "Kontrollsiffran stämmer inte. Kontrollera personnumret.",
+    ("personnummer", "date"): "Personnumret innehåller inget giltigt datum.",
+    ("personnummer", "future"): "Födelsedatumet i personnumret ligger i framtiden.",
+    ("personnummer", "serial"): "Personnummer med födelsenummer 000 finns inte.",
+    ("organisationsnummer", "check-digit"): "Kontrollsiffran stämmer inte. Kontrollera organisationsnumret.",
+    ("organisationsnummer", "person"): "Numret är varken ett organisationsnummer eller ett giltigt personnummer.",
 }
 
 TYPE_MESSAGES = {
@@ -111,7 +123,15 @@ def own_message(schema, validator) -> str | None:
 def format_or_type_message(error: ValidationError) -> str | None:
     table = {"format": FORMAT_MESSAGES, "type": TYPE_MESSAGES}.get(error.validator, {})
     value = error.validator_value
-    return table.get(value) if isinstance(value, str) else None
+    return reason_message(error) or (table.get(value) if isinstance(value, str) else None)
+
+
+def reason_message(error: ValidationError) -> str | None:
+    """The message for why a format checker refused the value, if it said."""
+    cause = error.cause
+    if error.validator != "format" or not isinstance(cause, FormatRejection):
+        return None
+    return FORMAT_REASON_MESSAGES.get((cause.format_name, cause.reason))
 
 
 # A missing dependency reads, to the person filling in, like any other missing answer.

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject
 
 from casetypes import load_forms_dir
 from renderers.casepdf import case_pdf
@@ -129,3 +130,28 @@ def test_no_row_is_split_across_pages(engine):
     for number in range(1, 201):
         row = f"{number} Person Öström {number} 19121212-1212 person{number}@example.se"
         assert sum(row in page for page in pages) == 1, row
+
+
+def structure_roles(node) -> set:
+    """Every structure type (/H1, /Table, /TH, ...) at and under a PDF structure element."""
+    node = node.get_object() if hasattr(node, "get_object") else node
+    if isinstance(node, ArrayObject):
+        return set().union(*(structure_roles(child) for child in node))
+    if isinstance(node, DictionaryObject):
+        own = {str(node["/S"])} if "/S" in node else set()
+        return own | (structure_roles(node["/K"]) if "/K" in node else set())
+    return set()
+
+
+def test_weasyprint_pdfs_are_tagged_for_screen_readers():
+    """PDF/UA-1: a structure tree a screen reader follows, marked content, the language and the
+    title shown instead of the file name. (wkhtmltopdf cannot tag; WeasyPrint is the default.)"""
+    pdf, _ = small_pdf("weasyprint")
+    reader = PdfReader(io.BytesIO(pdf))
+    catalog = reader.trailer["/Root"]
+    assert bool(catalog["/MarkInfo"]["/Marked"])
+    assert catalog["/Lang"] == "sv"
+    assert bool(catalog["/ViewerPreferences"]["/DisplayDocTitle"])
+    assert reader.metadata.title == "Beställning av SITHS-kort – KP-2026-000123"
+    roles = structure_roles(catalog["/StructTreeRoot"])
+    assert {"/Table", "/TH", "/TD", "/TR"} <= roles and roles & {"/H1", "/H2"}

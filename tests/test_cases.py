@@ -298,7 +298,7 @@ def test_the_largest_valid_order_is_accepted(portal, customer):
     from stdnum import luhn
     rows = {}
     for n in range(200):
-        body = f"{800101 + n % 28:06d}{n:03d}"
+        body = f"{800101 + n % 28:06d}{n + 1:03d}"
         local = f"p{n}."
         rows.update({
             f"personer-{n}-namn": "Åsa Öberg-Ängström " + "ä" * 181,

@@ -115,6 +115,7 @@ class CaseForm:
     form: Form
     problems: list = field(default_factory=list)
     prefix: str = ""  # set when several schema forms share one HTML form
+    focus: str = ""  # the field the page opens on (a new row's first field), "" for none
 
     @property
     def fields(self) -> tuple:
@@ -128,7 +129,7 @@ class CaseForm:
         self.problems = self.case_type.validate(self.document())
         return not self.problems
 
-    def field_name_for(self, path: tuple, names: set) -> str:
+    def field_name_for(self, path: tuple, names) -> str:
         """The nearest field that shows this path (an item of a checkbox group shows on the
         group); "" for the form as a whole."""
         while path and self.prefix + html_name(self.case_type, path) not in names:
@@ -136,10 +137,13 @@ class CaseForm:
         return self.prefix + html_name(self.case_type, path) if path else ""
 
     def located_problems(self) -> list[tuple[str, Problem]]:
+        """Each problem with the field that shows it, in the order of the fields on the page
+        (the form-wide ones first): the validator's own order follows the schema's keywords."""
         if not self.problems:
             return []
-        names = {bound.name for bound in bound_fields(self.form)}
-        return [(self.field_name_for(problem.path, names), problem) for problem in self.problems]
+        position = {bound.name: index for index, bound in enumerate(bound_fields(self.form))}
+        located = [(self.field_name_for(problem.path, position), problem) for problem in self.problems]
+        return sorted(located, key=lambda pair: position.get(pair[0], -1))
 
     def errors_by_name(self) -> dict[str, list[str]]:
         errors: dict[str, list[str]] = {}
@@ -148,7 +152,7 @@ class CaseForm:
         return errors
 
     def summary(self) -> list[tuple[str, str, str]]:
-        """(field name, field label with row number, message) in the order they were found."""
+        """(field name, field label with row number, message) in the order of the fields."""
         return [(name, self.describe(problem.path), problem.message) for name, problem in self.located_problems()]
 
     def describe(self, path: tuple) -> str:
@@ -233,5 +237,20 @@ def blank(case_type: CaseType, initial: dict | None = None, prefix: str = "") ->
 
 
 def apply_row_action(case_type: CaseType, formdata: MultiDict, action: str) -> CaseForm:
-    """The form after "Lägg till ny rad" / "Ta bort" posted without JavaScript."""
-    return bind(case_type, rows.apply(formdata, action, case_type, blank_row_pairs))
+    """The form after "Lägg till ny rad" / "Ta bort" posted without JavaScript. After an added
+    row the page opens on that row's first field, as the script does, not at the top."""
+    caseform = bind(case_type, rows.apply(formdata, action, case_type, blank_row_pairs))
+    verb, _, target = action.partition(":")
+    if verb == "add":
+        caseform.focus = first_field_of_new_row(caseform.form, target, rows.row_count(formdata, target))
+    return caseform
+
+
+def first_field_of_new_row(form: Form, table_name: str, rows_before: int) -> str:
+    """The name of the first field in the row just added to `table_name`; "" when none was
+    (the table was full or does not exist). New rows are appended last."""
+    table = next((bound for bound in bound_fields(form) if bound.name == table_name), None)
+    entries = getattr(table, "entries", [])
+    if len(entries) <= rows_before:
+        return ""
+    return next(iter(entries[-1].form)).name

@@ -72,6 +72,7 @@ def file_case(owner: User, case_type: CaseType, document: dict, orderer: dict, f
             count_status(SUBMITTED, 1)
             ReadMark.create(case=case, user=owner, read_at=now)
             notifications.notify_handlers(case, "filed")
+            notifications.notify_customer(case, "filed")  # the receipt, by e-mail if they asked
     except IntegrityError:
         found = existing(owner, form_key)
         if found is None:

@@ -9,7 +9,10 @@ overwritten and the caller is told.
 """
 from __future__ import annotations
 
+import re
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from peewee import IntegrityError, fn
 
@@ -18,7 +21,8 @@ from app.cases.filing import Page, keyset_page
 from app.cases.statuses import CLOSED, IN_PROGRESS, STATUSES, SUBMITTED, count_status
 from app.messaging import notifications
 from app.platform.extensions import db
-from app.platform.models import AuditEntry, Case, Message, ReadMark, StatusChange, User, utcnow
+from app.platform.models import AuditEntry, Case, Message, QueueSearch, ReadMark, StatusChange, User, utcnow
+from casetypes.formats import reshape_organisationsnummer
 
 MESSAGE_MAX_LENGTH = 5000
 QUEUE_PAGE_SIZE = 25
@@ -50,8 +54,23 @@ def case_by_number(number: str) -> Case | None:
 
 # --- audit -------------------------------------------------------------------------------------
 
+# What each audit event says in the trail; an event without a text here cannot be recorded.
+AUDIT_TEXTS = {
+    "visa": "Visade ärendet",
+    "pdf": "Laddade ner PDF",
+    "csv": "Exporterade CSV",
+}
+
+
 def audit(actor: User, case: Case | None, action: str) -> None:
+    if action not in AUDIT_TEXTS:
+        raise ValueError(f"unknown audit event: {action}")
     AuditEntry.create(actor=actor, case=case, action=action)
+
+
+def audit_text(action: str) -> str:
+    """The trail's Swedish wording; rows written before a text existed show their code."""
+    return AUDIT_TEXTS.get(action, action)
 
 
 def audit_trail(case: Case) -> list[AuditEntry]:
@@ -137,8 +156,10 @@ def thread(case: Case, *, include_internal: bool) -> list[Message]:
 
 
 def mark_read(case: Case, user: User) -> None:
+    """Opening a case reads it: its thread, and the user's bell notifications about it."""
     now = utcnow()
     ReadMark.upsert({"case": case, "user": user}, {"read_at": now}, {"read_at": now})
+    notifications.mark_case_read(user, case)
 
 
 # --- the queue ---------------------------------------------------------------------------------
@@ -159,7 +180,8 @@ STATUS_FILTERS = {
 
 def matches_query(text: str):
     text = text.strip()
-    return ((Case.number == text) | (Case.organisation_number == text)
+    number = reshape_organisationsnummer(text) or text  # typed as the customer may: 12 digits, no dash
+    return ((Case.number == text) | (Case.organisation_number == number)
             | fn.LOWER(Case.organisation_name).contains(text.lower()))
 
 
@@ -175,3 +197,29 @@ def filtered(criteria: QueueFilter):
 def queue(handler: User, criteria: QueueFilter, after: int | None = None, size: int = QUEUE_PAGE_SIZE) -> Page:
     """Oldest first, so unhandled cases come up in the order they arrived."""
     return keyset_page(filtered(criteria), handler, after, size, newest_first=False)
+
+
+# --- searches kept out of the address ---------------------------------------------------------
+
+SEARCH_MAX_LENGTH = 200
+SEARCH_KEPT_FOR = timedelta(hours=24)
+SEARCH_TOKEN_TEXT = re.compile(r"[A-Za-z0-9_-]{16}\Z", re.ASCII)
+
+
+def save_search(handler: User, text: str) -> str:
+    """Keep a search term for its handler; the token stands for it in the queue's address.
+    Searches older than a day go at the same time."""
+    token = secrets.token_urlsafe(12)
+    with db.atomic():
+        QueueSearch.delete().where(QueueSearch.created_at < utcnow() - SEARCH_KEPT_FOR).execute()
+        QueueSearch.create(token=token, user=handler, text=text.strip()[:SEARCH_MAX_LENGTH])
+    return token
+
+
+def saved_search(handler: User, token: str) -> str | None:
+    """The handler's own search behind a token; None when it is unknown, another's or too old."""
+    if not SEARCH_TOKEN_TEXT.match(token):
+        return None
+    found = QueueSearch.get_or_none((QueueSearch.token == token) & (QueueSearch.user == handler)
+                                    & (QueueSearch.created_at >= utcnow() - SEARCH_KEPT_FOR))
+    return found.text if found else None

@@ -483,6 +483,7 @@ def _register_control(app: Flask, sim: Simulator) -> None:
 
 PAGE = """<!doctype html>
 <html lang="sv"><head><meta charset="utf-8"><title>BankID (simulator)</title>
+<link rel="icon" href="data:,">
 {% if done and return_url %}<meta http-equiv="refresh" content="{{ RETURN_DELAY }};url={{ return_url }}">{% endif %}
 </head>
 <body><main>

@@ -230,7 +230,16 @@ class AuditEntry(BaseModel):
     created_at = DateTimeField(default=utcnow, index=True)
 
 
+class QueueSearch(BaseModel):
+    """A handler's search term, kept here so the queue's address carries only this row's random
+    token: a sole trader's organisationsnummer is a personnummer, never to be in a URL or log."""
+    token = CharField(max_length=32, unique=True)
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    text = CharField(max_length=200)
+    created_at = DateTimeField(default=utcnow, index=True)
+
+
 MODELS: list[type[BaseModel]] = [
     User, Profile, Session, PendingLogin, RateCounter, CaseCounter, Case, StatusCount, CasePdf, StatusChange, Message, ReadMark,
-    Notification, OutboxMail, AuditEntry,
+    Notification, OutboxMail, AuditEntry, QueueSearch,
 ]

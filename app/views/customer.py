@@ -124,6 +124,12 @@ def detail_page(case, status: int = 200, **refused_message):
     return html, status
 
 
+def rerender_message_after_expired_token():
+    """CSRF token too old on the message form: the case page again, with the text kept."""
+    case = filing.owned_case(g.user, request.view_args.get("number", "")) if g.get("user") else None
+    return None if case is None else detail_page(case, 400, **shared.posted_message_again(shared.EXPIRED_FORM))
+
+
 @bp.post("/arenden/<number>/meddelanden")
 @login_required
 @limited_per_user("messages", "MESSAGES_PER_USER")

@@ -17,11 +17,29 @@ bp = Blueprint("handler", __name__, url_prefix="/handlaggare")
 @bp.get("/arenden")
 @handler_required
 def queue():
+    """The queue by the filters in the address; a search term only by the token of a saved
+    search (POST /arenden/sok), so no organisationsnummer ever stands in a URL or access log."""
+    token = request.args.get("sok", "")
+    query = handling.saved_search(g.user, token) if token else ""
     criteria = handling.QueueFilter(status=request.args.get("status", "open"),
-                                    case_type=request.args.get("typ", ""), query=request.args.get("q", ""))
+                                    case_type=request.args.get("typ", ""), query=query or "")
     page = handling.queue(g.user, criteria, after=request.args.get("efter", type=database_int))
     return render_template("handler/queue.html", page=page, counts=statuses.status_counts(), criteria=criteria,
-                           case_types=list(case_types().values()), statuses=statuses.STATUSES)
+                           case_types=list(case_types().values()), statuses=statuses.STATUSES,
+                           search_token=token if query else None, search_gone=query is None)
+
+
+@bp.post("/arenden/sok")
+@handler_required
+@limited_per_user("searches", "SEARCHES_PER_USER")
+def search():
+    """The filter form: the term is kept server-side and the queue shown by a redirect (PRG),
+    so reloading and paging work and the address holds only a random token."""
+    text = request.form.get("q", "").strip()
+    filters = {"status": request.form.get("status", "open"), "typ": request.form.get("typ", "")}
+    token = handling.save_search(g.user, text) if text else None
+    shown = {name: value for name, value in {**filters, "sok": token}.items() if value}
+    return redirect(url_for("handler.queue", **shown), 303)
 
 
 def case_or_404(number: str):
@@ -43,12 +61,34 @@ def handler_page(case, status: int = 200, **shown_again):
     html = render_template("handler/case.html", case=case, **documents.page_context(case),
                            thread=handling.thread(case, include_internal=True),
                            history=handling.status_history(case), audit=handling.audit_trail(case),
+                           audit_text=handling.audit_text,
                            **{**shared.message_form_context(), **shown_again})
     return html, status
 
 
+def case_of_expired_form():
+    user = g.get("user")
+    if user is None or not user.is_handler:
+        return None
+    return handling.case_by_number(request.view_args.get("number", ""))
+
+
+def rerender_message_after_expired_token():
+    """CSRF token too old on the reply form: the case page again, with the text kept."""
+    case = case_of_expired_form()
+    return None if case is None else handler_page(case, 400, **shared.posted_message_again(shared.EXPIRED_FORM))
+
+
+def rerender_closing_after_expired_token():
+    """CSRF token too old on "Avsluta ärendet": nothing changed; the closing message is kept."""
+    case = case_of_expired_form() if request.form.get("action") == "close" else None
+    return None if case is None else handler_page(case, 400, closing_problem=shared.EXPIRED_FORM,
+                                                  closing_text=request.form.get("meddelande", ""))
+
+
 @bp.post("/arenden/<number>/status")
 @handler_required
+@limited_per_user("status-changes", "STATUS_CHANGES_PER_USER")  # each one may queue an e-mail
 def change_status(number: str):
     case = case_or_404(number)
     seen_version = request.form.get("version", type=database_int)
@@ -67,8 +107,23 @@ def change_status(number: str):
     return redirect(url_for("handler.case_page", number=number), 303)
 
 
+@bp.post("/arenden/<number>/avsluta")
+@handler_required
+def confirm_close(number: str):
+    """The step between "Avsluta ärendet" and closing, without JavaScript (with it, a dialog
+    asks instead and the form goes straight to the status change). Changes nothing itself;
+    "Tillbaka" shows the case again with the closing message as typed."""
+    case = case_or_404(number)
+    closing_text = request.form.get("meddelande", "")
+    if request.form.get("steg") == "tillbaka" or case.status == statuses.CLOSED:
+        return handler_page(case, closing_text=closing_text)
+    return render_template("handler/confirm_close.html", case=case, closing_text=closing_text,
+                           version=request.form.get("version", type=int) or 0)
+
+
 @bp.post("/arenden/<number>/meddelanden")
 @handler_required
+@limited_per_user("messages", "MESSAGES_PER_USER")  # each reply may queue an e-mail
 def post_message(number: str):
     case = case_or_404(number)
     if refused := shared.post_message_from_form(case, internal=request.form.get("intern") == "y"):

@@ -23,7 +23,7 @@ from tests.browser.helpers import (
 
 ANNA = Person("Anna Åkesson", "191212121212", "anna@example.se", "Ny medarbetare", "Uppsala")
 WRONG = Person("Bo Ek", "19121212-1213", "bo@example.se", "Luhn-siffran är fel", office=None)
-PNR_MESSAGE = "Ange ett giltigt personnummer"
+PNR_MESSAGE = "Kontrollsiffran stämmer inte"  # a typo, told apart from a wrong format
 OFFICE_MESSAGE = "Välj ett kortutlämningskontor, eller kryssa i Eget kortkontor."
 
 
