@@ -36,6 +36,7 @@ run: setup
 
 test: $(STAMP) system-deps
 	$(BIN)/ruff check app casetypes webforms renderers bench tests
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q tests
 
 bench: $(STAMP)

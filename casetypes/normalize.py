@@ -453,7 +453,8 @@ def normalize(data, fallback_title: str | None = None) -> Normalized:
     if not isinstance(data, dict):
         return Normalized(data, errors=[Finding("", "Filen ska innehålla ett JSON-objekt, ett schema.")])
     own_id = data.get("$id") if isinstance(data.get("$id"), str) else ""
-    report = Normalized(copy.deepcopy(data), own_id=own_id.split("#")[0])
-    visit(report.schema, Place("", FIELD, report, is_root=True, composed_defs=composed_refs(data)))
-    root_title(report.schema, fallback_title, report)
+    schema = copy.deepcopy(data)
+    report = Normalized(schema, own_id=own_id.split("#")[0])
+    visit(schema, Place("", FIELD, report, is_root=True, composed_defs=composed_refs(data)))
+    root_title(schema, fallback_title, report)
     return report

@@ -25,7 +25,7 @@ MAX_REF_CHAIN = 32
 RECURSION_MESSAGE = ("Rekursiva träd stöds inte: fältet hänvisar (via $ref) till sig självt. "
                      "Använd en tabell (en lista av objekt) i stället.")
 # Boolean subschemas read as their object spelling, so the rest of the engine sees only dicts.
-BOOLEAN_SCHEMAS = {True: {}, False: {"not": {}}}
+BOOLEAN_SCHEMAS: dict[bool, dict] = {True: {}, False: {"not": {}}}
 
 
 class SpecError(ValueError):
@@ -41,7 +41,8 @@ class SpecError(ValueError):
     @classmethod
     def of_all(cls, errors: list) -> "SpecError":
         found = tuple(dict.fromkeys(problem for error in errors for problem in error.all))
-        return cls(*found[0], found=found)
+        pointer, message = found[0]
+        return cls(pointer, message, found=found)
 
 
 @dataclass(frozen=True)

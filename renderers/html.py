@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import groupby
 from pathlib import Path
-from typing import Callable, ClassVar, Iterable
+from typing import Callable, ClassVar, Iterable, cast
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
@@ -55,7 +55,7 @@ class FieldRun:
 def group_fields(items: Iterable[Item]) -> list:
     groups: list = []
     for is_field, run in groupby(items, key=lambda item: item.node == "field"):
-        groups.extend([FieldRun(tuple(run))] if is_field else run)
+        groups.extend([FieldRun(cast(tuple[Field, ...], tuple(run)))] if is_field else run)
     return groups
 
 

@@ -82,7 +82,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 from urllib.parse import unquote, urlsplit
 
 import pdfkit
@@ -136,7 +136,7 @@ def configure(*, max_concurrent: int | None = None, wkhtmltopdf_path: str | os.P
     running release the slot they took from the old semaphore.
     """
     global _settings, _render_slots
-    changes = {"max_concurrent": max_concurrent, "busy_wait": busy_wait,
+    changes: dict[str, Any] = {"max_concurrent": max_concurrent, "busy_wait": busy_wait,
                "wkhtmltopdf_path": None if wkhtmltopdf_path is None else os.fspath(wkhtmltopdf_path)}
     changes = {name: value for name, value in changes.items() if value is not None}
     if changes.get("max_concurrent", 1) < 1:

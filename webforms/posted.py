@@ -9,6 +9,7 @@ and a property test checks the two readings agree on every generated document.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from werkzeug.datastructures import MultiDict
 
@@ -17,7 +18,7 @@ from casetypes.spec import FieldSpec
 from .names import SEPARATOR, row_indices
 
 FALSE_VALUES = (False, "false", "")  # wtforms BooleanField.false_values
-NOTHING_POSTED = MultiDict()
+NOTHING_POSTED: MultiDict = MultiDict()
 
 
 def first_value(values: list):
@@ -47,7 +48,7 @@ RAW_DATA = {
 
 @dataclass(frozen=True)
 class PostedForm:
-    formdata: object
+    formdata: MultiDict
     prefix: str
     specs: tuple
 
@@ -63,7 +64,7 @@ class PostedEntry:
 
 @dataclass(frozen=True)
 class PostedField:
-    formdata: object
+    formdata: MultiDict
     name: str
     spec: FieldSpec
 
@@ -98,7 +99,7 @@ def list_entries(field: PostedField, indices: list, padding: int) -> list[Posted
             + [PostedField(NOTHING_POSTED, "", item)] * padding)
 
 
-ENTRIES = {"table": table_entries, "list": list_entries}
+ENTRIES: dict[str, Callable[[PostedField, list, int], list]] = {"table": table_entries, "list": list_entries}
 
 
 def posted_form(specs: tuple, formdata, prefix: str = "") -> PostedForm:
