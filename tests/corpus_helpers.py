@@ -61,7 +61,7 @@ TYPED_FORMATS = {
     "date": st.dates(date(1950, 1, 1), date(2035, 12, 31)).map(date.isoformat),
     "date-time": st.datetimes(datetime(1990, 1, 1), datetime(2035, 12, 31), timezones=st.just(timezone.utc))
     .map(lambda moment: moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")),
-    "time": st.times().map(lambda moment: time(moment.hour, moment.minute, moment.second).isoformat() + "Z"),
+    "time": st.times().map(lambda moment: time(moment.hour, moment.minute, moment.second).isoformat()),
     "uri": plain_text(r"https://[a-z]{3,10}\.se/[a-z]{0,8}"),
     "uri-reference": plain_text(r"https://[a-z]{3,10}\.se/[a-z]{0,8}"),
     "personnummer": personnummer(),
@@ -87,8 +87,10 @@ def typed_string(node: dict) -> str:
 
 
 def types_of(node: dict) -> list:
+    """The JSON types a subschema names (none when "type" is, say, a property called type)."""
     kinds = node.get("type")
-    return kinds if isinstance(kinds, list) else [kinds]
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    return [kind for kind in kinds if isinstance(kind, str)]
 
 
 def is_free_text(node: dict) -> bool:
@@ -120,10 +122,19 @@ def typed_documents(case_type):
 
 # --- one answer broken on purpose ----------------------------------------------------------------
 
-def wrong_answers(spec):
+def always_judged(case_type, spec) -> bool:
+    """Whether the field is judged even when left blank: every section around it is required
+    (a blank optional section is left out whole) and it is not in a table row."""
+    if "*" in spec.path:
+        return False
+    sections = (case_type.spec_at(spec.path[:end]) for end in range(1, len(spec.path)))
+    return all(section is not None and section.required for section in sections)
+
+
+def wrong_answers(case_type, spec):
     """Answers a person might give that this field must refuse, most telling first."""
     schema = spec.schema
-    if spec.required and spec.kind != "checkbox":
+    if spec.required and spec.kind != "checkbox" and always_judged(case_type, spec):
         yield ""
     if schema.get("maxLength"):
         yield "x" * (schema["maxLength"] + 1)
@@ -131,7 +142,7 @@ def wrong_answers(spec):
         yield "x"
     if {"integer", "number"} & set(types_of(schema)):
         yield "inte ett tal"
-    if spec.choices and spec.kind in ("select", "radio"):
+    if spec.choices and spec.kind in ("select", "radio", "checkboxes"):
         yield "inget-sadant-val"
     if schema.get("format") == "email":
         yield "inte en adress"
@@ -157,9 +168,14 @@ def with_value(document, path: tuple, value):
 
 
 def posted_name(case_type, spec) -> str | None:
-    """The name the field's input posts under, found by posting a sentinel through it."""
-    probe = to_formdata(case_type.fields, with_value(defaults_of(case_type.fields), spec.path, SENTINEL))
-    return next((key for key, value in probe.items(multi=True) if value == SENTINEL), None)
+    """The name the field's input posts under, found by posting a sentinel through it (as one
+    value, or as the one item of a list for a field holding several)."""
+    for value in (SENTINEL, [SENTINEL]):
+        probe = to_formdata(case_type.fields, with_value(defaults_of(case_type.fields), spec.path, value))
+        name = next((key for key, posted in probe.items(multi=True) if posted == SENTINEL), None)
+        if name is not None:
+            return name
+    return None
 
 
 def broken_answer(case_type):
@@ -170,7 +186,7 @@ def broken_answer(case_type):
         if spec.children or spec.schema.get("readOnly"):
             continue
         name = posted_name(case_type, spec)
-        answer = next(wrong_answers(spec), None)
+        answer = next(wrong_answers(case_type, spec), None)
         if name is not None and answer is not None:
             data = MultiDict([(key, value) for key, value in blank.items(multi=True) if key != name])
             data.add(name, answer)
