@@ -35,7 +35,7 @@ run: setup
 	$(FLASK) dev --host 127.0.0.1 --port $(PORT) --smtp-port $(SMTP_PORT)
 
 test: $(STAMP) system-deps
-	$(BIN)/ruff check app casetypes webforms renderers bench
+	$(BIN)/ruff check app casetypes webforms renderers bench tests
 	$(BIN)/python -m pytest -q tests
 
 bench: $(STAMP)
@@ -51,9 +51,12 @@ corpus-report: $(STAMP)
 	$(BIN)/python -m bench.corpus_report
 
 # The property tests at scale, with fresh random seeds (not part of `make test`): FUZZ_EXAMPLES
-# hostile posts to the preview and filing routes; prints posts tried and 5xx answers (must be 0).
+# random schema-shaped files through the loader (prints schemas tried, accepted, refused,
+# crashes, hangs, slowest load), then FUZZ_EXAMPLES hostile posts to the preview and filing
+# routes (prints posts tried and 5xx answers). Crashes, hangs and 5xx must be 0.
 FUZZ_EXAMPLES ?= 10000
 fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m tests.fuzz_schemas
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -s tests/test_posted_fuzz.py
 
 clean:

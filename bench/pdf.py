@@ -10,16 +10,14 @@ import tempfile
 import weasyprint
 
 from app import create_app
-from app.cases.filing import frozen_type
-from app.platform.extensions import db
+from app.cases import documents
 from app.cases.types import case_types
-from app.platform.models import Case, CasePdf, User
-from app.views import casepages
+from app.platform.extensions import db
+from app.platform.models import Case, User
 from bench.run import order
 from bench.timing import median_seconds
 from renderers.casepdf import STATIC_DIRS
 from renderers.html import print_html
-from renderers.tree import build_tree
 
 ROWS = (1, 10, 200)
 ENGINES = ("weasyprint", "wkhtmltopdf")
@@ -49,16 +47,15 @@ def make_case(rows: int) -> Case:
 
 
 def measure(case: Case, engine: str) -> tuple[float, float, float]:
-    html = print_html(casepages.print_header(case), casepages.orderer_pairs(case),
-                      build_tree(frozen_type(case).fields, case.data), engine=engine)
+    html = print_html(documents.print_header(case), documents.case_tree(case), engine=engine)
 
     def first_render():
-        CasePdf.delete().where(CasePdf.case == case).execute()
-        casepages.pdf_bytes(case)
+        documents.forget_pdfs(case)
+        documents.pdf(case)
 
     ours = median_seconds(first_render, REPEAT)
     bare = median_seconds(lambda: BARE[engine](html), REPEAT)
-    cached = median_seconds(lambda: casepages.pdf_bytes(case), repeat=20)
+    cached = median_seconds(lambda: documents.pdf(case), repeat=20)
     return ours, bare, cached
 
 

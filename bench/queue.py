@@ -10,15 +10,16 @@ import time
 
 from peewee import fn
 
-from app.cases import handling as casework
 from app import create_app
-from app.cases.filing import recount_statuses, status_counts, unread_case_ids
+from app.cases import handling
+from app.cases.filing import unread_case_ids
+from app.cases.statuses import recount_statuses, status_counts
 from app.platform.extensions import db
 from app.platform.models import Case, User, utcnow
 from bench.timing import median_seconds
 
 CHUNK = 5000
-PAGE = casework.QUEUE_PAGE_SIZE
+PAGE = handling.QUEUE_PAGE_SIZE
 
 
 def fill(count: int) -> User:
@@ -38,7 +39,7 @@ def fill(count: int) -> User:
 
 def offset_page(handler, criteria, page_number: int):
     """The same page the OFFSET way, with the same unread markers, for comparison."""
-    cases = list(casework.filtered(criteria).order_by(Case.id).offset(page_number * PAGE).limit(PAGE + 1))
+    cases = list(handling.filtered(criteria).order_by(Case.id).offset(page_number * PAGE).limit(PAGE + 1))
     return cases, unread_case_ids(handler, [case.id for case in cases[:PAGE]])
 
 
@@ -52,18 +53,18 @@ def main() -> None:
             handler = fill(count)
             recount_statuses()
             print(f"{count} cases on {url.split(':')[0]} in {time.perf_counter() - started:.1f} s")
-            criteria = casework.QueueFilter()
-            open_cases = casework.filtered(criteria).count()
+            criteria = handling.QueueFilter()
+            open_cases = handling.filtered(criteria).count()
             deep = (open_cases // PAGE) - 1
-            cursor = casework.filtered(criteria).order_by(Case.id).offset(deep * PAGE - 1).limit(1).get().id
+            cursor = handling.filtered(criteria).order_by(Case.id).offset(deep * PAGE - 1).limit(1).get().id
             figures = {
-                "first page, keyset": median_seconds(lambda: casework.queue(handler, criteria, None, PAGE)),
+                "first page, keyset": median_seconds(lambda: handling.queue(handler, criteria, None, PAGE)),
                 "first page, OFFSET": median_seconds(lambda: offset_page(handler, criteria, 0)),
-                f"page {deep}, keyset": median_seconds(lambda: casework.queue(handler, criteria, cursor, PAGE)),
+                f"page {deep}, keyset": median_seconds(lambda: handling.queue(handler, criteria, cursor, PAGE)),
                 f"page {deep}, OFFSET": median_seconds(lambda: offset_page(handler, criteria, deep)),
                 "status counts": median_seconds(status_counts),
                 "counting by GROUP BY": median_seconds(lambda: list(Case.select(Case.status, fn.COUNT(Case.id)).group_by(Case.status).tuples())),
-                "search 'region 42'": median_seconds(lambda: casework.queue(handler, casework.QueueFilter(query="region 42"), None, PAGE)),
+                "search 'region 42'": median_seconds(lambda: handling.queue(handler, handling.QueueFilter(query="region 42"), None, PAGE)),
             }
             for name, value in figures.items():
                 print(f"  {name:<22} {value * 1000:9.2f} ms")

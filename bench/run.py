@@ -16,9 +16,9 @@ from stdnum import luhn
 
 from app import create_app
 from app.cases.types import case_types
+from bench.handwritten import TEMPLATE, SithsOrder
 from webforms import bind, judge
 from webforms.caseform import to_formdata
-from bench.handwritten import TEMPLATE, SithsOrder
 
 OURS_TEMPLATE = """{% from "forms/case_form.html" import case_form %}{{ case_form(caseform, "/", "Skicka") }}"""
 ROWS = (1, 10, 100)
@@ -26,7 +26,7 @@ ROWS = (1, 10, 100)
 
 def test_personnummer(index: int) -> str:
     """A made-up, Luhn-valid number per row, so no check is answered from a cache."""
-    body = f"{800101 + index % 28:06d}{index % 1000:03d}"
+    body = f"{800101 + index % 28:06d}{index % 999 + 1:03d}"
     return "19" + body + luhn.calc_check_digit(body)
 
 

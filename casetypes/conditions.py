@@ -48,13 +48,21 @@ def names_read_by(condition) -> tuple:
 
 
 def subschemas_of(schema: dict) -> list[tuple[dict, str]]:
-    """The object schema and the members of its allOf, where conditions live, with pointers."""
+    """The object schema and the members of its allOf/anyOf/oneOf, where conditions live."""
     found = [(schema, "")]
-    members = schema.get("allOf")
-    for index, member in enumerate(members if isinstance(members, list) else ()):
-        if isinstance(member, dict):
-            found.append((member, f"/allOf/{index}"))
+    for keyword in ("allOf", *ALTERNATIVE_KEYWORDS):
+        members = schema.get(keyword)
+        for index, member in enumerate(members if isinstance(members, list) else ()):
+            if isinstance(member, dict):
+                found.append((member, f"/{keyword}/{index}"))
     return found
+
+
+def all_of_properties(schema: dict) -> list[Branch]:
+    """Properties an allOf member declares: they always apply, as if the object declared them."""
+    members = schema.get("allOf")
+    return [branch for index, member in enumerate(members if isinstance(members, list) else ())
+            for branch in branch_fields(member, {}, f"/allOf/{index}")]
 
 
 def branch_fields(node, condition: dict, pointer: str) -> list[Branch]:
@@ -124,6 +132,11 @@ def object_alternatives(schema: dict, pointer: str, base: set) -> list[Branch]:
             continue
         chooser = discriminator_of(alternatives)
         if chooser is None:
+            # Nothing tells the alternatives apart: all their fields are offered, and jsonschema
+            # judges which alternative the answers make.
+            # Required in one alternative is not required of the form, so no field is starred.
+            found += [replace(branch, required=False) for index, alt in enumerate(alternatives)
+                      for branch in branch_fields(alt, {}, f"{pointer}/{keyword}/{index}")]
             continue
         if chooser not in base:
             found.append(discriminator_branch(chooser, alternatives, f"{pointer}/{keyword}"))
@@ -138,10 +151,9 @@ def object_alternatives(schema: dict, pointer: str, base: set) -> list[Branch]:
 def branch_properties(schema: dict, base: set) -> list[Branch]:
     """Every property of an object that only a condition brings in, one Branch per name; a
     name brought in by several branches applies when any of their conditions holds."""
-    branches: list[Branch] = []
+    branches: list[Branch] = all_of_properties(schema) + object_alternatives(schema, "", base)
     for node, pointer in subschemas_of(schema):
         branches += if_then_else(node, pointer) + dependent_schemas(node, pointer)
-        branches += object_alternatives(node, pointer, base)
     merged: dict[str, Branch] = {}
     for branch in branches:
         if branch.name in base:

@@ -34,6 +34,9 @@ KIND_TYPES = {
     "fieldset": {"object"},
     "table": {"array"},
     "list": {"array"},  # a free list of strings or numbers: a one-column table
+    # A fixed value: `"type": "null"` (an information text) or a `const` object/array. It is
+    # shown as text and always stored as that value.
+    "info": {"null", "object", "array", "string", "integer", "number", "boolean", None},
 }
 KINDS = frozenset(KIND_TYPES)
 
@@ -60,9 +63,18 @@ FORMATS = tuple(FORMAT_KINDS)
 BOUNDED_FORMATS = frozenset({"personnummer", "organisationsnummer", "postnummer", "telefonnummer",
                              "hsa-id", "date", "date-time", "time"})
 
-# Field names that would collide with controls the portal adds to every form.
+# Formats jsonschema itself can judge; a field with one of them is a text field whose value
+# is checked. Any other format is dropped with a note (see normalize.py).
+CHECKED_FORMATS = frozenset({"date-time", "time", "uri", "uri-reference", "uuid", "ipv4", "ipv6",
+                             "idn-email", "idn-hostname", "regex"})
+KNOWN_FORMATS = frozenset(FORMATS) | CHECKED_FORMATS
+# Formats whose checked values are short by their nature, so a field of them needs no maxLength.
+SELF_BOUNDED_FORMATS = BOUNDED_FORMATS | {"date-time", "time", "uuid", "ipv4", "ipv6"}
+
+# Any property name is accepted: the web forms give each field a safe HTML name (its key).
+NAME_PATTERN = r"^[^\u0000-\u001f\u007f]{1,200}$"
+# Controls the portal adds to every form: a property of that name gets another HTML name.
 RESERVED_NAMES = ("csrf_token", "form_key", "action", "submit", "orderer", "case_type")
-NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
 # Names a property keeps as its HTML name only if it is none of these: the portal's controls
 # and the attributes of a WTForms form (a field named "data" would hide the form's own).
 RESERVED_KEYS = frozenset(RESERVED_NAMES) | {"data", "errors", "meta", "process", "validate",
@@ -70,6 +82,9 @@ RESERVED_KEYS = frozenset(RESERVED_NAMES) | {"data", "errors", "meta", "process"
 
 # A $ref may name a file (and a pointer) inside forms/, never a URL or a path leaving the folder.
 LOCAL_REF_PATTERN = r"^(?![A-Za-z][A-Za-z0-9+.-]*:)(?!/)(?!.*(^|/)\.\.(/|#|$))[^\\]*$"
+
+DIALECT_URI = "https://json-schema.org/draft/2020-12/schema"
+TEXTAREA_KIND = "textarea"
 
 LONG_TEXT_LENGTH = 500
 
@@ -100,20 +115,34 @@ UI_HINTS = {
     },
 }
 
+JSON_TYPES = ["string", "integer", "number", "boolean", "object", "array", "null"]
+SUBSCHEMA = {"$ref": "#/$defs/subschema"}
+SUBSCHEMA_LIST = {"type": "array", "items": SUBSCHEMA}
+SUBSCHEMA_MAP = {"type": "object", "additionalProperties": SUBSCHEMA}
+COUNT = {"type": "integer", "minimum": 0, "maximum": 100000}
+
+# Every JSON Schema 2020-12 keyword the portal serves, with the values it accepts.
 SUBSCHEMA_KEYWORDS = {
     "$ref": {"type": "string", "pattern": LOCAL_REF_PATTERN},
+    "$id": {"type": "string"},
+    "$anchor": {"type": "string", "pattern": "^[A-Za-z_][-A-Za-z0-9._]*$"},
     "$comment": {"type": "string"},
-    "title": {"type": "string", "minLength": 1, "maxLength": 300},
-    "description": {"type": "string", "maxLength": 2000},
-    "type": {"enum": ["string", "integer", "number", "boolean", "object", "array"]},
+    "$defs": SUBSCHEMA_MAP,
+    "title": {"type": "string", "minLength": 1, "maxLength": 500},
+    "description": {"type": "string", "maxLength": 10000},
+    "type": {"anyOf": [{"enum": JSON_TYPES},
+                       {"type": "array", "items": {"enum": JSON_TYPES}, "minItems": 1, "uniqueItems": True}]},
     "default": True,
-    "examples": True,
+    "examples": {"type": "array"},
     "readOnly": {"type": "boolean"},
+    "writeOnly": {"type": "boolean"},
     "deprecated": {"type": "boolean"},
     "const": True,
-    "enum": {"type": "array", "minItems": 1},
-    "format": {"enum": list(FORMATS)},
-    "minLength": {"type": "integer", "minimum": 0},
+    "enum": {"type": "array", "minItems": 1, "maxItems": 5000},
+    "format": {"enum": sorted(KNOWN_FORMATS)},
+    "contentMediaType": {"type": "string"},
+    "contentEncoding": {"type": "string"},
+    "minLength": COUNT,
     "maxLength": {"type": "integer", "minimum": 1, "maximum": 100000},
     "pattern": {"type": "string", "maxLength": 500},
     "minimum": {"type": "number"},
@@ -121,79 +150,76 @@ SUBSCHEMA_KEYWORDS = {
     "exclusiveMinimum": {"type": "number"},
     "exclusiveMaximum": {"type": "number"},
     "multipleOf": {"type": "number", "exclusiveMinimum": 0},
-    "items": {"$ref": "#/$defs/subschema"},
-    "minItems": {"type": "integer", "minimum": 0},
+    "items": SUBSCHEMA,
+    "minItems": {"type": "integer", "minimum": 0, "maximum": 1000},
     "maxItems": {"type": "integer", "minimum": 1, "maximum": 1000},
     "uniqueItems": {"type": "boolean"},
+    "contains": SUBSCHEMA,
+    "minContains": COUNT,
+    "maxContains": COUNT,
+    "unevaluatedItems": SUBSCHEMA,
     "properties": {
         "type": "object",
-        "propertyNames": {"pattern": NAME_PATTERN, "not": {"enum": list(RESERVED_NAMES)}},
-        "additionalProperties": {"$ref": "#/$defs/subschema"},
+        "propertyNames": {"pattern": NAME_PATTERN},
+        "additionalProperties": SUBSCHEMA,
     },
     "required": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
     "additionalProperties": {"const": False},
+    "unevaluatedProperties": {"const": False},
+    "propertyNames": SUBSCHEMA,
+    "minProperties": COUNT,
+    "maxProperties": COUNT,
     "dependentRequired": {
         "type": "object",
-        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        "additionalProperties": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
     },
-    "if": {"$ref": "#/$defs/subschema"},
-    "then": {"$ref": "#/$defs/subschema"},
-    "else": {"$ref": "#/$defs/subschema"},
-    "not": {"$ref": "#/$defs/subschema"},
-    "allOf": {"type": "array", "items": {"$ref": "#/$defs/subschema"}},
-    "anyOf": {"type": "array", "items": {"$ref": "#/$defs/subschema"}},
-    "oneOf": {"type": "array", "items": {"$ref": "#/$defs/subschema"}},
-    "$defs": {"type": "object", "additionalProperties": {"$ref": "#/$defs/subschema"}},
+    "dependentSchemas": SUBSCHEMA_MAP,
+    "if": SUBSCHEMA,
+    "then": SUBSCHEMA,
+    "else": SUBSCHEMA,
+    "not": SUBSCHEMA,
+    "allOf": SUBSCHEMA_LIST,
+    "anyOf": SUBSCHEMA_LIST,
+    "oneOf": SUBSCHEMA_LIST,
     HINT_KEYWORD: {"$ref": "#/$defs/hints"},
 }
+KEYWORDS = frozenset(SUBSCHEMA_KEYWORDS) - {HINT_KEYWORD}
+ROOT_KEYWORDS = frozenset({"$schema"})
 
-# Rules that bound every input (security checklist D1): value objects are closed,
-# free strings have a maxLength, arrays have a maxItems.
-BOUNDS = [
-    {
-        "if": {"required": ["type"], "properties": {"type": {"const": "object"}}},
-        "then": {"required": ["properties", "additionalProperties"]},
-    },
-    {
-        "if": {
-            "required": ["type"],
-            "properties": {"type": {"const": "string"}},
-            "not": {"anyOf": [
-                {"required": ["enum"]}, {"required": ["oneOf"]}, {"required": ["const"]},
-                {"required": ["format"], "properties": {"format": {"enum": sorted(BOUNDED_FORMATS)}}},
-            ]},
-        },
-        "then": {"required": ["maxLength"]},
-    },
-    {
-        "if": {"required": ["type"], "properties": {"type": {"const": "array"}}},
-        "then": {"required": ["maxItems", "items"]},
-    },
-]
+# Standard keywords the portal cannot serve, with what to do instead.
+UNSUPPORTED_KEYWORDS = {
+    "$dynamicRef": "$dynamicRef stöds inte; använd $ref.",
+    "$dynamicAnchor": "$dynamicAnchor stöds inte; använd $defs och $ref.",
+    "$recursiveRef": "$recursiveRef stöds inte: rekursiva träd kan inte visas som formulär. Använd en tabell.",
+    "$recursiveAnchor": "$recursiveAnchor stöds inte: rekursiva träd kan inte visas som formulär. Använd en tabell.",
+    "$vocabulary": "$vocabulary stöds inte; portalen läser JSON Schema 2020-12 med x-ui.",
+    "contentSchema": "contentSchema stöds inte.",
+}
 
+# Bounds every input has (security checklist D1) are written in by normalize.py and checked on
+# each field by the loader; the meta-schema checks the shape of each keyword.
 META_SCHEMA = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$schema": DIALECT_URI,
     "$defs": {
         "hints": UI_HINTS,
         "subschema": {
             "type": ["object", "boolean"],
             "properties": SUBSCHEMA_KEYWORDS,
             "additionalProperties": False,
-            "allOf": BOUNDS,
         },
     },
     "type": "object",
     "properties": {
         **SUBSCHEMA_KEYWORDS,
-        "$schema": {"const": "https://json-schema.org/draft/2020-12/schema"},
+        "$schema": {"const": DIALECT_URI},
+        "type": {"const": "object"},
     },
     "additionalProperties": False,
-    "required": ["$schema", "title", "type", "properties", "additionalProperties"],
-    "allOf": [{"properties": {"type": {"const": "object"}}}, *BOUNDS],
+    "required": ["$schema", "title", "type"],
 }
 
 FRAGMENT_META_SCHEMA = {
     **META_SCHEMA,
+    "properties": {**SUBSCHEMA_KEYWORDS, "$schema": {"const": DIALECT_URI}},
     "required": [],
-    "allOf": BOUNDS,
 }

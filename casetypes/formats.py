@@ -24,7 +24,9 @@ from stdnum.se import orgnr as stdnum_orgnr
 # \Z, not $: Python's $ also matches before a trailing newline.
 PERSONNUMMER_INPUT = re.compile(r"(?P<century>\d{2})?(?P<date>\d{6})(?P<sep>[-+]?)(?P<tail>\d{4})\Z", re.ASCII)
 PERSONNUMMER_CANONICAL = re.compile(r"\d{12}\Z", re.ASCII)
-ORGNR_INPUT = re.compile(r"(?:16)?(?P<head>\d{6})-?(?P<tail>\d{4})\Z", re.ASCII)
+ORGNR_INPUT = re.compile(r"(?P<prefix>\d{2})?(?P<head>\d{6})(?P<sep>[-+]?)(?P<tail>\d{4})\Z", re.ASCII)
+LEGAL_ENTITY_PREFIX = "16"
+PERSON_CENTURIES = ("18", "19", "20")
 ORGNR_CANONICAL = re.compile(r"\d{6}-\d{4}\Z", re.ASCII)
 EMAIL_MAX_LENGTH = 254
 # Spaces a person may type around a value; line breaks are never trimmed away, they are errors.
@@ -63,20 +65,52 @@ def reshape_personnummer(text: str, today: date | None = None) -> str | None:
 def normalize_personnummer(text: str, today: date | None = None) -> str | None:
     """Return the 12-digit ÅÅÅÅMMDDXXXX form of a valid personnummer, else None."""
     canonical = reshape_personnummer(text, today)
-    return canonical if is_personnummer(canonical) else None
+    return canonical if is_personnummer(canonical, today) else None
 
 
-def is_personnummer(value) -> bool:
-    """Canonical 12 ASCII digits, a real date (samordningsnummer: day + 60), Luhn check digit."""
+class FormatRejection(ValueError):
+    """Why a value is not of its format, as a word (`reason`) that casetypes.problems turns into
+    the Swedish message; raised by a format checker, it reaches the error as jsonschema's
+    ValidationError.cause."""
+
+    def __init__(self, format_name: str, reason: str):
+        super().__init__(f"{format_name}: {reason}")
+        self.format_name, self.reason = format_name, reason
+
+
+def personnummer_problem(value, today: date | None = None) -> str | None:
+    """None for a valid canonical personnummer, else why not: "form" (not 12 ASCII digits),
+    "date" (no such day; a samordningsnummer carries the day + 60), "future" (not born yet),
+    "serial" (födelsenummer 000 is never issued) or "check-digit" (Luhn)."""
     if not isinstance(value, str) or not PERSONNUMMER_CANONICAL.match(value):
-        return False
-    return real_birth_date(value) is not None and luhn.is_valid(value[2:])
+        return "form"
+    born = real_birth_date(value)
+    if born is None:
+        return "date"
+    if born > (today or date.today()):
+        return "future"
+    if value[8:11] == "000":
+        return "serial"
+    return None if luhn.is_valid(value[2:]) else "check-digit"
+
+
+def is_personnummer(value, today: date | None = None) -> bool:
+    return personnummer_problem(value, today) is None
 
 
 def reshape_organisationsnummer(text: str) -> str | None:
-    """The XXXXXX-XXXX spelling of what was typed, valid or not; None if not of that shape."""
+    """The XXXXXX-XXXX spelling of what was typed, valid or not; None if not of that shape.
+    A sole trader's number is their personnummer, so it may be typed as one: with the century
+    (ÅÅÅÅMMDD-XXXX, which is not kept: an organisationsnummer has ten digits) or with "+" (100
+    years or older). A legal entity's number may carry its prefix 16."""
     match = ORGNR_INPUT.match(text.strip(INPUT_BLANKS)) if isinstance(text, str) else None
-    return f"{match['head']}-{match['tail']}" if match else None
+    if not match:
+        return None
+    person = is_dated(match["head"])
+    prefixes = PERSON_CENTURIES if person else (LEGAL_ENTITY_PREFIX,)
+    if match["prefix"] not in (None, *prefixes) or (match["sep"] == "+" and not person):
+        return None
+    return f"{match['head']}-{match['tail']}"
 
 
 def normalize_organisationsnummer(text: str) -> str | None:
@@ -85,20 +119,32 @@ def normalize_organisationsnummer(text: str) -> str | None:
     return canonical if is_organisationsnummer(canonical) else None
 
 
+def is_dated(digits: str) -> bool:
+    """Whether a number starts with a date (third digit 0 or 1: a month), as a personnummer
+    does; a legal entity's third digit is 2 or more."""
+    return int(digits[2]) < 2
+
+
 def is_sole_trader_number(digits: str) -> bool:
     """A sole trader's organisationsnummer is their personnummer: a real date is required."""
-    return any(is_personnummer(century + digits) for century in ("18", "19", "20"))
+    return any(is_personnummer(century + digits) for century in PERSON_CENTURIES)
+
+
+def organisationsnummer_problem(value) -> str | None:
+    """None for a valid canonical organisationsnummer, else why not: "form" (not XXXXXX-XXXX),
+    "check-digit" (Luhn), or "person" (a sole trader's number that is no valid personnummer)."""
+    if not isinstance(value, str) or not ORGNR_CANONICAL.match(value):
+        return "form"
+    digits = value.replace("-", "")
+    if not stdnum_orgnr.is_valid(digits):
+        return "check-digit"
+    return None if not is_dated(digits) or is_sole_trader_number(digits) else "person"
 
 
 def is_organisationsnummer(value) -> bool:
     """Canonical XXXXXX-XXXX with a valid check digit; a legal entity (third digit >= 2)
     or a sole trader whose number is a valid personnummer."""
-    if not isinstance(value, str) or not ORGNR_CANONICAL.match(value):
-        return False
-    digits = value.replace("-", "")
-    if not stdnum_orgnr.is_valid(digits):
-        return False
-    return int(digits[2]) >= 2 or is_sole_trader_number(digits)
+    return organisationsnummer_problem(value) is None
 
 
 def reshape_email(text: str) -> str | None:
@@ -284,11 +330,33 @@ CHECKS = {
 }
 
 
+# Formats whose checker says why a value fails, so the message can say what to correct.
+PROBLEMS = {
+    "personnummer": personnummer_problem,
+    "organisationsnummer": organisationsnummer_problem,
+}
+
+
+def explaining(name: str, problem_of):
+    """A FormatChecker function that raises FormatRejection with the reason; jsonschema's own
+    FormatChecker.checks(raises=…) hands it on as the error's cause."""
+    def check(value) -> bool:
+        reason = problem_of(value)
+        if reason is not None:
+            raise FormatRejection(name, reason)
+        return True
+    return check
+
+
 def make_format_checker() -> FormatChecker:
     """jsonschema's own checkers (date, ...) with ours taking over email and adding the Swedish ones."""
     checker = FormatChecker(formats=Draft202012Validator.FORMAT_CHECKER.checkers)
     for name, check in CHECKS.items():
-        checker.checks(name)(check)
+        problem_of = PROBLEMS.get(name)
+        if problem_of is None:
+            checker.checks(name)(check)
+        else:
+            checker.checks(name, raises=FormatRejection)(explaining(name, problem_of))
     return checker
 
 

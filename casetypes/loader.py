@@ -16,22 +16,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urldefrag, urljoin
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 from referencing import Registry
-from referencing.exceptions import NoSuchResource, Unresolvable
+from referencing.exceptions import NoSuchResource
 from referencing.jsonschema import DRAFT202012
 
 from .dialect import FRAGMENT_META_SCHEMA, HINT_KEYWORD, META_SCHEMA
 from .formats import FORMAT_CHECKER
+from .metacheck import dialect_problems as dialect_meta_problems
+from .metacheck import json_schema_problems, shorten
+from .normalize import Normalized, normalize
 from .problems import Problem, problems_from_errors
+from .servable import reference_problems, unservable
 from .spec import FieldSpec, SpecError, build_form_spec, walk
 from .validator import CaseTypeValidator
 
 BASE_URI = "https://forms.invalid/"  # never resolvable: every resource is preloaded
 SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,62}\Z")
-BRANCH_KEYWORDS = ("if", "then", "else", "not")
-BRANCH_LISTS = ("allOf", "anyOf", "oneOf")
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,8 @@ class CaseType:
 @dataclass
 class LoadReport:
     case_types: dict  # slug -> CaseType, in display order
-    problems: list
+    problems: list  # what refused a file (FEL)
+    notes: list = field(default_factory=list)  # what the portal assumed (NOTERA)
 
     @property
     def ok(self) -> bool:
@@ -101,50 +102,127 @@ class LoadReport:
 
 # --- reading files -------------------------------------------------------------------------
 
-def pointer_of(path) -> str:
-    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+MAX_FILE_BYTES = 1_000_000
+MAX_JSON_DEPTH = 100
+
+# Python's JSON parser explains itself in English; an administrator reads these instead.
+JSON_MESSAGES = {
+    "Expecting value": "ett värde saknas",
+    "Expecting property name enclosed in double quotes": "ett nyckelnamn inom dubbla citattecken väntas",
+    "Expecting ',' delimiter": "ett kommatecken saknas",
+    "Expecting ':' delimiter": "ett kolon saknas",
+    "Unterminated string starting at": "en text saknar avslutande citattecken",
+    "Invalid control character at": "otillåtet styrtecken i en text (skriv radbrytning som \\n)",
+    "Invalid \\escape": "ogiltig \\-sekvens i en text",
+    "Invalid \\uXXXX escape": "ogiltig \\u-sekvens i en text",
+    "Extra data": "text efter slutet av JSON-värdet",
+    "Illegal trailing comma before end of object": "kommatecken före }",
+    "Illegal trailing comma before end of array": "kommatecken före ]",
+}
+
+
+class UnreadableJson(ValueError):
+    """A file that parses but that no schema may be: NaN, Infinity, a key given twice."""
+
+
+def refuse_constant(name: str):
+    raise UnreadableJson(f"{name} är inte tillåtet i JSON")
+
+
+def object_without_duplicates(pairs: list) -> dict:
+    result = {}
+    for key, value in pairs:
+        if key in result:
+            raise UnreadableJson(f"nyckeln {shorten(key)!r} förekommer två gånger i samma objekt")
+        result[key] = value
+    return result
+
+
+def json_depth(data) -> int:
+    """How deeply objects and arrays nest, counted without recursion."""
+    deepest, pending = 0, [(data, 1)]
+    while pending:
+        node, depth = pending.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, depth)
+            if depth <= MAX_JSON_DEPTH:
+                pending += [(child, depth + 1) for child in (node.values() if isinstance(node, dict) else node)]
+    return deepest
+
+
+def parse_json(text: str, name: str):
+    try:
+        data = json.loads(text, parse_constant=refuse_constant, object_pairs_hook=object_without_duplicates)
+    except json.JSONDecodeError as exc:
+        return None, [SchemaProblem(name, "", f"Ogiltig JSON på rad {exc.lineno}, kolumn {exc.colno}: "
+                                              f"{JSON_MESSAGES.get(exc.msg, 'felaktig syntax')}.")]
+    except UnreadableJson as exc:
+        return None, [SchemaProblem(name, "", f"Ogiltig JSON: {exc}.")]
+    except RecursionError:
+        return None, [SchemaProblem(name, "", f"Filen är nästlad för djupt (högst {MAX_JSON_DEPTH} nivåer).")]
+    except ValueError:
+        return None, [SchemaProblem(name, "", "Filen innehåller ett tal som är för stort.")]
+    if json_depth(data) > MAX_JSON_DEPTH:
+        return None, [SchemaProblem(name, "", f"Filen är nästlad för djupt (högst {MAX_JSON_DEPTH} nivåer).")]
+    return data, []
 
 
 def read_json(path: Path, name: str):
     try:
-        return json.loads(path.read_text(encoding="utf-8")), []
+        raw = path.read_bytes()
+    except OSError:
+        return None, [SchemaProblem(name, "", "Filen kan inte läsas.")]
+    if len(raw) > MAX_FILE_BYTES:
+        return None, [SchemaProblem(name, "", f"Filen är för stor (högst {MAX_FILE_BYTES // 1000} kB).")]
+    try:
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None, [SchemaProblem(name, "", "Filen är inte UTF-8.")]
-    except json.JSONDecodeError as exc:
-        return None, [SchemaProblem(name, "", f"Ogiltig JSON på rad {exc.lineno}, kolumn {exc.colno}: {exc.msg}.")]
+    return parse_json(text, name)
 
 
-# --- the dialect check ---------------------------------------------------------------------
+# --- reading, normalising and checking one file -------------------------------------------
 
-def unexpected_keys(error) -> str:
-    allowed = set(error.schema.get("properties", {}))
-    extra = sorted(set(error.instance) - allowed)
-    return f"Okänt nyckelord eller okänd hint: {', '.join(map(repr, extra))}."
-
-
-META_MESSAGES = {
-    "additionalProperties": unexpected_keys,
-    "enum": lambda e: f"Okänt värde {e.instance!r}; tillåtna är {', '.join(map(str, e.validator_value))}.",
-    "propertyNames": lambda e: (f"Ogiltigt fältnamn {e.instance!r}: använd a–z, 0–9 och _, börja med en "
-                                f"bokstav, och inget reserverat namn."),
-    "pattern": lambda e: f"Ogiltigt värde {e.instance!r} (en $ref får bara peka på en fil i forms/).",
-    "required": lambda e: f"Här krävs {', '.join(n for n in e.validator_value if n not in e.instance)}.",
-    "const": lambda e: f"Värdet måste vara {json.dumps(e.validator_value)}.",
-    "type": lambda e: f"Fel typ: ska vara {e.validator_value}.",
-}
+def fallback_title(name: str) -> str | None:
+    """A readable name made of a case type's file name; fragments need no title."""
+    return None if "/" in name else Path(name).stem.replace("-", " ").replace("_", " ").capitalize()
 
 
-def dialect_problems(data, name: str, meta: dict) -> list[SchemaProblem]:
-    try:
-        Draft202012Validator.check_schema(data)
-    except SchemaError as exc:
-        return [SchemaProblem(name, pointer_of(exc.absolute_path), f"Ogiltigt JSON Schema: {exc.message}")]
-    errors = Draft202012Validator(meta).iter_errors(data)
-    return [
-        SchemaProblem(name, pointer_of(error.absolute_path),
-                      META_MESSAGES.get(error.validator, lambda e: e.message)(error))
-        for error in sorted(errors, key=lambda e: list(map(str, e.absolute_path)))
-    ]
+def checked_problems(schema, name: str, is_case_type: bool, normalized: Normalized) -> tuple[list, bool]:
+    """JSON Schema's own meta-schema first; a valid schema is then held against our dialect.
+    Pointers are given as the administrator wrote them (before definitions became $defs).
+    Also says whether the schema is valid JSON Schema (so its fields can still be looked at)."""
+    found = json_schema_problems(schema)
+    valid = not found
+    if valid:
+        found = dialect_meta_problems(schema, META_SCHEMA if is_case_type else FRAGMENT_META_SCHEMA)
+    return [SchemaProblem(name, normalized.source_of(pointer), message) for pointer, message in found], valid
+
+
+@dataclass
+class Document:
+    """One file of the folder as read: its canonical schema (None if it is no JSON Schema at
+    all), what refuses it and what the portal assumed."""
+    schema: dict | None
+    problems: list
+    notes: list
+
+
+def read_document(path: Path, name: str) -> Document:
+    data, problems = read_json(path, name)
+    if problems:
+        return Document(None, problems, [])
+    normalized = normalize(data, fallback_title(name))
+    notes = [SchemaProblem(name, finding.pointer, finding.message) for finding in normalized.notes]
+    problems = [SchemaProblem(name, finding.pointer, finding.message) for finding in normalized.errors]
+    if not isinstance(normalized.schema, dict):
+        return Document(None, problems, notes)
+    refused = {problem.pointer for problem in problems}
+    checked, valid = checked_problems(normalized.schema, name, "/" not in name, normalized)
+    problems += [problem for problem in checked if problem.pointer not in refused]
+    if "/" not in name and not SLUG_PATTERN.match(path.stem):
+        problems.append(SchemaProblem(name, "", "Filnamnet ska vara a–z, 0–9 och bindestreck, t.ex. min-arendetyp.json."))
+    return Document(normalized.schema if valid else None, problems, notes)
 
 
 # --- bundling ------------------------------------------------------------------------------
@@ -162,8 +240,9 @@ def external_refs(node):
             yield from external_refs(value)
 
 
-def referenced_uris(uri: str, schema: dict, documents: dict) -> dict:
-    """The files a schema needs, transitively: uri -> contents."""
+def referenced_uris(uri: str, schema: dict, documents: dict, refused: frozenset = frozenset()) -> dict:
+    """The files a schema needs, transitively: uri -> contents. A file with problems of its own
+    cannot be used, and says so here too."""
     needed, pending = {}, [(uri, schema)]
     while pending:
         base, node = pending.pop()
@@ -171,19 +250,22 @@ def referenced_uris(uri: str, schema: dict, documents: dict) -> dict:
             target = urldefrag(urljoin(base, ref)).url
             if target not in documents:
                 raise CaseTypeError([SchemaProblem(base[len(BASE_URI):], "", f"$ref {ref!r} pekar på en fil som inte finns i forms/.")])
+            if target in refused and target != uri:
+                raise CaseTypeError([SchemaProblem(base[len(BASE_URI):], "", f"$ref {ref!r} pekar på en fil som har fel "
+                                                                              "(se FEL-raderna för den filen).")])
             if target not in needed and target != uri:
                 needed[target] = documents[target]
                 pending.append((target, documents[target]))
     return needed
 
 
-def bundle(uri: str, schema: dict, documents: dict) -> dict:
+def bundle(uri: str, schema: dict, documents: dict, refused: frozenset = frozenset()) -> dict:
     """The schema with every file it refers to embedded under $defs, keyed by their own $id."""
     bundled = copy.deepcopy(schema)
     bundled["$id"] = uri
     embedded = {
         target[len(BASE_URI):]: {**{k: v for k, v in contents.items() if k != "$schema"}, "$id": target}
-        for target, contents in referenced_uris(uri, schema, documents).items()
+        for target, contents in referenced_uris(uri, schema, documents, refused).items()
     }
     if embedded:
         bundled["$defs"] = {**bundled.get("$defs", {}), **embedded}
@@ -208,52 +290,18 @@ def resolver_for(schema: dict):
     return registry, registry.resolver(base_uri=schema["$id"])
 
 
-def object_names(schema: dict) -> set:
-    """Every name an object's required/dependentRequired mention, its condition branches included."""
-    names = set(schema.get("required", ()))
-    for target, deps in schema.get("dependentRequired", {}).items():
-        names.update([target, *deps])
-    branches = [schema.get(k) for k in BRANCH_KEYWORDS] + [b for k in BRANCH_LISTS for b in schema.get(k, ())]
-    for branch in filter(lambda b: isinstance(b, dict), branches):
-        names |= object_names(branch)
-    return names
-
-
-def semantic_problems(name: str, schema: dict, fields: tuple) -> list[SchemaProblem]:
-    problems = []
-    objects = [("", schema, fields)] + [
-        (spec.pointer, spec.schema if spec.kind == "fieldset" else spec.schema["items"], spec.children)
-        for spec in walk(fields) if spec.children
-    ]
-    for pointer, node, children in objects:
-        known = {child.name for child in children}
-        problems += [SchemaProblem(name, pointer, f"{missing!r} nämns i required men finns inte i properties.")
-                     for missing in sorted(object_names(node) - known) if isinstance(node, dict) and "$ref" not in node]
-    problems += [
-        SchemaProblem(name, spec.pointer, f"Ogiltigt reguljärt uttryck: {exc}.")
-        for spec, exc in pattern_errors(walk(fields))
-    ]
-    return problems
-
-
-def pattern_errors(specs):
-    for spec in specs:
-        try:
-            re.compile(spec.schema.get("pattern", ""))
-        except re.error as exc:
-            yield spec, exc
-
-
-def compile_case_type(slug: str, schema: dict, name: str) -> CaseType:
-    """Build a CaseType from a self-contained bundle, or raise CaseTypeError."""
+def compile_case_type(slug: str, schema: dict, name: str, checked: bool = True) -> CaseType:
+    """Build a CaseType from a self-contained bundle, or raise CaseTypeError. A frozen copy is
+    compiled unchecked: it was accepted once, and a case must always open."""
     registry, resolver = resolver_for(schema)
+    problems = [SchemaProblem(name, *problem) for problem in reference_problems(schema, resolver)] if checked else []
+    if problems:
+        raise CaseTypeError(problems)
     try:
         fields = build_form_spec(schema, resolver)
     except SpecError as exc:
-        raise CaseTypeError([SchemaProblem(name, exc.pointer, exc.message)]) from None
-    except Unresolvable as exc:
-        raise CaseTypeError([SchemaProblem(name, "", f"$ref kan inte lösas upp: {exc}.")]) from None
-    problems = semantic_problems(name, schema, fields)
+        raise CaseTypeError([SchemaProblem(name, pointer, message) for pointer, message in exc.all]) from None
+    problems = [SchemaProblem(name, pointer, message) for pointer, message in unservable(schema, fields)] if checked else []
     if problems:
         raise CaseTypeError(problems)
     text = canonical_text(schema)
@@ -270,43 +318,72 @@ def compile_case_type(slug: str, schema: dict, name: str) -> CaseType:
 def case_type_from_frozen(slug: str, text: str) -> CaseType:
     """The case type exactly as a case froze it, whatever forms/ holds today; compiled once per
     version, since every view and PDF of a case needs it."""
-    return compile_case_type(slug, json.loads(text), f"{slug} (fryst)")
+    return compile_case_type(slug, json.loads(text), f"{slug} (fryst)", checked=False)
 
 
 # --- a whole folder ------------------------------------------------------------------------
 
-def read_folder(root: Path):
-    documents, problems = {}, []
+def read_folder(root: Path) -> dict:
+    """name -> Document for every .json file under the folder."""
+    documents = {}
     for path in sorted(root.rglob("*.json")):
         name = path.relative_to(root).as_posix()
-        data, read_problems = read_json(path, name)
-        is_case_type = "/" not in name
-        meta = META_SCHEMA if is_case_type else FRAGMENT_META_SCHEMA
-        file_problems = read_problems or dialect_problems(data, name, meta)
-        if is_case_type and not SLUG_PATTERN.match(path.stem):
-            file_problems.append(SchemaProblem(name, "", "Filnamnet ska vara a–z, 0–9 och bindestreck, t.ex. min-arendetyp.json."))
-        problems += file_problems
-        if not file_problems:
-            documents[BASE_URI + name] = data
-    return documents, problems
+        try:
+            documents[name] = guarded(name, read_document, path, name)
+        except CaseTypeError as exc:
+            documents[name] = Document(None, exc.problems, [])
+    return documents
 
 
-def load_case_type(uri: str, documents: dict) -> CaseType:
+def guarded(name: str, step, *args):
+    """Run one file's step; whatever goes wrong becomes a problem of that file alone, so one
+    bad file never stops the other case types or the portal from starting. The known causes
+    are checked before this; this is the net under them."""
+    try:
+        return step(*args)
+    except CaseTypeError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the net: reported, never raised to the caller
+        reason = "för djupt nästlad eller självrefererande" if isinstance(exc, RecursionError) else type(exc).__name__
+        raise CaseTypeError([SchemaProblem(name, "", f"Filen kunde inte läsas in ({reason}). "
+                                                     "Kontrollera den mot handboken forms/README.md.")]) from None
+
+
+def load_case_type(uri: str, documents: dict, refused: frozenset) -> CaseType:
     name = uri[len(BASE_URI):]
-    return compile_case_type(Path(name).stem, bundle(uri, documents[uri], documents), name)
+    return compile_case_type(Path(name).stem, bundle(uri, documents[uri], documents, refused), name)
+
+
+def covered(pointer: str, reported: set) -> bool:
+    """Whether a problem at this node is already explained by one at it or beneath it."""
+    return any(other == pointer or other.startswith(pointer + "/") for other in reported)
+
+
+def further_problems(name: str, problems: list, found: list) -> list:
+    """Problems the field tree finds in a file already refused, except where one is reported."""
+    reported = {problem.pointer for problem in problems if problem.file == name}
+    return [problem for problem in found if not covered(problem.pointer, reported)]
 
 
 def load_forms_dir(root: Path) -> LoadReport:
-    """Every valid case type in the folder, and a problem for each file that is refused."""
+    """Every valid case type in the folder, and a problem for each file that is refused: all
+    problems of a file at once (its dialect, its fields, what its fields cannot serve)."""
     root = Path(root)
     if not root.is_dir():
-        return LoadReport({}, [SchemaProblem(str(root), "", "Mappen finns inte.")])
-    documents, problems = read_folder(root)
+        return LoadReport({}, [SchemaProblem(str(root), "", "Mappen finns inte.")], [])
+    read = read_folder(root)
+    problems = [problem for document in read.values() for problem in document.problems]
+    notes = [note for document in read.values() for note in document.notes]
+    documents = {BASE_URI + name: doc.schema for name, doc in read.items() if doc.schema is not None}
+    refused = frozenset(BASE_URI + name for name, doc in read.items() if doc.problems)
     case_types = []
-    for uri in (u for u in documents if "/" not in u[len(BASE_URI):]):
+    for name in (name for name, doc in read.items() if "/" not in name and doc.schema is not None):
         try:
-            case_types.append(load_case_type(uri, documents))
+            case_type = guarded(name, load_case_type, BASE_URI + name, documents, refused)
         except CaseTypeError as exc:
-            problems += exc.problems
+            problems += further_problems(name, problems, exc.problems) if read[name].problems else exc.problems
+            continue
+        if not read[name].problems:
+            case_types.append(case_type)
     case_types.sort(key=lambda ct: (ct.order, ct.title))
-    return LoadReport({ct.slug: ct for ct in case_types}, problems)
+    return LoadReport({ct.slug: ct for ct in case_types}, problems, notes)

@@ -14,6 +14,7 @@ from typing import Callable, Iterable
 from jsonschema import ValidationError
 
 from .dialect import HINT_KEYWORD
+from .formats import FormatRejection
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class Problem:
 
 FORMAT_MESSAGES = {
     "personnummer": "Ange ett giltigt personnummer, 12 siffror ÅÅÅÅMMDDXXXX.",
-    "organisationsnummer": "Ange ett giltigt organisationsnummer, ÅÅMMDD-XXXX eller XXXXXX-XXXX.",
+    "organisationsnummer": "Ange ett giltigt organisationsnummer, 10 siffror XXXXXX-XXXX.",
     "email": "Ange en giltig e-postadress, till exempel namn@exempel.se.",
     "date": "Ange ett giltigt datum, ÅÅÅÅ-MM-DD.",
     "date-time": "Ange ett giltigt datum och klockslag.",
@@ -33,6 +34,17 @@ FORMAT_MESSAGES = {
     "postnummer": "Ange ett giltigt postnummer, fem siffror, till exempel 123 45.",
     "telefonnummer": "Ange ett giltigt telefonnummer, till exempel 070-123 45 67 eller +46 70 123 45 67.",
     "hsa-id": "Ange ett giltigt HSA-id, till exempel SE2321000016-1003.",
+}
+
+# Why a value is not of its format (casetypes.formats.FormatRejection), when the checker can
+# tell: a wrong check digit is a typo to look for, not a wrong format to learn.
+FORMAT_REASON_MESSAGES = {
+    ("personnummer", "check-digit"): "Kontrollsiffran stämmer inte. Kontrollera personnumret.",
+    ("personnummer", "date"): "Personnumret innehåller inget giltigt datum.",
+    ("personnummer", "future"): "Födelsedatumet i personnumret ligger i framtiden.",
+    ("personnummer", "serial"): "Personnummer med födelsenummer 000 finns inte.",
+    ("organisationsnummer", "check-digit"): "Kontrollsiffran stämmer inte. Kontrollera organisationsnumret.",
+    ("organisationsnummer", "person"): "Numret är varken ett organisationsnummer eller ett giltigt personnummer.",
 }
 
 TYPE_MESSAGES = {
@@ -103,13 +115,23 @@ def targets_of(error: ValidationError) -> list[tuple]:
 
 def own_message(schema, validator) -> str | None:
     hints = schema.get(HINT_KEYWORD, {}) if isinstance(schema, dict) else {}
-    return hints.get("errors", {}).get(validator)
+    errors = hints.get("errors", {}) if isinstance(hints, dict) else {}
+    text = errors.get(validator) if isinstance(errors, dict) else None
+    return text if isinstance(text, str) else None
 
 
 def format_or_type_message(error: ValidationError) -> str | None:
     table = {"format": FORMAT_MESSAGES, "type": TYPE_MESSAGES}.get(error.validator, {})
     value = error.validator_value
-    return table.get(value) if isinstance(value, str) else None
+    return reason_message(error) or (table.get(value) if isinstance(value, str) else None)
+
+
+def reason_message(error: ValidationError) -> str | None:
+    """The message for why a format checker refused the value, if it said."""
+    cause = error.cause
+    if error.validator != "format" or not isinstance(cause, FormatRejection):
+        return None
+    return FORMAT_REASON_MESSAGES.get((cause.format_name, cause.reason))
 
 
 # A missing dependency reads, to the person filling in, like any other missing answer.
@@ -133,17 +155,56 @@ def message_for(error: ValidationError, spec) -> str:
         DEFAULT_MESSAGES.get(error.validator),
     )
     template = next(filter(None, candidates), FALLBACK_MESSAGE)
-    return template.format(limit=error.validator_value, limit_rows=rows_text(error.validator_value))
+    return fill_in(template, error.validator_value)
+
+
+def fill_in(template: str, limit) -> str:
+    """Our placeholders replaced; any other brace (an administrator's "Ange {kod}") stays as
+    written, so no message text can break the page."""
+    return template.replace("{limit_rows}", rows_text(limit)).replace("{limit}", str(limit))
 
 
 def rows_text(limit) -> str:
     return "en rad" if limit == 1 else f"{limit} rader"
 
 
+NULL_MEMBER = {"type": "null"}
+
+
+def beside_null(error: ValidationError) -> list[ValidationError]:
+    """`anyOf: [X, {"type": "null"}]` failed: what X says is the message, not "pick one"."""
+    members = error.validator_value if error.validator in ("anyOf", "oneOf") else None
+    if not (isinstance(members, list) and NULL_MEMBER in members and error.context):
+        return [error]
+    null_index = members.index(NULL_MEMBER)
+    inner = [sub for sub in error.context if sub.relative_schema_path and sub.relative_schema_path[0] != null_index]
+    return inner or [error]
+
+
+def within_closest_alternative(error: ValidationError) -> list[ValidationError]:
+    """No object alternative of an `anyOf`/`oneOf` matched: the errors of the alternative that
+    came closest (fewest errors, all about its fields), so each lands by the field to change."""
+    members = error.validator_value if error.validator in ("anyOf", "oneOf") else None
+    if not (isinstance(members, list) and error.context and isinstance(error.instance, dict)
+            and not any(isinstance(m, dict) and "const" in m for m in members)):
+        return [error]
+    by_alternative: dict = {}
+    for sub in error.context:
+        by_alternative.setdefault(sub.relative_schema_path[0] if sub.relative_schema_path else None, []).append(sub)
+    about_fields = [errors for errors in by_alternative.values()
+                    if all(len(sub.absolute_path) > len(error.absolute_path) or sub.validator in CHILD_TARGETS
+                           for sub in errors)]
+    return min(about_fields, key=len) if about_fields else [error]
+
+
+def readable_errors(error: ValidationError) -> list[ValidationError]:
+    return [inner for outer in beside_null(error) for inner in within_closest_alternative(outer)]
+
+
 def problems_from_errors(errors: Iterable[ValidationError], spec_at: Callable) -> list[Problem]:
     """One Problem per (field, message), in the order the validator found them."""
     seen: dict[Problem, None] = {}
-    for error in errors:
+    for error in (inner for outer in errors for inner in readable_errors(outer)):
         for target in targets_of(error):
             seen.setdefault(Problem(target, message_for(error, spec_at(target))))
     return list(seen)

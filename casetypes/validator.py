@@ -7,13 +7,26 @@ the result and the error are the same, at a fraction of the cost.
 """
 from __future__ import annotations
 
-from jsonschema import Draft202012Validator, ValidationError, _keywords, validators
-from jsonschema._utils import equal
+from jsonschema import Draft202012Validator, ValidationError, validators
 
 from .datebounds import date_bounds
 from .dialect import HINT_KEYWORD
 
 ANNOTATIONS = frozenset({"const", "title", "description", "$comment"})
+STANDARD_ONE_OF = Draft202012Validator.VALIDATORS["oneOf"]
+
+
+def equal(one, other) -> bool:
+    """JSON equality as JSON Schema means it: true is not 1, 1 is 1.0, containers compare deeply."""
+    if isinstance(one, bool) or isinstance(other, bool):
+        return isinstance(one, bool) and isinstance(other, bool) and one == other
+    if isinstance(one, dict) and isinstance(other, dict):
+        return one.keys() == other.keys() and all(equal(one[key], other[key]) for key in one)
+    if isinstance(one, list) and isinstance(other, list):
+        return len(one) == len(other) and all(map(equal, one, other))
+    if isinstance(one, (dict, list)) or isinstance(other, (dict, list)):
+        return False
+    return one == other
 
 
 def is_const_choice(subschema) -> bool:
@@ -22,7 +35,7 @@ def is_const_choice(subschema) -> bool:
 
 def one_of(validator, alternatives, instance, schema):
     if not all(map(is_const_choice, alternatives)):
-        yield from _keywords.oneOf(validator, alternatives, instance, schema)
+        yield from STANDARD_ONE_OF(validator, alternatives, instance, schema)
         return
     matches = sum(1 for alternative in alternatives if equal(instance, alternative["const"]))
     if matches == 0:

@@ -15,6 +15,7 @@ Public API
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -119,6 +120,11 @@ def format_list(value: Any, spec: FieldSpec, options: FormatOptions) -> str:
     return "\n".join(display(entry, item, options) for entry in value)
 
 
+def format_fixed(value: Any, spec: FieldSpec, options: FormatOptions) -> str:
+    """A fixed value (a `const` object or list) as compact JSON."""
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else str(value)
+
+
 def format_number(value: Any, spec: FieldSpec, options: FormatOptions) -> str:
     """1250.5 -> "1 250,5"; 3.0 -> "3"; anything not a number is shown as-is."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -210,6 +216,7 @@ FORMATTERS: dict[str, Formatter] = {
     "fieldset": format_fieldset,
     "table": format_table,
     "list": format_list,
+    "info": format_fixed,
 }
 
 

@@ -10,7 +10,7 @@ section descriptions, which renderers.markdown rendered and nh3 sanitised.
 
 Public API
     detail_html(tree, *, heading_level=2) -> Markup
-    print_html(header, orderer, tree, *, engine="weasyprint") -> str
+    print_html(header, tree, *, engine="weasyprint") -> str
     PrintHeader(portal_name, case_number, case_type_title, created, status)
     environment                   the Jinja environment (autoescape=True, StrictUndefined)
     STATIC_DIR, PRINT_CSS, PRINT_ENGINES
@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import groupby
 from pathlib import Path
-from typing import Callable, ClassVar, Iterable, Sequence
+from typing import Callable, ClassVar, Iterable
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from .formatters import EMPTY_DISPLAY, format_timestamp, is_empty
+from .formatters import format_timestamp
 from .tree import Field, Item, Tree
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -113,17 +113,12 @@ PRINT_ENGINES: dict[str, Callable[[], dict]] = {
 }
 
 
-def print_html(header: PrintHeader, orderer: Sequence[tuple[str, object]], tree: Tree, *,
-               engine: str = "weasyprint") -> str:
-    """A complete HTML document for the PDF of one case, styled for `engine`.
-
-    `orderer` is the "Beställare" block as (label, value) pairs in display order; an empty
-    value shows as "–".
-    """
+def print_html(header: PrintHeader, tree: Tree, *, engine: str = "weasyprint") -> str:
+    """A complete HTML document for the PDF of one case, styled for `engine`: the header, then
+    the tree with its top-level sections at <h2> (a case's tree holds the orderer block and
+    the content as two sections)."""
     stylesheet = PRINT_ENGINES.get(engine)
     if stylesheet is None:
         raise ValueError(f"unknown PDF engine {engine!r}; choose one of: {', '.join(sorted(PRINT_ENGINES))}")
-    orderer_rows = [(label, EMPTY_DISPLAY if is_empty(value) else str(value)) for label, value in orderer]
     return environment.get_template("print.html").render(
-        header=header, created=format_timestamp(header.created), orderer=orderer_rows,
-        tree=tree, **stylesheet())
+        header=header, created=format_timestamp(header.created), tree=tree, **stylesheet())

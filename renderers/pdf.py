@@ -241,11 +241,16 @@ class StaticOnlyFetcher(URLFetcher):
         return URLFetcherResponse(url, decoded.read(), {"Content-Type": decoded.headers["Content-Type"]})
 
 
+PDF_VARIANT = "pdf/ua-1"
+
+
 def _weasyprint_pdf(html: str, static_dir: Path | None) -> bytes:
     """Render in this process, no time limit. Used inside the worker process."""
     base_url = STATIC_BASE_URL if static_dir is not None else None
     document = HTML(string=html, base_url=base_url, url_fetcher=StaticOnlyFetcher(static_dir))
-    return document.write_pdf()
+    # PDF/UA-1: a tagged PDF (structure tree, reading order, table headers, language, title)
+    # that screen readers can follow. wkhtmltopdf cannot tag; this engine can.
+    return document.write_pdf(pdf_variant=PDF_VARIANT)
 
 
 # The worker imports this module from the project root, in isolated mode (-I: no PYTHONPATH,

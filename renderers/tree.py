@@ -6,6 +6,7 @@ other field a Field, all in schema order. How a value reads is `renderers.format
 
 Public API
     build_tree(fields, document, *, mask_personnummer=False) -> Tree
+    build_section(title, fields, document, *, path="", mask_personnummer=False) -> Section
     tree_to_dict(tree) -> dict      plain JSON-able form, for golden files
     Tree(items), Section(title, items, path), Field(label, display, kind, path, empty),
     Table(label, columns, rows, path)
@@ -65,15 +66,29 @@ def build_tree(fields, document: Mapping | None, *, mask_personnummer: bool = Fa
     return Tree(build_items(fields, document, FormatOptions(mask_personnummer=mask_personnummer)))
 
 
+def build_section(title: str, fields, document: Mapping | None, *, path: str = "",
+                  mask_personnummer: bool = False) -> Section:
+    """`document` laid out by `fields` as one titled section: a case's tree is two of them, the
+    orderer block (from its own schema) and the form's content."""
+    return Section(title=title, items=build_tree(fields, document, mask_personnummer=mask_personnummer).items,
+                   path=path)
+
+
 def build_items(specs, values: Any, options: FormatOptions) -> tuple[Item, ...]:
     values = values if isinstance(values, Mapping) else {}
     return tuple(NODE_BUILDERS.get(spec.kind, field_node)(spec, values.get(spec.name), options)
                  for spec in specs if shown(spec, values))
 
 
+# Kinds that are text in the form, not answers: the detail leaves them out.
+NOT_ANSWERS = frozenset({"info"})
+
+
 def shown(spec: FieldSpec, values: Mapping) -> bool:
     """Deprecated fields and fields under a condition show only when the case answered them
     (an old case filled in before the field was retired; a branch that applied)."""
+    if spec.kind in NOT_ANSWERS:
+        return False
     return not (spec.deprecated or spec.visible_when) or not is_empty(values.get(spec.name))
 
 

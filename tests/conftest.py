@@ -12,6 +12,9 @@ import pytest
 
 from app import create_app
 
+# Fixture modules every test may use (smtp_server; the BankID tests' sim, bankid, html_403_server).
+pytest_plugins = ["tests.bankid_fixtures", "tests.smtp_fixtures"]
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 KITCHEN_SINK_DIR = FIXTURES / "kitchen-sink"
@@ -84,9 +87,6 @@ def simulator_url():
 
     with running_simulator() as base_url:
         yield base_url
-
-
-from tests.smtp_fixtures import smtp_server  # noqa: E402,F401  (a fixture every test may use)
 
 
 @pytest.fixture

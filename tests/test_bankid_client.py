@@ -19,7 +19,7 @@ from app.accounts.bankid import (
     user_message,
 )
 from app.accounts.bankid_messages import RFA_TEXTS
-from tests.bankid_fixtures import TOLVAN, bankid, html_403_server, make_pki, running_simulator, sim, verify_in_app  # noqa: F401
+from tests.bankid_fixtures import TOLVAN, make_pki, running_simulator, verify_in_app
 
 QR_TOKEN = "67df3917-fa0d-44e5-b327-edcc928297f8"
 QR_SECRET = "d28db9a7-4cde-429e-a983-359be676944c"

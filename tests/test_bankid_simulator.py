@@ -10,7 +10,7 @@ from stdnum.se import personnummer
 
 from app.accounts.bankid import BankIDError, qr_content, user_message
 from app.dev.bankid_simulator import create_simulator
-from tests.bankid_fixtures import OTHER_PERSON, TOLVAN, bankid, open_app, read_form, sim, submit_app_form, verify_in_app  # noqa: F401
+from tests.bankid_fixtures import OTHER_PERSON, TOLVAN, open_app, read_form, submit_app_form, verify_in_app
 
 
 def post_raw(sim, endpoint, body=None, content_type="application/json", method="POST"):

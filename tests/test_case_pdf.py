@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject
 
 from casetypes import load_forms_dir
 from renderers.casepdf import case_pdf
 from renderers.html import PrintHeader
-from renderers.tree import build_tree
+from tests.case_trees import case_tree, orderer_labels
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINES = ["weasyprint", "wkhtmltopdf"]
@@ -26,9 +27,9 @@ OFFICES = ["uppsala", "stockholm", "goteborg", "malmo", "orebro", "vasteras", "l
 HEADER = PrintHeader(portal_name="Kundportalen", case_number="KP-2026-000123",
                      case_type_title="Beställning av SITHS-kort",
                      created=datetime(2026, 3, 4, 9, 30), status="Inskickat")
-ORDERER = [("Organisation", "Region Uppsala"), ("Organisationsnummer", "232100-0024"),
-           ("Enhet", "Akademiska sjukhuset, Klinisk kemi"), ("Namn", "Märta Åkesson"),
-           ("E-post", "marta.akesson@example.se")]
+ORDERER = {"organisation": "Region Uppsala", "organisationsnummer": "232100-0024",
+           "enhet": "Akademiska sjukhuset, Klinisk kemi", "namn": "Märta Åkesson",
+           "epost": "marta.akesson@example.se"}
 SMALL_ORDER = {"personer": [
     {"namn": "Åsa Öberg", "personnummer": "191212121212", "epost": "asa.oberg@example.se",
      "ovrig_information": "Ny tjänst från 1 maj", "kortutlamningskontor": "goteborg", "eget_kortkontor": False},
@@ -62,13 +63,13 @@ def page_texts(pdf_bytes: bytes) -> list[str]:
 
 @functools.cache
 def small_pdf(engine: str) -> tuple[bytes, tuple[str, ...]]:
-    pdf = case_pdf(HEADER, ORDERER, build_tree(siths().fields, SMALL_ORDER), engine=engine)
+    pdf = case_pdf(HEADER, case_tree(ORDERER, siths().fields, SMALL_ORDER), engine=engine)
     return pdf, tuple(page_texts(pdf))
 
 
 @functools.cache
 def large_pdf_pages(engine: str) -> tuple[str, ...]:
-    pdf = case_pdf(HEADER, ORDERER, build_tree(siths().fields, large_order()), engine=engine, timeout=60)
+    pdf = case_pdf(HEADER, case_tree(ORDERER, siths().fields, large_order()), engine=engine, timeout=60)
     return tuple(page_texts(pdf))
 
 
@@ -78,7 +79,7 @@ def test_pdf_has_header_orderer_and_rows(engine):
     assert pdf.startswith(b"%PDF-")
     text = " ".join(pages)
     for expected in ["Kundportalen", "KP-2026-000123", "Beställning av SITHS-kort", "2026-03-04 09:30",
-                     "Inskickat", "Beställare", *(label for label, _ in ORDERER), *(value for _, value in ORDERER),
+                     "Inskickat", "Beställare", *orderer_labels().values(), *ORDERER.values(), "Uppgifter i ärendet",
                      *COLUMN_HEADERS]:
         assert expected in text, expected
     for row in ["1 Åsa Öberg 19121212-1212 asa.oberg@example.se Ny tjänst från 1 maj Göteborg Nej",
@@ -129,3 +130,28 @@ def test_no_row_is_split_across_pages(engine):
     for number in range(1, 201):
         row = f"{number} Person Öström {number} 19121212-1212 person{number}@example.se"
         assert sum(row in page for page in pages) == 1, row
+
+
+def structure_roles(node) -> set:
+    """Every structure type (/H1, /Table, /TH, ...) at and under a PDF structure element."""
+    node = node.get_object() if hasattr(node, "get_object") else node
+    if isinstance(node, ArrayObject):
+        return set().union(*(structure_roles(child) for child in node))
+    if isinstance(node, DictionaryObject):
+        own = {str(node["/S"])} if "/S" in node else set()
+        return own | (structure_roles(node["/K"]) if "/K" in node else set())
+    return set()
+
+
+def test_weasyprint_pdfs_are_tagged_for_screen_readers():
+    """PDF/UA-1: a structure tree a screen reader follows, marked content, the language and the
+    title shown instead of the file name. (wkhtmltopdf cannot tag; WeasyPrint is the default.)"""
+    pdf, _ = small_pdf("weasyprint")
+    reader = PdfReader(io.BytesIO(pdf))
+    catalog = reader.trailer["/Root"]
+    assert bool(catalog["/MarkInfo"]["/Marked"])
+    assert catalog["/Lang"] == "sv"
+    assert bool(catalog["/ViewerPreferences"]["/DisplayDocTitle"])
+    assert reader.metadata.title == "Beställning av SITHS-kort – KP-2026-000123"
+    roles = structure_roles(catalog["/StructTreeRoot"])
+    assert {"/Table", "/TH", "/TD", "/TR"} <= roles and roles & {"/H1", "/H2"}

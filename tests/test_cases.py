@@ -161,7 +161,7 @@ def test_case_numbers_are_unique_under_concurrency(portal):
     [t.join() for t in threads]
     assert len(set(numbers)) == 8
     assert sorted(int(n.split("-")[1]) for n in numbers) == list(range(1, 9))
-    from app.cases.filing import status_counts
+    from app.cases.statuses import status_counts
     with portal.app_context(), db.connection_context():
         assert status_counts()["Inskickat"] == 8 == Case.select().count()
 
@@ -228,13 +228,13 @@ def test_my_pages_groups_and_pages(portal, customer):
 
 
 def test_keyset_pagination(portal, customer):
-    from app.cases import filing as cases
+    from app.cases import filing
     numbers = [file_siths(customer).headers["Location"].split("/")[2] for _ in range(5)]
     with portal.app_context(), db.connection_context():
         owner = User.get(User.personnummer == CUSTOMER)
-        first = cases.my_cases(owner, closed=False, size=2)
-        second = cases.my_cases(owner, closed=False, before=first.next_cursor, size=2)
-        third = cases.my_cases(owner, closed=False, before=second.next_cursor, size=2)
+        first = filing.my_cases(owner, closed=False, size=2)
+        second = filing.my_cases(owner, closed=False, before=first.next_cursor, size=2)
+        third = filing.my_cases(owner, closed=False, before=second.next_cursor, size=2)
     seen = [row.case.number for page in (first, second, third) for row in page.rows]
     assert seen == numbers[::-1] and third.next_cursor is None
 
@@ -298,7 +298,7 @@ def test_the_largest_valid_order_is_accepted(portal, customer):
     from stdnum import luhn
     rows = {}
     for n in range(200):
-        body = f"{800101 + n % 28:06d}{n:03d}"
+        body = f"{800101 + n % 28:06d}{n + 1:03d}"
         local = f"p{n}."
         rows.update({
             f"personer-{n}-namn": "Åsa Öberg-Ängström " + "ä" * 181,

@@ -50,6 +50,12 @@ SAFE_PRODUCTION = {"env": "production", "secret_key": "k" * 48, "form_preview": 
     ({"trusted_hosts": []}, "TRUSTED_HOSTS"),
     ({"bankid_url": ""}, "BANKID_URL"),
     ({"public_base_url": ""}, "PUBLIC_BASE_URL"),
+    ({"wtf_csrf_enabled": False}, "WTF_CSRF_ENABLED"),
+    ({"max_content_length": None}, "MAX_CONTENT_LENGTH"),
+    ({"max_content_length": 0}, "MAX_CONTENT_LENGTH"),
+    ({"max_content_length": -1}, "MAX_CONTENT_LENGTH"),
+    ({"max_content_length": ""}, "MAX_CONTENT_LENGTH"),  # PORTAL_MAX_CONTENT_LENGTH= left blank
+    ({"max_content_length": "2 MiB"}, "MAX_CONTENT_LENGTH"),
 ])
 def test_production_refuses_development_settings(sqlite_url, bankid_files, overrides, words):
     settings = {**SAFE_PRODUCTION, **bankid_files, "database_url": sqlite_url, **overrides}

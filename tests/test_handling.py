@@ -3,18 +3,31 @@ optimistic locking, threads both ways, internal notes that never reach the custo
 rows, CSV export, the bell, and e-mail through the outbox to a real SMTP server."""
 import io
 import re
+import time
+from html import escape as html_escape
 
 import pytest
 from pypdf import PdfReader
 
-from app.platform.extensions import db
-from app.messaging.mailer import deliver_due
-from app.platform.models import AuditEntry, Case, Message, Notification, OutboxMail, User
 from app.accounts.users import ensure_user
-from tests.login_helpers import CUSTOMER, HANDLER, OTHER_CUSTOMER, log_in, log_in_with_profile, portal_app
+from app.messaging.mailer import deliver_due
+from app.platform.extensions import db
+from app.platform.models import AuditEntry, Case, Message, Notification, OutboxMail, User
+from tests.login_helpers import (
+    CSRF_FIELD,
+    CUSTOMER,
+    HANDLER,
+    OTHER_CUSTOMER,
+    log_in,
+    log_in_with_csrf,
+    log_in_with_profile,
+    portal_app,
+)
 from tests.test_cases import ORDERER, ROW, SITHS, form_key
 
 CANARY = "KANARIE-intern-7f3a"
+OTHER_HANDLER = "197001012389"  # made up, Luhn-valid
+FORM_KEY = re.compile(r'name="form_key" value="([^"]+)"')
 LUHN_NUMBER = re.compile(r"(?<!\d)(\d{6}|\d{8})[-+]?\d{4}(?!\d)")
 
 
@@ -78,10 +91,9 @@ def test_the_full_loop_with_a_real_mailbox(portal, customer, handler, smtp_serve
     run_worker(portal)
 
     mails = smtp_server.messages
-    assert len(mails) == 2
+    assert len(mails) == 3  # the receipt, the reply, the closing
     assert {m["To"] for m in mails} == {"tolvan@example.se"}
-    subjects = " ".join(m["Subject"] for m in mails)
-    assert number in subjects
+    assert all(number in m["Subject"] for m in mails)
     for mail in mails:
         body = mail.get_content()
         assert f"https://kundportal.example.se/arenden/{number}" in body
@@ -89,13 +101,18 @@ def test_the_full_loop_with_a_real_mailbox(portal, customer, handler, smtp_serve
 
     page = customer.get("/mina-sidor").get_data(as_text=True)
     assert number in page.split("Avslutade ärenden", 1)[1]
+
+    def unread():
+        with portal.app_context(), db.connection_context():
+            owner = User.get(User.personnummer == CUSTOMER)
+            return Notification.select().where((Notification.user == owner) & Notification.read_at.is_null()).count()
+
+    assert unread() == 2
     detail = customer.get(f"/arenden/{number}").get_data(as_text=True)
     assert "Hej! Korten är beställda." in detail and "Ärendet är klart." in detail and "Avslutat" in detail
-    with portal.app_context(), db.connection_context():
-        owner = User.get(User.personnummer == CUSTOMER)
-        assert Notification.select().where((Notification.user == owner) & Notification.read_at.is_null()).count() == 2
+    assert unread() == 0  # opening the case read its notifications
     run_worker(portal)
-    assert len(smtp_server.messages) == 2  # nothing is sent twice
+    assert len(smtp_server.messages) == 3  # nothing is sent twice
 
 
 def test_customers_cannot_reach_handler_pages(portal, customer):
@@ -154,7 +171,8 @@ def test_internal_notes_never_reach_the_customer(portal, customer, handler, smtp
     pdf = customer.get(f"/arenden/{number}/pdf").data
     assert CANARY not in "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert all(CANARY not in m.get_content() for m in smtp_server.messages)
-    assert len(smtp_server.messages) == 1  # only the status change; the note told nobody
+    # the receipt and the status change; the note told nobody
+    assert [m["Subject"].split(" ")[0] for m in smtp_server.messages] == ["Vi", "Ert"]
 
 
 def test_unread_markers_both_ways(portal, customer, handler):
@@ -197,7 +215,8 @@ def test_audit_rows_for_views_and_downloads_without_personal_data(portal, custom
         for entry in entries:
             assert not LUHN_NUMBER.search(entry.action)
     trail = handler.get(f"/handlaggare/arenden/{number}").get_data(as_text=True).split("Granskningslogg", 1)[1]
-    assert "csv" in trail and "pdf" in trail
+    assert "Visade ärendet" in trail and "Laddade ner PDF" in trail and "Exporterade CSV" in trail
+    assert "– visa" not in trail and "– pdf" not in trail and "– csv" not in trail
 
 
 def test_csv_export_is_safe_for_spreadsheets(portal, customer, handler):
@@ -221,11 +240,18 @@ def test_queue_filters_counts_and_search(portal, customer, handler):
     assert "Avslutat: <strong>1</strong>" in html and "Inskickat: <strong>2</strong>" in html
     closed = handler.get("/handlaggare/arenden?status=Avslutat").get_data(as_text=True)
     assert numbers[0] in closed and numbers[1] not in closed
-    found = handler.get(f"/handlaggare/arenden?status=all&q={numbers[2]}").get_data(as_text=True)
+    found = search(handler, status="all", q=numbers[2]).get_data(as_text=True)
     assert numbers[2] in found and numbers[1] not in found
-    by_org = handler.get("/handlaggare/arenden?q=uppland").get_data(as_text=True)
+    by_org = search(handler, q="uppland").get_data(as_text=True)
     assert numbers[1] in by_org
     assert numbers[1] not in handler.get("/handlaggare/arenden?typ=ovrigt").get_data(as_text=True)
+
+
+def search(handler, **form):
+    """The queue's filter form: a POST, then the queue it redirects to."""
+    response = handler.post("/handlaggare/arenden/sok", data={"status": "open", "typ": "", **form})
+    assert response.status_code == 303 and "q=" not in response.headers["Location"]
+    return handler.get(response.headers["Location"])
 
 
 def test_bell_read_one_and_all(portal, customer, handler):
@@ -249,11 +275,12 @@ def test_bell_read_one_and_all(portal, customer, handler):
 
 def test_smtp_down_during_the_event_still_delivers_once(portal, customer, handler, smtp_server):
     number = file_case(customer)
+    run_worker(portal)  # the receipt goes out while the server is up
     smtp_server.stop()
     assert reply(handler, f"/handlaggare/arenden/{number}", "Svar").status_code == 303
     run_worker(portal)
     with portal.app_context(), db.connection_context():
-        mail = OutboxMail.get()
+        mail = OutboxMail.get(OutboxMail.subject.startswith("Nytt meddelande"))
         assert mail.status == "pending" and mail.attempts == 1
     smtp_server.start()
     from datetime import timedelta
@@ -262,7 +289,8 @@ def test_smtp_down_during_the_event_still_delivers_once(portal, customer, handle
     with portal.app_context():
         deliver_due(portal, now=utcnow() + timedelta(hours=2))
         deliver_due(portal, now=utcnow() + timedelta(hours=4))
-    assert len(smtp_server.messages) == 1
+    assert [m["Subject"] for m in smtp_server.messages] == [f"Vi har tagit emot ert ärende {number}",
+                                                           f"Nytt meddelande i ert ärende {number}"]
 
 
 def test_per_user_limits_on_downloads(within_one_minute, database_url, simulator_url, smtp_server):
@@ -276,6 +304,28 @@ def test_per_user_limits_on_downloads(within_one_minute, database_url, simulator
     log_in_with_profile(neighbour, OTHER_CUSTOMER)
     assert neighbour.get("/mina-sidor").status_code == 200
     assert neighbour.get(f"/arenden/{number}/pdf").status_code == 404
+
+
+def test_per_user_limits_on_handler_messages_and_status_changes(within_one_minute, database_url, simulator_url):
+    """Each reply and each status change may queue an e-mail to the customer: limited like
+    the customer's own messages, per handler."""
+    app = portal_app(database_url, simulator_url, messages_per_user=2, status_changes_per_user=2)
+    customer = app.test_client()
+    log_in_with_profile(customer, CUSTOMER)
+    number = file_case(customer)
+    with app.app_context(), db.connection_context():
+        ensure_user(HANDLER, "Hanna Handläggare", "handler")
+        ensure_user(OTHER_HANDLER, "Harald Handläggare", "handler")
+    handler, colleague = app.test_client(), app.test_client()
+    log_in(handler, HANDLER)
+    log_in(colleague, OTHER_HANDLER)
+    path = f"/handlaggare/arenden/{number}"
+    assert [reply(handler, path, f"Svar {n}").status_code for n in range(3)] == [303, 303, 429]
+    assert [change(handler, number, action).status_code for action in ("take", "close", "reopen")] == [303, 303, 429]
+    assert reply(colleague, path, "Från en kollega").status_code == 303  # per handler, not per office
+    assert change(colleague, number, "reopen").status_code == 303
+    with app.app_context(), db.connection_context():
+        assert Message.select().count() == 3 and Case.get(Case.number == number).status == "Under handläggning"
 
 
 def test_handlers_land_on_the_queue_without_mina_uppgifter(portal):
@@ -293,6 +343,45 @@ def test_times_are_shown_in_swedish_time(portal, customer):
         number = file_case(client)
         html = client.get(f"/arenden/{number}").get_data(as_text=True)
     assert "2026-11-30 00:30" in html
+
+
+def test_an_expired_csrf_token_keeps_the_typed_messages(simulator_url, sqlite_url):
+    """Both message forms and the closing message: the page again with the text as typed (and
+    the internal-note box as ticked), nothing stored; sending again with the fresh token works."""
+    app = portal_app(sqlite_url, simulator_url, wtf_csrf_enabled=True, wtf_csrf_time_limit=1)
+    customer, handler = app.test_client(), app.test_client()
+    token = log_in_with_csrf(customer, CUSTOMER)
+    filed = customer.post(SITHS, data={**ORDERER, **ROW, "form_key": form_key(customer), "csrf_token": token})
+    number = filed.headers["Location"].split("/")[2]
+    with app.app_context(), db.connection_context():
+        ensure_user(HANDLER, "Hanna Handläggare", "handler")
+    log_in_with_csrf(handler, HANDLER)
+    pages = {"customer": customer.get(f"/arenden/{number}").get_data(as_text=True),
+             "handler": handler.get(f"/handlaggare/arenden/{number}").get_data(as_text=True)}
+    old = {role: (CSRF_FIELD.search(html).group(1), FORM_KEY.search(html).group(1)) for role, html in pages.items()}
+    time.sleep(2.1)
+    posts = {
+        "customer": (customer, f"/arenden/{number}/meddelanden", {"meddelande": "Långt & genomtänkt <svar>"}),
+        "handler": (handler, f"/handlaggare/arenden/{number}/meddelanden",
+                    {"meddelande": "Intern tanke om kunden", "intern": "y"}),
+    }
+    for role, (client, path, data) in posts.items():
+        expired = client.post(path, data={**data, "csrf_token": old[role][0], "form_key": old[role][1]})
+        page = expired.get_data(as_text=True)
+        assert expired.status_code == 400 and "behövde laddas om" in page
+        assert html_escape(data["meddelande"], quote=False) in page.split('id="meddelande"', 1)[1].split("</textarea>")[0]
+        if role == "handler":
+            assert re.search(r'<input type="checkbox" id="intern" name="intern" value="y" checked>', page)
+        again = client.post(path, data={**data, "csrf_token": CSRF_FIELD.search(page).group(1),
+                                        "form_key": FORM_KEY.search(page).group(1)})
+        assert again.status_code == 303, role
+    closing = handler.post(f"/handlaggare/arenden/{number}/status", data={
+        "action": "close", "version": "1", "meddelande": "Tack för i dag", "csrf_token": old["handler"][0]})
+    assert closing.status_code == 400 and ">Tack för i dag</textarea>" in closing.get_data(as_text=True)
+    with app.app_context(), db.connection_context():
+        stored = [(message.body, message.internal) for message in Message.select().order_by(Message.id)]
+        assert stored == [("Långt & genomtänkt <svar>", False), ("Intern tanke om kunden", True)]
+        assert Case.get(Case.number == number).status == "Inskickat"
 
 
 def test_a_refused_message_is_shown_again_next_to_its_box(portal, customer, handler):

@@ -12,10 +12,10 @@ from urllib.parse import quote
 
 import pytest
 
+from app.accounts.users import ensure_user
 from app.platform.extensions import db
 from app.platform.inputs import UNWANTED_CHARACTERS
 from app.platform.models import Case, Message, Notification, Profile, User
-from app.accounts.users import ensure_user
 from tests.login_helpers import CUSTOMER, HANDLER, csrf_token, log_in_with_csrf, portal_app
 from tests.test_cases import ORDERER, ROW, SITHS
 

@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.accounts.users import ensure_user
 from app.platform.extensions import db
 from app.platform.inputs import DATABASE_INT_MAX, clean_text, database_int, parse_database_int
-from app.platform.models import Case, Message, Profile
-from app.accounts.users import ensure_user
+from app.platform.models import Case, Message, Profile, QueueSearch
 from tests.login_helpers import CUSTOMER, HANDLER, PROFILE_FORM, log_in, log_in_with_profile, portal_app
 from tests.test_cases import ORDERER, ROW, SITHS, form_key
 
@@ -121,13 +121,14 @@ def test_nul_and_control_characters_never_reach_the_database(portal, customer, h
         response = client.post(f"{path}/meddelanden", data={"meddelande": "Hej\x00 på\x1b dig\r\nrad två",
                                                              "form_key": key})
         assert response.status_code == 303
-    search = handler.get("/handlaggare/arenden", query_string={"q": "Region\x00 Uppland"})
-    assert search.status_code == 200
+    search = handler.post("/handlaggare/arenden/sok", data={"q": "Region\x00 Uppland"})
+    assert search.status_code == 303 and number in handler.get(search.headers["Location"]).get_data(as_text=True)
     profile = customer.post("/mina-uppgifter", data={**PROFILE_FORM, "enhet-enhetens_namn": "Akut\x00mottagningen"})
     assert profile.status_code == 303
     with portal.app_context(), db.connection_context():
         assert [message.body for message in Message.select().order_by(Message.id)] == ["Hej på dig\nrad två"] * 2
         assert Profile.get().data["enhet"]["enhetens_namn"] == "Akutmottagningen"
+        assert QueueSearch.get().text == "Region Uppland"
 
 
 def test_a_forged_form_key_is_replaced_by_a_fresh_one(portal, customer):
@@ -136,3 +137,20 @@ def test_a_forged_form_key_is_replaced_by_a_fresh_one(portal, customer):
         assert response.status_code == 303
     with portal.app_context(), db.connection_context():
         assert [len(case.form_key) for case in Case.select()] == [32, 32]  # a fresh key each time
+
+
+@given(st.text(max_size=30))
+def test_database_int_reads_only_its_own_spelling(text):
+    """Whatever the text, a number comes back only for the plain decimal spelling of a number
+    that fits the column; anything else is a ValueError, never another exception."""
+    number = parse_database_int(text)
+    assert number is None or (0 <= number <= DATABASE_INT_MAX and str(number) == text)
+
+
+def test_json_bodies_are_cleaned_too(app):
+    """An API reading JSON gets the same text as a form: "\\u0000" and "\\ud800" escapes are
+    valid JSON but no storable text."""
+    body = '{"namn": "An\\u0000na\\ud800", "rader": [{"text": "\\u001b[2Jx"}], "antal": 3}'
+    with app.test_request_context("/", method="POST", data=body, content_type="application/json"):
+        from flask import request
+        assert request.get_json() == {"namn": "Anna", "rader": [{"text": "[2Jx"}], "antal": 3}

@@ -6,9 +6,9 @@ import time
 import pytest
 from freezegun import freeze_time
 
+from app.accounts.users import set_active, set_role
 from app.platform.extensions import db
 from app.platform.models import PendingLogin, User
-from app.accounts.users import set_active, set_role
 from tests.login_helpers import (
     CUSTOMER,
     OTHER_CUSTOMER,
@@ -67,7 +67,7 @@ def test_profile_is_saved_and_kept_across_logins(portal, client):
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("organisation-organisationsnummer", "232100-0017", "Ange ett giltigt organisationsnummer, ÅÅMMDD-XXXX eller XXXXXX-XXXX."),
+    ("organisation-organisationsnummer", "232100-0017", "Kontrollsiffran stämmer inte. Kontrollera organisationsnumret."),
     ("bestallare-epost", "tolvan@", "Ange en giltig e-postadress, till exempel namn@exempel.se."),
     ("organisation-organisationsnamn", "", "Fältet måste fyllas i."),
 ])
@@ -86,6 +86,7 @@ def test_the_qr_is_shown_for_another_device_and_changes(client, simulator_url):
     first = client.get("/logga-in/qr.svg")
     assert first.status_code == 200 and first.mimetype == "image/svg+xml"
     assert first.headers["Cache-Control"] == "no-store"
+    assert first.data.startswith(b'<svg xmlns="http://www.w3.org/2000/svg"')  # a standalone image
     time.sleep(1.1)
     assert client.get("/logga-in/qr.svg").data != first.data
     assert "qr_start_secret" not in html and "qrStartSecret" not in html

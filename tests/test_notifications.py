@@ -76,10 +76,10 @@ def texts(user: User) -> list[str]:
 
 # --- customer events --------------------------------------------------------------------------
 
-def test_filed_gives_the_owner_a_bell_and_a_pending_mail(any_ctx):
+def test_filed_gives_the_owner_a_receipt_mail_and_no_bell(any_ctx):
     case = customer_with_case()
     notifications.notify_customer(case, "filed", base_url="https://portal.example.se")
-    assert texts(case.owner) == ["Ärende 2026-00042 är inskickat"]
+    assert texts(case.owner) == []  # they have just seen the confirmation page
     mail = OutboxMail.get()
     assert (mail.recipient, mail.status, mail.attempts) == (CUSTOMER_EMAIL, "pending", 0)
     assert mail.subject == "Vi har tagit emot ert ärende 2026-00042"
@@ -225,7 +225,7 @@ def test_events_are_rolled_back_with_the_callers_transaction(any_ctx):
 def test_events_commit_with_the_callers_transaction(any_ctx):
     case = customer_with_case()
     with db.atomic():
-        notifications.notify_customer(case, "filed", base_url="https://portal.example.se")
+        notifications.notify_customer(case, "message", base_url="https://portal.example.se")
     assert Notification.select().count() == 1 and OutboxMail.select().count() == 1
 
 
@@ -244,10 +244,9 @@ def test_bell_reads_and_marks_only_own_notifications(any_ctx):
     owner = case.owner
     newest_first = notifications.recent(owner)
     assert [n.text for n in newest_first] == ["Ärende 2026-00042 har fått status Inskickat",
-                                              "Nytt meddelande i ärende 2026-00042",
-                                              "Ärende 2026-00042 är inskickat"]
+                                              "Nytt meddelande i ärende 2026-00042"]
     assert [n.text for n in notifications.recent(owner, limit=1)] == [newest_first[0].text]
-    assert unread(owner) == 3 and unread(other) == 1
+    assert unread(owner) == 2 and unread(other) == 1
 
     others_id = notifications.recent(other)[0].id
     assert notifications.mark_read(owner, others_id) is False
@@ -256,7 +255,7 @@ def test_bell_reads_and_marks_only_own_notifications(any_ctx):
 
     assert notifications.mark_read(owner, newest_first[0].id) is True
     assert notifications.mark_read(owner, newest_first[0].id) is True  # already read: still theirs
-    assert unread(owner) == 2
-    assert notifications.mark_all_read(owner) == 2
+    assert unread(owner) == 1
+    assert notifications.mark_all_read(owner) == 1
     assert unread(owner) == 0 and unread(other) == 1
     assert notifications.mark_all_read(owner) == 0

@@ -14,8 +14,8 @@ from email.utils import parsedate_to_datetime
 import pytest
 from aiosmtpd.controller import Controller
 
-from app.messaging import mailer
-from app.messaging import notifications
+from app.dev import smtp_sink
+from app.messaging import mailer, notifications
 from app.platform.extensions import db
 from app.platform.models import OutboxMail, utcnow
 from tests.smtp_fixtures import free_port
@@ -342,7 +342,7 @@ def test_flask_outbox_commands_are_registered(sqlite_outbox_app):
 
 
 def test_the_sink_prints_headers_and_body(sqlite_outbox_app, capsys):
-    sink = Controller(mailer.PrintingHandler(), hostname="127.0.0.1", port=free_port())
+    sink = Controller(smtp_sink.PrintingHandler(), hostname="127.0.0.1", port=free_port())
     sink.start()
     sqlite_outbox_app.config["MAIL_PORT"] = sink.port
     mail = queue(body="Hej!\nLänk: https://portal.example.se/arenden/2026-00042\n")

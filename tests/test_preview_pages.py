@@ -47,7 +47,7 @@ def test_errors_are_shown_next_to_fields_and_linked(client):
     field = re.search(r'<input[^>]*id="personer-0-personnummer"[^>]*>', html).group(0)
     assert 'aria-invalid="true"' in field and 'aria-describedby="personer-0-personnummer-error"' in field
     assert 'value="19121212-1213"' in field  # what was typed is still there
-    assert "Ange ett giltigt personnummer, 12 siffror ÅÅÅÅMMDDXXXX." in html
+    assert "Kontrollsiffran stämmer inte. Kontrollera personnumret." in html
     assert "Välj ett kortutlämningskontor, eller kryssa i Eget kortkontor." in html
     assert 'value="Tolvan Tolvansson"' in html
 

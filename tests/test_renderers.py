@@ -24,6 +24,7 @@ from renderers.html import PrintHeader, detail_html, print_html
 from renderers.pdf import build_wkhtmltopdf_command
 from renderers.text import to_text
 from renderers.tree import Field, Section, Table, build_tree, tree_to_dict
+from tests.case_trees import case_tree, orderer_labels
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -68,8 +69,8 @@ SITHS_DOCUMENT = {"personer": [
 HEADER = PrintHeader(portal_name="Kundportalen", case_number="KP-2026-000042",
                      case_type_title="Beställning av SITHS-kort",
                      created=datetime(2026, 3, 4, 9, 30), status="Inskickat")
-ORDERER = [("Organisation", "Region Uppsala"), ("Organisationsnummer", "232100-0024"),
-           ("Enhet", "Akademiska sjukhuset"), ("Namn", "Märta Åkesson"), ("E-post", "marta@example.se")]
+ORDERER = {"organisation": "Region Uppsala", "organisationsnummer": "232100-0024",
+           "enhet": "Akademiska sjukhuset", "namn": "Märta Åkesson", "epost": "marta@example.se"}
 
 
 def check_golden(name: str, actual: str) -> None:
@@ -117,7 +118,7 @@ def test_kitchen_sink_detail_html_matches_golden(kitchen_sink, kitchen_sink_docu
 def test_tree_follows_schema_order_with_sections_and_tables(kitchen_sink, kitchen_sink_document):
     items = build_tree(kitchen_sink.fields, kitchen_sink_document).items
     assert [getattr(item, "label", getattr(item, "title", None)) for item in items] == \
-        [spec.label for spec in kitchen_sink.fields if not spec.deprecated]  # an unanswered retired field is not shown
+        [spec.label for spec in kitchen_sink.fields if not spec.deprecated and spec.kind != "info"]  # not answers
     section = next(item for item in items if isinstance(item, Section))
     assert (section.title, section.path) == ("Adress", "/adress")
     assert [field.path for field in section.items] == ["/adress/gata", "/adress/postnummer", "/adress/ort"]
@@ -271,24 +272,26 @@ def test_detail_html_heading_level_is_adjustable(kitchen_sink, kitchen_sink_docu
 
 @pytest.mark.parametrize("engine", ["weasyprint", "wkhtmltopdf"])
 def test_print_html_loads_nothing_but_its_own_stylesheet(siths, engine):
-    document = print_html(HEADER, ORDERER, build_tree(siths.fields, SITHS_DOCUMENT), engine=engine)
+    document = print_html(HEADER, case_tree(ORDERER, siths.fields, SITHS_DOCUMENT), engine=engine)
     urls = re.findall(r'(?:href|src)="([^"]*)"', document)
     assert urls == (["print.css"] if engine == "weasyprint" else [])
     assert ("<style>" in document) == (engine == "wkhtmltopdf")
     assert "Sida " in (document if engine == "wkhtmltopdf" else html.PRINT_CSS.read_text(encoding="utf-8"))
-    for label, value in ORDERER:
-        assert f"<dt>{label}</dt><dd>{value}</dd>" in document
+    labels = orderer_labels()
+    for name, value in ORDERER.items():
+        assert f"<dt>{labels[name]}</dt>\n    <dd>{value}</dd>" in document
+    assert document.index("<h2>Beställare</h2>") < document.index("<h2>Uppgifter i ärendet</h2>")
     assert "KP-2026-000042" in document and "2026-03-04 09:30" in document and "Inskickat" in document
 
 
 def test_print_html_refuses_an_unknown_engine(siths):
     with pytest.raises(ValueError, match="unknown PDF engine"):
-        print_html(HEADER, ORDERER, build_tree(siths.fields, {}), engine="chrome")
+        print_html(HEADER, case_tree(ORDERER, siths.fields, {}), engine="chrome")
 
 
 def test_print_html_shows_a_dash_for_an_empty_orderer_value(siths):
-    document = print_html(HEADER, [("Enhet", ""), ("Namn", None)], build_tree(siths.fields, {}))
-    assert "<dt>Enhet</dt><dd>–</dd>" in document and "<dt>Namn</dt><dd>–</dd>" in document
+    document = print_html(HEADER, case_tree({**ORDERER, "enhet": ""}, siths.fields, {}))
+    assert "<dt>Enhet</dt>\n    <dd>–</dd>" in document and "<dt>Namn</dt>\n    <dd>Märta Åkesson</dd>" in document
 
 
 # --------------------------------------------------------------------------- XSS (checklist E1, E2, F3)
@@ -309,16 +312,16 @@ def hostile_kitchen_sink_document(kitchen_sink_document) -> dict:
 
 HOSTILE_HEADER = PrintHeader(portal_name=XSS_TEXT, case_number=XSS_TEXT, case_type_title=XSS_TEXT,
                              created=XSS_TEXT, status=XSS_TEXT)
-HOSTILE_ORDERER = [(XSS_TEXT, XSS_TEXT), ("Namn", XSS_TEXT + "\n" + XSS_TEXT)]
+HOSTILE_ORDERER = {"organisation": XSS_TEXT, "organisationsnummer": XSS_TEXT, "namn": XSS_TEXT + "\n" + XSS_TEXT}
 
 
 @pytest.fixture(scope="module")
 def hostile_outputs(kitchen_sink, kitchen_sink_document):
-    hostile_tree = build_tree(kitchen_sink.fields, hostile_kitchen_sink_document(kitchen_sink_document))
+    hostile_tree = case_tree(HOSTILE_ORDERER, kitchen_sink.fields, hostile_kitchen_sink_document(kitchen_sink_document))
     return {
         "detail": str(detail_html(hostile_tree)),
-        "print-weasyprint": print_html(HOSTILE_HEADER, HOSTILE_ORDERER, hostile_tree, engine="weasyprint"),
-        "print-wkhtmltopdf": print_html(HOSTILE_HEADER, HOSTILE_ORDERER, hostile_tree, engine="wkhtmltopdf"),
+        "print-weasyprint": print_html(HOSTILE_HEADER, hostile_tree, engine="weasyprint"),
+        "print-wkhtmltopdf": print_html(HOSTILE_HEADER, hostile_tree, engine="wkhtmltopdf"),
     }
 
 
@@ -342,7 +345,7 @@ def test_no_markup_appears_beyond_what_the_templates_write(hostile_outputs, outp
 
 
 def test_payload_adds_no_wkhtmltopdf_flags(siths, hostile_outputs):
-    clean = print_html(HEADER, ORDERER, build_tree(siths.fields, SITHS_DOCUMENT), engine="wkhtmltopdf")
+    clean = print_html(HEADER, case_tree(ORDERER, siths.fields, SITHS_DOCUMENT), engine="wkhtmltopdf")
     binary = "/usr/bin/wkhtmltopdf"
     hostile_command = build_wkhtmltopdf_command(hostile_outputs["print-wkhtmltopdf"], binary)
     assert hostile_command == build_wkhtmltopdf_command(clean, binary)

@@ -6,9 +6,17 @@ from http.cookies import SimpleCookie
 import pytest
 from werkzeug.exceptions import MethodNotAllowed
 
-from app.platform.extensions import db
 from app.accounts.users import ensure_user
-from tests.login_helpers import CUSTOMER, HANDLER, log_in, log_in_with_profile, portal_app
+from app.platform.extensions import db
+from tests.login_helpers import (
+    CUSTOMER,
+    HANDLER,
+    approve_in_app,
+    csrf_token,
+    log_in_with_profile,
+    portal_app,
+    start_url,
+)
 from tests.test_cases import ORDERER, ROW, SITHS, form_key
 
 PUBLIC, CUSTOMER_ONLY, HANDLER_ONLY, DEVELOPMENT = "public", "customer", "handler", "development"
@@ -22,13 +30,14 @@ ROUTES = {
     "cases.submitted": CUSTOMER_ONLY, "cases.detail": CUSTOMER_ONLY, "cases.pdf": CUSTOMER_ONLY,
     "cases.post_message": CUSTOMER_ONLY, "cases.my_pages": CUSTOMER_ONLY,
     "bell.index": CUSTOMER_ONLY, "bell.open_item": CUSTOMER_ONLY, "bell.read_all": CUSTOMER_ONLY,
-    "handler.queue": HANDLER_ONLY, "handler.case_page": HANDLER_ONLY, "handler.change_status": HANDLER_ONLY,
+    "handler.queue": HANDLER_ONLY, "handler.search": HANDLER_ONLY, "handler.case_page": HANDLER_ONLY, "handler.change_status": HANDLER_ONLY,
     "handler.post_message": HANDLER_ONLY, "handler.pdf": HANDLER_ONLY, "handler.table_csv": HANDLER_ONLY,
+    "handler.confirm_close": HANDLER_ONLY,
     "preview.index": DEVELOPMENT, "preview.form": DEVELOPMENT,
 }
 # Endpoints whose POST changes state; none of them may answer GET.
 STATE_CHANGING = {"auth.start", "auth.poll", "auth.cancel", "auth.logout", "cases.submit", "cases.post_message",
-                  "bell.open_item", "bell.read_all", "handler.change_status", "handler.post_message"}
+                  "bell.open_item", "bell.read_all", "handler.change_status", "handler.post_message", "handler.search"}
 SAMPLE_VALUES = {"number": "2026-00001", "slug": "bestallning-av-siths-kort", "notification_id": "1",
                  "index": "0", "filename": "portal.css"}
 
@@ -110,9 +119,11 @@ def test_production_session_cookie_attributes(sqlite_url, simulator_url, tmp_pat
         (tmp_path / key).write_text("x", encoding="utf-8")
         paths[key] = str(tmp_path / key)
     app = portal_app(sqlite_url, simulator_url, env="production", secret_key="p" * 48, form_preview=False,
-                     trusted_hosts=["localhost"], public_base_url="https://localhost", **paths)
-    client = app.test_client()
-    response = log_in(client, CUSTOMER)
+                     trusted_hosts=["localhost"], public_base_url="https://localhost", wtf_csrf_enabled=True, **paths)
+    client = app.test_client()  # production refuses to start without CSRF protection
+    client.post("/logga-in", data={"device": "this", "csrf_token": csrf_token(client)})
+    approve_in_app(start_url(client.get("/logga-in/bankid").get_data(as_text=True)), CUSTOMER)
+    response = client.post("/logga-in/bankid", data={"csrf_token": csrf_token(client, "/logga-in/bankid")})
     cookie = SimpleCookie(response.headers["Set-Cookie"])["__Host-session"]
     assert cookie["secure"] and cookie["httponly"] and cookie["samesite"] == "Lax"
     assert cookie["path"] == "/" and not cookie["domain"]

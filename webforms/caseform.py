@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from werkzeug.datastructures import MultiDict
 from wtforms import Form
+from wtforms.meta import DefaultMeta
 
 from casetypes import CaseType, Problem
 from casetypes.conditions import active_answers
@@ -114,6 +115,7 @@ class CaseForm:
     form: Form
     problems: list = field(default_factory=list)
     prefix: str = ""  # set when several schema forms share one HTML form
+    focus: str = ""  # the field the page opens on (a new row's first field), "" for none
 
     @property
     def fields(self) -> tuple:
@@ -127,7 +129,7 @@ class CaseForm:
         self.problems = self.case_type.validate(self.document())
         return not self.problems
 
-    def field_name_for(self, path: tuple, names: set) -> str:
+    def field_name_for(self, path: tuple, names) -> str:
         """The nearest field that shows this path (an item of a checkbox group shows on the
         group); "" for the form as a whole."""
         while path and self.prefix + html_name(self.case_type, path) not in names:
@@ -135,10 +137,13 @@ class CaseForm:
         return self.prefix + html_name(self.case_type, path) if path else ""
 
     def located_problems(self) -> list[tuple[str, Problem]]:
+        """Each problem with the field that shows it, in the order of the fields on the page
+        (the form-wide ones first): the validator's own order follows the schema's keywords."""
         if not self.problems:
             return []
-        names = {bound.name for bound in bound_fields(self.form)}
-        return [(self.field_name_for(problem.path, names), problem) for problem in self.problems]
+        position = {bound.name: index for index, bound in enumerate(bound_fields(self.form))}
+        located = [(self.field_name_for(problem.path, position), problem) for problem in self.problems]
+        return sorted(located, key=lambda pair: position.get(pair[0], -1))
 
     def errors_by_name(self) -> dict[str, list[str]]:
         errors: dict[str, list[str]] = {}
@@ -147,7 +152,7 @@ class CaseForm:
         return errors
 
     def summary(self) -> list[tuple[str, str, str]]:
-        """(field name, field label with row number, message) in the order they were found."""
+        """(field name, field label with row number, message) in the order of the fields."""
         return [(name, self.describe(problem.path), problem.message) for name, problem in self.located_problems()]
 
     def describe(self, path: tuple) -> str:
@@ -161,8 +166,7 @@ class CaseForm:
         """A blank row named with the placeholder index, for the script that adds rows."""
         row_name = f"{name}-{rows.PLACEHOLDER}"
         if table.kind == "list":
-            item_form = list_item_class_for(self.case_type, table)(formdata=MultiDict(), prefix=name + "-")
-            return item_form[rows.PLACEHOLDER]
+            return list_item_prototype(table, row_name)
         pairs = [(f"{row_name}-{key}", value) for key, value in blank_row_pairs(table)]
         row_form = row_class_for(self.case_type, table)(formdata=MultiDict(pairs), prefix=row_name + "-")
         return RowPrototype(name=row_name, id=row_name, form=row_form)
@@ -181,16 +185,12 @@ def row_class_for(case_type: CaseType, table: FieldSpec) -> type[Form]:
     return cached_form_class((case_type.sha256, table.path), table.children, "Row")
 
 
-def list_item_class_for(case_type: CaseType, table: FieldSpec) -> type[Form]:
-    """A form holding one item of a free list, named with the placeholder index."""
-    key = (case_type.sha256, table.path, "item")
-    cached = _form_classes.get(key)
-    if cached is None:
-        item = table.children[0]
-        field = FIELD_KINDS[item.kind].build(item, make_form_class)
-        with _form_classes_lock:
-            cached = _form_classes.setdefault(key, type("Item", (SchemaForm,), {rows.PLACEHOLDER: field}))
-    return cached
+def list_item_prototype(table: FieldSpec, row_name: str):
+    """A blank item of a free list named with the placeholder index ("tags-__index__")."""
+    item = table.children[0]
+    field = FIELD_KINDS[item.kind].build(item, make_form_class).bind(form=None, name=row_name, _meta=DefaultMeta())
+    field.process(None)
+    return field
 
 
 def blank_table_row(table: FieldSpec) -> list:
@@ -237,5 +237,22 @@ def blank(case_type: CaseType, initial: dict | None = None, prefix: str = "") ->
 
 
 def apply_row_action(case_type: CaseType, formdata: MultiDict, action: str) -> CaseForm:
-    """The form after "Lägg till ny rad" / "Ta bort" posted without JavaScript."""
-    return bind(case_type, rows.apply(formdata, action, case_type, blank_row_pairs))
+    """The form after "Lägg till ny rad" / "Ta bort" posted without JavaScript. After an added
+    row the page opens on that row's first field, as the script does, not at the top."""
+    caseform = bind(case_type, rows.apply(formdata, action, case_type, blank_row_pairs))
+    verb, _, target = action.partition(":")
+    if verb == "add":
+        caseform.focus = first_field_of_new_row(caseform.form, target, rows.row_count(formdata, target))
+    return caseform
+
+
+def first_field_of_new_row(form: Form, table_name: str, rows_before: int) -> str:
+    """The name of the first field in the row just added to `table_name`; "" when none was
+    (the table was full or does not exist). New rows are appended last."""
+    table = next((bound for bound in bound_fields(form) if bound.name == table_name), None)
+    entries = getattr(table, "entries", [])
+    if len(entries) <= rows_before:
+        return ""
+    row = entries[-1]
+    # A table's row is a form of cells; a free list's row is the one field itself.
+    return next(iter(row.form)).name if hasattr(row, "form") else row.name

@@ -7,6 +7,7 @@ person typed, so jsonschema, the only judge, reports it in the field's own words
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -156,6 +157,16 @@ def read_table(field, spec, read_child):
     return [read_children(entry.form, spec.children, read_child) for entry in field.entries]
 
 
+def read_fixed(field, spec, read_child):
+    """An information text answers nothing: null where the schema requires the key, else
+    left out (a `const` reads as read-only, its one value)."""
+    return None if spec.required else MISSING
+
+
+def post_nothing(value, spec, name, post_children):
+    return iter(())
+
+
 def read_list(field, spec, read_child):
     """A free list keeps what was typed in its rows, in order; blank rows are left out."""
     item = spec.children[0]
@@ -189,8 +200,13 @@ def never_blank(value) -> bool:
 # value; containers hand their children to post_children with the prefix WTForms expects.
 
 def post_text(value) -> str:
-    """The text an input shows for a JSON value (JSON spelling for true/false)."""
-    return {True: "true", False: "false"}.get(value, str(value)) if isinstance(value, bool) else str(value)
+    """The text an input shows for a JSON value: JSON spelling for true/false and for objects
+    and lists (keys sorted, so a choice of an object matches whatever its key order)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return str(value)
 
 
 def post_input(value, spec, name, post_children):
@@ -369,4 +385,5 @@ FIELD_KINDS: dict[str, FieldKind] = {
                           blank=is_blank),
     "table": FieldKind(table_field, read_table, post_table, "table", initial=initial_table),
     "list": FieldKind(list_field, read_list, post_list, "list", initial=initial_list),
+    "info": FieldKind(text_field(fields.HiddenField), read_fixed, post_nothing, "info"),
 }

@@ -39,6 +39,7 @@ RAW_DATA = {
     "hsaid": first_value, "url": first_value, "date": first_value, "datetime": first_value,
     "time": first_value, "integer": first_value, "number": first_value,
     "select": first_value, "radio": first_value, "yesno": first_value,
+    "info": first_value,
     "checkbox": ticked,
     "checkboxes": all_values,
 }

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from flask import current_app
 
-from casetypes import CaseType, load_forms_dir
 from app.platform.models import Profile, User, utcnow
+from casetypes import CaseType, load_forms_dir
 
 SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schemas"
 EXTENSION_KEY = "kundportalen.own_schemas"

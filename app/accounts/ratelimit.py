@@ -8,6 +8,7 @@ import time
 from functools import wraps
 
 from flask import abort, current_app, g, request, session
+
 from app.platform.extensions import db
 from app.platform.models import RateCounter
 

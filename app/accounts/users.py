@@ -8,9 +8,9 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from casetypes.formats import normalize_personnummer
 from app.platform.extensions import db
 from app.platform.models import Profile, Session, User, utcnow
+from casetypes.formats import normalize_personnummer
 
 users_cli = AppGroup("users", help="Användare: handläggarroll, avstängning, demoanvändare.")
 

@@ -1,5 +1,5 @@
-"""Cases: filing with a case number, reading them back for their owner, and the PDF kept per
-case. The only writer of Case rows and their status history.
+"""Filing a case with its ärendenummer, and reading cases back for their owner (Mina sidor) —
+the keyset pages and unread markers the handlers' queue (app.cases.handling) uses too.
 
 Filing is one transaction: the number, the case (with its frozen schema and the orderer's
 snapshot), its first status and the handlers' notifications all land together or not at all.
@@ -14,15 +14,12 @@ from dataclasses import dataclass
 
 from peewee import IntegrityError, fn
 
+from app.cases.statuses import CLOSED, SUBMITTED, count_status
 from app.messaging import notifications
-from casetypes import CaseType, case_type_from_frozen
 from app.platform.extensions import db
-from app.platform.models import Case, CaseCounter, CasePdf, Message, ReadMark, StatusChange, StatusCount, User, utcnow
+from app.platform.models import Case, CaseCounter, Message, ReadMark, StatusChange, User, utcnow
+from casetypes import CaseType
 
-SUBMITTED = "Inskickat"
-IN_PROGRESS = "Under handläggning"
-CLOSED = "Avslutat"
-STATUSES = (SUBMITTED, IN_PROGRESS, CLOSED)
 PAGE_SIZE = 20
 
 
@@ -53,24 +50,6 @@ def next_number(year: int) -> str:
     return f"{year}-{number:05d}"
 
 
-def count_status(status: str, delta: int) -> None:
-    """Move the status counter inside the caller's transaction."""
-    StatusCount.upsert({"status": status}, {"count": StatusCount.count + delta}, {"count": delta})
-
-
-def recount_statuses() -> None:
-    """Rebuild the counters from the cases (after an import or a restore)."""
-    with db.atomic():
-        StatusCount.delete().execute()
-        for row in Case.select(Case.status, fn.COUNT(Case.id).alias("n")).group_by(Case.status):
-            StatusCount.create(status=row.status, count=row.n)
-
-
-def status_counts() -> dict:
-    found = {row.status: row.count for row in StatusCount.select()}
-    return {status: found.get(status, 0) for status in STATUSES}
-
-
 def existing(owner: User, form_key: str) -> Case | None:
     return Case.get_or_none((Case.owner == owner) & (Case.form_key == form_key))
 
@@ -93,17 +72,13 @@ def file_case(owner: User, case_type: CaseType, document: dict, orderer: dict, f
             count_status(SUBMITTED, 1)
             ReadMark.create(case=case, user=owner, read_at=now)
             notifications.notify_handlers(case, "filed")
+            notifications.notify_customer(case, "filed")  # the receipt, by e-mail if they asked
     except IntegrityError:
         found = existing(owner, form_key)
         if found is None:
             raise
         raise DuplicateSubmission(found) from None
     return case
-
-
-def frozen_type(case: Case) -> CaseType:
-    """The case type exactly as this case was filed under, whatever forms/ says today."""
-    return case_type_from_frozen(case.case_type_slug, case.schema_text)
 
 
 def owned_case(owner: User, number: str) -> Case | None:
@@ -151,16 +126,3 @@ def my_cases(owner: User, *, closed: bool, before: int | None = None, size: int 
     """One page of the owner's ongoing or closed cases, newest first."""
     group = (Case.status == CLOSED) if closed else (Case.status != CLOSED)
     return keyset_page(Case.select().where((Case.owner == owner) & group), owner, before, size, newest_first=True)
-
-
-def stored_pdf(case: Case, engine: str) -> bytes | None:
-    row = CasePdf.get_or_none((CasePdf.case == case) & (CasePdf.engine == engine))
-    return bytes(row.content) if row else None
-
-
-def store_pdf(case: Case, engine: str, content: bytes) -> None:
-    try:
-        with db.atomic():
-            CasePdf.create(case=case, engine=engine, content=content)
-    except IntegrityError:
-        pass  # a concurrent first download stored the same rendering

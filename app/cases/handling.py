@@ -1,5 +1,6 @@
-"""Work on filed cases: the handlers' queue, taking, closing and reopening cases, messages in
-both directions, and the audit trail of who looked at what.
+"""Work on filed cases: the handlers' queue, taking, closing and reopening cases (the status
+transitions, with their counters), messages in both directions, and the audit trail of who
+looked at what.
 
 Every change is one transaction with its notifications, so a status change or a message never
 exists without its bell row and e-mail, nor the other way round. Status changes carry the
@@ -8,16 +9,20 @@ overwritten and the caller is told.
 """
 from __future__ import annotations
 
-import csv
-import io
+import re
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from peewee import IntegrityError, fn
 
+from app.cases import documents
+from app.cases.filing import Page, keyset_page
+from app.cases.statuses import CLOSED, IN_PROGRESS, STATUSES, SUBMITTED, count_status
 from app.messaging import notifications
-from app.cases.filing import CLOSED, IN_PROGRESS, STATUSES, SUBMITTED, Page, count_status, keyset_page
 from app.platform.extensions import db
-from app.platform.models import AuditEntry, Case, CasePdf, Message, ReadMark, StatusChange, User, utcnow
+from app.platform.models import AuditEntry, Case, Message, QueueSearch, ReadMark, StatusChange, User, utcnow
+from casetypes.formats import reshape_organisationsnummer
 
 MESSAGE_MAX_LENGTH = 5000
 QUEUE_PAGE_SIZE = 25
@@ -42,10 +47,30 @@ class EmptyMessage(ValueError):
     pass
 
 
+def case_by_number(number: str) -> Case | None:
+    """Any case by its ärendenummer: the handlers see every case."""
+    return Case.get_or_none(Case.number == number)
+
+
 # --- audit -------------------------------------------------------------------------------------
 
+# What each audit event says in the trail; an event without a text here cannot be recorded.
+AUDIT_TEXTS = {
+    "visa": "Visade ärendet",
+    "pdf": "Laddade ner PDF",
+    "csv": "Exporterade CSV",
+}
+
+
 def audit(actor: User, case: Case | None, action: str) -> None:
+    if action not in AUDIT_TEXTS:
+        raise ValueError(f"unknown audit event: {action}")
     AuditEntry.create(actor=actor, case=case, action=action)
+
+
+def audit_text(action: str) -> str:
+    """The trail's Swedish wording; rows written before a text existed show their code."""
+    return AUDIT_TEXTS.get(action, action)
 
 
 def audit_trail(case: Case) -> list[AuditEntry]:
@@ -70,7 +95,7 @@ def change_status(case: Case, action: str, actor: User, seen_version: int, closi
         StatusChange.create(case=fresh, from_status=case.status, to_status=target, actor=actor, created_at=now)
         count_status(case.status, -1)
         count_status(target, 1)
-        CasePdf.delete().where(CasePdf.case == fresh).execute()  # its header shows the status
+        documents.forget_pdfs(fresh)  # its header shows the status
         if closing_message.strip():
             add_message(fresh, actor, closing_message, internal=False, notify=False)
         notifications.notify_customer(fresh, "status")
@@ -131,8 +156,10 @@ def thread(case: Case, *, include_internal: bool) -> list[Message]:
 
 
 def mark_read(case: Case, user: User) -> None:
+    """Opening a case reads it: its thread, and the user's bell notifications about it."""
     now = utcnow()
     ReadMark.upsert({"case": case, "user": user}, {"read_at": now}, {"read_at": now})
+    notifications.mark_case_read(user, case)
 
 
 # --- the queue ---------------------------------------------------------------------------------
@@ -153,7 +180,8 @@ STATUS_FILTERS = {
 
 def matches_query(text: str):
     text = text.strip()
-    return ((Case.number == text) | (Case.organisation_number == text)
+    number = reshape_organisationsnummer(text) or text  # typed as the customer may: 12 digits, no dash
+    return ((Case.number == text) | (Case.organisation_number == number)
             | fn.LOWER(Case.organisation_name).contains(text.lower()))
 
 
@@ -171,20 +199,33 @@ def queue(handler: User, criteria: QueueFilter, after: int | None = None, size: 
     return keyset_page(filtered(criteria), handler, after, size, newest_first=False)
 
 
-# --- export ------------------------------------------------------------------------------------
+# --- searches kept out of the address ---------------------------------------------------------
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: str) -> str:
-    """A leading quote keeps a spreadsheet from running a cell as a formula (CSV injection)."""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+SEARCH_MAX_LENGTH = 200
+SEARCH_KEPT_FOR = timedelta(hours=24)
+SEARCH_TOKEN_TEXT = re.compile(r"[A-Za-z0-9_-]{16}\Z", re.ASCII)
 
 
-def table_csv(columns: tuple, rows: tuple) -> bytes:
-    """Semicolon-separated UTF-8 with a BOM: what Swedish Excel opens without asking."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([spreadsheet_safe(str(c)) for c in columns])
-    writer.writerows([[spreadsheet_safe(str(cell)) for cell in row] for row in rows])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+def save_search(handler: User, text: str) -> str:
+    """Keep a search term for its handler; the token stands for it in the queue's address.
+    Searches older than a day go at the same time."""
+    token = secrets.token_urlsafe(12)
+    with db.atomic():
+        forget_old_searches()
+        QueueSearch.create(token=token, user=handler, text=text.strip()[:SEARCH_MAX_LENGTH])
+    return token
+
+
+def forget_old_searches(now=None) -> int:
+    """Delete searches older than a day (a term may be a personnummer); also run by
+    `retention run`, so they go even when nobody searches again."""
+    return QueueSearch.delete().where(QueueSearch.created_at < (now or utcnow()) - SEARCH_KEPT_FOR).execute()
+
+
+def saved_search(handler: User, token: str) -> str | None:
+    """The handler's own search behind a token; None when it is unknown, another's or too old."""
+    if not SEARCH_TOKEN_TEXT.match(token):
+        return None
+    found = QueueSearch.get_or_none((QueueSearch.token == token) & (QueueSearch.user == handler)
+                                    & (QueueSearch.created_at >= utcnow() - SEARCH_KEPT_FOR))
+    return found.text if found else None

@@ -9,8 +9,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from casetypes import load_forms_dir
 from app.platform.config import resolve_path
+from casetypes import load_forms_dir
 
 EXTENSION_KEY = "kundportalen.case_types"
 
@@ -21,6 +21,8 @@ def init_app(app) -> None:
     report = load_forms_dir(resolve_path(app.config["FORMS_DIR"]))
     for problem in report.problems:
         app.logger.error("Ärendetyp avvisad: %s", problem)
+    for note in report.notes:
+        app.logger.info("Ärendetyp, antagande: %s", note)
     app.extensions[EXTENSION_KEY] = report
     app.cli.add_command(forms_cli)
 
@@ -36,16 +38,22 @@ def active_case_types() -> list:
 
 @forms_cli.command("check")
 @click.argument("directory", required=False)
-def check_command(directory: str | None) -> None:
-    """Check every file in DIRECTORY (default FORMS_DIR) without starting the server."""
+@click.option("--strict", is_flag=True, help="Behandla varje NOTERA som ett fel (felkod 1).")
+def check_command(directory: str | None, strict: bool) -> None:
+    """Check every file in DIRECTORY (default FORMS_DIR) without starting the server: the same
+    loading as at start, so what passes here is what the portal serves."""
     folder = resolve_path(directory or current_app.config["FORMS_DIR"])
     report = load_forms_dir(folder)
     for problem in report.problems:
         click.echo(f"FEL {problem}", err=True)
+    for note in report.notes:
+        click.echo(f"NOTERA {note}", err=strict)
     for case_type in report.case_types.values():
         click.echo(f"OK  {case_type.slug} ({case_type.version})")
-    if not report.ok:
-        click.echo(f"{len(report.problems)} problem i {folder}", err=True)
+    failures = len(report.problems) + (len(report.notes) if strict else 0)
+    if failures:
+        what = "problem och noteringar" if strict and report.notes else "problem"
+        click.echo(f"{failures} {what} i {folder}", err=True)
         sys.exit(1)
 
 

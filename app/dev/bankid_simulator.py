@@ -37,9 +37,8 @@ from stdnum.se import personnummer
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from casetypes.formats import normalize_personnummer
-
 from app.accounts.bankid import USER_VISIBLE_DATA_LIMIT, qr_content
+from casetypes.formats import normalize_personnummer
 
 RP_PREFIX = "/rp/v6.0/"
 
@@ -484,6 +483,7 @@ def _register_control(app: Flask, sim: Simulator) -> None:
 
 PAGE = """<!doctype html>
 <html lang="sv"><head><meta charset="utf-8"><title>BankID (simulator)</title>
+<link rel="icon" href="data:,">
 {% if done and return_url %}<meta http-equiv="refresh" content="{{ RETURN_DELAY }};url={{ return_url }}">{% endif %}
 </head>
 <body><main>

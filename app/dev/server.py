@@ -13,17 +13,10 @@ from flask import current_app
 from werkzeug.serving import run_simple
 
 from app.dev.simulator_mount import MOUNT_POINT
-from app.messaging.mailer import PrintingHandler, loop_once
+from app.dev.smtp_sink import start_sink
+from app.messaging.mailer import loop_once
 
 WORKER_INTERVAL = 3.0
-
-
-def start_sink(port: int):
-    from aiosmtpd.controller import Controller
-
-    controller = Controller(PrintingHandler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    return controller
 
 
 def start_worker(app, stop: threading.Event) -> threading.Thread:

@@ -2,8 +2,8 @@
 
 It owns claiming due rows (a lease, so two workers never send one row at the same time),
 sending with an explicit SMTP timeout, judging the outcome (sent, retry later with backoff,
-or failed for good), and the `flask outbox` commands: `send` (the worker) and `sink` (a
-development SMTP server that prints what it receives).
+or failed for good), and the `flask outbox send` command (the worker). The development SMTP
+sink (`flask outbox sink`) lives in app.dev.smtp_sink.
 
 Delivery is at-least-once: a worker that dies after the SMTP server took a mail but before
 the row says "sent" leaves its lease behind; when the lease expires the row is sent again
@@ -16,8 +16,6 @@ MAIL_MAX_ATTEMPTS, MAIL_LEASE_SECONDS.
 """
 from __future__ import annotations
 
-import email
-import email.policy
 import logging
 import os
 import smtplib
@@ -33,9 +31,9 @@ from flask.cli import AppGroup
 from flask_mail import BadHeaderError, Connection, Mail, Message
 from peewee import PostgresqlDatabase, SqliteDatabase
 
-from casetypes.formats import is_email
 from app.platform.extensions import db
 from app.platform.models import OutboxMail, utcnow
+from casetypes.formats import is_email
 
 log = logging.getLogger(__name__)
 
@@ -408,7 +406,7 @@ def default_worker_id() -> str:
 
 # --- flask outbox ---------------------------------------------------------------------------
 
-outbox_cli = AppGroup("outbox", help="E-postutkorgen: skicka väntande e-brev; e-postsänka för utveckling.")
+outbox_cli = AppGroup("outbox", help="E-postutkorgen: skicka väntande e-brev.")
 
 
 def summary(counts: dict) -> str:
@@ -442,39 +440,6 @@ def send_command(keep_going: bool, interval: float) -> None:
             click.echo(summary(counts))
         if sum(counts.values()) < BATCH_LIMIT:  # a full batch means more may be waiting: go on at once
             time.sleep(interval)
-
-
-class PrintingHandler:
-    """aiosmtpd handler of the development sink: each mail's headers and text to stdout."""
-
-    async def handle_DATA(self, server, session, envelope):
-        click.echo(format_received(envelope.original_content or envelope.content))
-        return "250 Message accepted for delivery"
-
-
-def format_received(raw: bytes) -> str:
-    message = email.message_from_bytes(raw, policy=email.policy.default)
-    headers = "\n".join(f"{name}: {value}" for name, value in message.items())
-    part = message.get_body(preferencelist=("plain",))
-    body = part.get_content() if part is not None else "(ingen textdel)"
-    return f"{'-' * 72}\n{headers}\n\n{body}\n{'-' * 72}"
-
-
-@outbox_cli.command("sink")
-@click.option("--port", type=click.IntRange(1, 65535), default=1025, show_default=True)
-def sink_command(port: int) -> None:
-    """Ta emot e-post på 127.0.0.1 och skriv ut den (för utveckling, `make run`)."""
-    from aiosmtpd.controller import Controller  # only the development sink needs the server
-
-    controller = Controller(PrintingHandler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    click.echo(f"E-postsänkan lyssnar på 127.0.0.1:{port}; avsluta med Ctrl-C.")
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        controller.stop()
 
 
 def init_app(app) -> None:

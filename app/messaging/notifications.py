@@ -22,8 +22,8 @@ from urllib.parse import quote, urlsplit
 from flask import current_app
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from casetypes.formats import is_email
 from app.platform.models import Case, Notification, OutboxMail, Profile, User, utcnow
+from casetypes.formats import is_email
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ HANDLER_ROLE = "handler"
 
 @dataclass(frozen=True)
 class CustomerEvent:
-    bell: str      # the bell text; {number} and {status} are filled in
+    bell: str | None  # the bell text ({number} and {status} filled in); None: e-mail only
     subject: str   # the e-mail subject, same placeholders
     template: str  # the plain-text body under app/templates/email/
 
@@ -51,8 +51,9 @@ CUSTOMER_EVENTS = {
         subject="Ert ärende {number} har fått status {status}",
         template="status.txt",
     ),
+    # The receipt ("kvittens"): the customer has just seen the confirmation page, so no bell.
     "filed": CustomerEvent(
-        bell="Ärende {number} är inskickat",
+        bell=None,
         subject="Vi har tagit emot ert ärende {number}",
         template="filed.txt",
     ),
@@ -74,14 +75,16 @@ def lookup_event(table: dict, event: str, who: str):
 # --- events (called inside the case service's transaction) ---------------------------------
 
 def notify_customer(case: Case, event: str, *, base_url: str | None = None) -> None:
-    """Tell the case owner: a bell row always, an outbox e-mail if they asked for one.
+    """Tell the case owner: a bell row (unless the event has none), an outbox e-mail if they
+    asked for one.
 
     base_url must be the portal's canonical address (config PUBLIC_BASE_URL, the default when
     it is left out), never one built from the request's Host header (security.md H1).
     """
     spec = lookup_event(CUSTOMER_EVENTS, event, "kund")
     placeholders = {"number": case.number, "status": case.status}
-    add_bell(case.owner_id, case, spec.bell.format(**placeholders))
+    if spec.bell:
+        add_bell(case.owner_id, case, spec.bell.format(**placeholders))
     recipient = email_recipient(case)
     if recipient is None:
         return
@@ -203,6 +206,11 @@ def recent(user: User, limit: int = 20) -> list[Notification]:
                 .limit(limit))
 
 
+def own(user: User, notification_id: int) -> Notification | None:
+    """One of the user's own notifications; None for anyone else's."""
+    return Notification.get_or_none((Notification.id == notification_id) & (Notification.user == user))
+
+
 def mark_read(user: User, notification_id: int) -> bool:
     """Mark one of the user's own notifications read. False (and nothing changed) when the id
     is not theirs, so another user's id reveals nothing."""
@@ -210,6 +218,13 @@ def mark_read(user: User, notification_id: int) -> bool:
     if Notification.update(read_at=utcnow()).where(own & Notification.read_at.is_null()).execute():
         return True
     return Notification.select().where(own).exists()  # already read: still theirs
+
+
+def mark_case_read(user: User, case: Case) -> int:
+    """The user's unread notifications about this case, marked read (they opened the case)."""
+    return (Notification.update(read_at=utcnow())
+            .where((Notification.user == user) & (Notification.case == case) & Notification.read_at.is_null())
+            .execute())
 
 
 def mark_all_read(user: User) -> int:

@@ -48,6 +48,8 @@ DEFAULTS = {
     "login_qr_per_session": 150,
     "cases_per_user": 20,
     "messages_per_user": 30,
+    "status_changes_per_user": 30,
+    "searches_per_user": 60,
     "pdfs_per_user": 30,
 }
 

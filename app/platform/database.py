@@ -13,7 +13,6 @@ from peewee import SqliteDatabase
 from playhouse.db_url import parse as parse_db_url
 from playhouse.pool import PooledPostgresqlDatabase
 
-from app.cases.filing import recount_statuses
 from app.platform.config import resolve_path
 from app.platform.extensions import db
 from app.platform.models import MODELS
@@ -79,6 +78,8 @@ def init_app(app) -> None:
     @app.cli.command("init-db")
     def init_db_command():
         """Create the tables that do not exist yet."""
+        from app.cases.statuses import recount_statuses  # the cases own their counters
+
         create_tables()
         with db.connection_context():
             recount_statuses()

@@ -1,7 +1,7 @@
 """Database models (peewee), bound to the unbound proxy in app.platform.extensions.
 
-Only app services write them (auth, profiles, cases, notifications); views read through those
-services. Timestamps are naive UTC. Documents and snapshots are JSON text, so the same tables
+Only the services of app.accounts, app.cases and app.messaging read and write them; views go
+through those services and never touch a model. Timestamps are naive UTC. Documents and snapshots are JSON text, so the same tables
 work on SQLite and PostgreSQL.
 """
 from __future__ import annotations
@@ -230,7 +230,16 @@ class AuditEntry(BaseModel):
     created_at = DateTimeField(default=utcnow, index=True)
 
 
+class QueueSearch(BaseModel):
+    """A handler's search term, kept here so the queue's address carries only this row's random
+    token: a sole trader's organisationsnummer is a personnummer, never to be in a URL or log."""
+    token = CharField(max_length=32, unique=True)
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    text = CharField(max_length=200)
+    created_at = DateTimeField(default=utcnow, index=True)
+
+
 MODELS: list[type[BaseModel]] = [
     User, Profile, Session, PendingLogin, RateCounter, CaseCounter, Case, StatusCount, CasePdf, StatusChange, Message, ReadMark,
-    Notification, OutboxMail, AuditEntry,
+    Notification, OutboxMail, AuditEntry, QueueSearch,
 ]

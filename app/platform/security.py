@@ -7,10 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from flask import g, session
 from werkzeug.middleware.proxy_fix import ProxyFix
-
-from app.accounts.login import PENDING_KEY
 
 DEV_SECRET_MARKERS = ("dev-only", "change-me")
 MIN_SECRET_BYTES = 32
@@ -29,6 +26,11 @@ class InsecureConfiguration(RuntimeError):
     pass
 
 
+def is_byte_limit(value) -> bool:
+    """A positive whole number of bytes; Flask reads None (or 0 from a blank setting) as no limit."""
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
 def production_problems(config) -> list[str]:
     key = config.get("SECRET_KEY") or ""
     checks = {
@@ -37,6 +39,9 @@ def production_problems(config) -> list[str]:
         "DEBUG är på": bool(config.get("DEBUG")),
         "FORM_PREVIEW är på": bool(config.get("FORM_PREVIEW")),
         "TRUSTED_HOSTS saknas (portalens värdnamn)": not config.get("TRUSTED_HOSTS"),
+        "WTF_CSRF_ENABLED är av (skyddet mot förfalskade formulär)": not config.get("WTF_CSRF_ENABLED", True),
+        "MAX_CONTENT_LENGTH saknar en gräns (största tillåtna begäran i byte)":
+            not is_byte_limit(config.get("MAX_CONTENT_LENGTH")),
         "BankID-simulatorn är på": bool(config.get("BANKID_SIMULATOR")) or "simulator" in config.get("BANKID_URL", ""),
         "BANKID_URL saknas (BankID:s API-adress)": not config.get("BANKID_URL"),
         "PUBLIC_BASE_URL saknas (portalens adress i e-postlänkar)": not config.get("PUBLIC_BASE_URL"),
@@ -70,9 +75,6 @@ def init_app(app) -> None:
     def _headers(response):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if getattr(g, "user", None) is not None or PENDING_KEY in session:
-            # Pages with personal data or a login in progress are never kept by a browser or proxy.
-            response.headers["Cache-Control"] = "no-store"
         if production:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

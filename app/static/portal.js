@@ -62,6 +62,15 @@
     if (button.hasAttribute("data-add-row")) { addRow(container); } else { removeRow(container, button); }
   });
 
+  // "Avsluta ärendet": a dialog asks, and a yes goes straight to the status change. Without
+  // JavaScript the form leads to a confirmation page instead.
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("form[data-confirm]");
+    if (!form) { return; }
+    if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); return; }
+    form.setAttribute("action", form.getAttribute("data-confirmed-action"));
+  });
+
   /* Conditional fields: the server draws every one with a line saying when to fill it in and
      drops answers whose condition does not hold; here they are also hidden while it does not. */
   function answersOf(form, name) {
@@ -115,13 +124,21 @@
   var qrImage = box.querySelector("[data-bankid-qr-img]");
   var stopped = false;
 
+  var fetchingQr = false;
+
+  // Fetch the next code and swap it in as a data: URL once it has arrived, so the code on
+  // screen never blanks out while a phone reads it, each code is downloaded once, and a slow
+  // answer never piles up requests behind it.
   function refreshQr() {
-    if (stopped || !qrImage || (qrBox && qrBox.hidden)) { return; }
-    // Load the next code off screen and swap it in once decoded, so the code on screen never
-    // blanks out while a phone is reading it.
-    var next = new Image();
-    next.onload = function () { if (!stopped) { qrImage.src = next.src; } };
-    next.src = qrUrl + "?t=" + Date.now();
+    if (stopped || fetchingQr || !qrImage || (qrBox && qrBox.hidden)) { return; }
+    fetchingQr = true;
+    fetch(qrUrl + "?t=" + Date.now(), { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (svg) {
+        if (svg && !stopped) { qrImage.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(svg); }
+      })
+      .catch(function () { /* the next tick tries again */ })
+      .then(function () { fetchingQr = false; });
   }
 
   function poll() {

@@ -2,9 +2,8 @@
 (a POST that marks it read and goes to its case) and "Markera alla som lästa"."""
 from flask import Blueprint, abort, g, redirect, render_template, url_for
 
-from app.messaging import notifications
 from app.accounts.sessions import login_required
-from app.platform.models import Notification
+from app.messaging import notifications
 
 bp = Blueprint("bell", __name__)
 
@@ -21,7 +20,7 @@ def index():
     return render_template("bell.html", items=notifications.recent(g.user, limit=50))
 
 
-def case_url_for(item: Notification) -> str:
+def case_url_for(item) -> str:
     if item.case is None:
         return url_for("bell.index")
     endpoint = "handler.case_page" if g.user.is_handler else "cases.detail"
@@ -31,7 +30,7 @@ def case_url_for(item: Notification) -> str:
 @bp.post("/notiser/<int:notification_id>")
 @login_required
 def open_item(notification_id: int):
-    item = Notification.get_or_none((Notification.id == notification_id) & (Notification.user == g.user))
+    item = notifications.own(g.user, notification_id)
     if item is None:
         abort(404)
     notifications.mark_read(g.user, notification_id)

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 
-from app.cases import filing as cases
-from app.cases import handling as casework
-from app.cases import handling_hours
 from app.accounts import profiles
-from app.accounts.sessions import login_required
-from app.cases.types import active_case_types, case_types
 from app.accounts.ratelimit import limited_per_user
+from app.accounts.sessions import login_required
+from app.cases import documents, filing, handling, handling_hours
+from app.cases.statuses import CLOSED
+from app.cases.types import active_case_types, case_types
 from app.platform.inputs import database_int
-from app.views import casepages
+from app.views import shared
 from webforms import bind, blank, judge, rejected
 from webforms.caseform import apply_row_action
 from webforms.rows import ACTION_FIELD
@@ -51,7 +50,7 @@ def render_form(case_type, caseform, ordererform, form_key, status=200, notice=N
 def new(slug: str):
     case_type = active_type_or_404(slug)
     ordererform = blank(profiles.orderer_type(), profiles.orderer(g.user), prefix=ORDERER_PREFIX)
-    return render_form(case_type, blank(case_type), ordererform, cases.new_form_key())
+    return render_form(case_type, blank(case_type), ordererform, filing.new_form_key())
 
 
 def posted_forms(case_type):
@@ -67,7 +66,7 @@ def posted_forms(case_type):
 @limited_per_user("cases", "CASES_PER_USER")
 def submit(slug: str):
     case_type = active_type_or_404(slug)
-    form_key = cases.posted_form_key(request.form.get(FORM_KEY))
+    form_key = filing.posted_form_key(request.form.get(FORM_KEY))
     if ACTION_FIELD in request.form:
         return render_form(case_type, *posted_forms(case_type), form_key)
     document, problems = judge(case_type, request.form)
@@ -77,8 +76,8 @@ def submit(slug: str):
                            rejected(profiles.orderer_type(), request.form, orderer_problems, ORDERER_PREFIX),
                            form_key, status=422)
     try:
-        case = cases.file_case(g.user, case_type, document, orderer, form_key)
-    except cases.DuplicateSubmission as duplicate:
+        case = filing.file_case(g.user, case_type, document, orderer, form_key)
+    except filing.DuplicateSubmission as duplicate:
         case = duplicate.case
     return redirect(url_for("cases.submitted", number=case.number), 303)
 
@@ -91,12 +90,12 @@ def rerender_after_expired_token():
         return None
     caseform, ordererform = posted_forms(case_type)
     notice = "Sidan hade varit öppen länge och behövde laddas om. Kontrollera uppgifterna och skicka igen."
-    return render_form(case_type, caseform, ordererform, cases.posted_form_key(request.form.get(FORM_KEY)),
+    return render_form(case_type, caseform, ordererform, filing.posted_form_key(request.form.get(FORM_KEY)),
                        status=400, notice=notice)
 
 
 def own_case_or_404(number: str):
-    case = cases.owned_case(g.user, number)
+    case = filing.owned_case(g.user, number)
     if case is None:
         abort(404)
     return case
@@ -118,11 +117,17 @@ def detail(number: str):
 
 
 def detail_page(case, status: int = 200, **refused_message):
-    casework.mark_read(case, g.user)  # viewing the thread is reading it
-    html = render_template("cases/detail.html", case=case, **casepages.detail_context(case),
-                           thread=casework.thread(case, include_internal=False),
-                           **casepages.message_form_context(**refused_message))
+    handling.mark_read(case, g.user)  # viewing the thread is reading it
+    html = render_template("cases/detail.html", case=case, **documents.page_context(case),
+                           thread=handling.thread(case, include_internal=False),
+                           **shared.message_form_context(**refused_message))
     return html, status
+
+
+def rerender_message_after_expired_token():
+    """CSRF token too old on the message form: the case page again, with the text kept."""
+    case = filing.owned_case(g.user, request.view_args.get("number", "")) if g.get("user") else None
+    return None if case is None else detail_page(case, 400, **shared.posted_message_again(shared.EXPIRED_FORM))
 
 
 @bp.post("/arenden/<number>/meddelanden")
@@ -130,9 +135,9 @@ def detail_page(case, status: int = 200, **refused_message):
 @limited_per_user("messages", "MESSAGES_PER_USER")
 def post_message(number: str):
     case = own_case_or_404(number)
-    if case.status == cases.CLOSED:
+    if case.status == CLOSED:
         flash("Ärendet är avslutat. Skicka in ett nytt ärende om du behöver mer hjälp.", "error")
-    elif refused := casepages.post_message_from_form(case, internal=False):
+    elif refused := shared.post_message_from_form(case, internal=False):
         return detail_page(case, 422, **refused)
     return redirect(url_for("cases.detail", number=number) + "#meddelanden", 303)
 
@@ -141,12 +146,12 @@ def post_message(number: str):
 @login_required
 @limited_per_user("pdfs", "PDFS_PER_USER")
 def pdf(number: str):
-    return casepages.pdf_response(own_case_or_404(number))
+    return shared.pdf_response(own_case_or_404(number))
 
 
 @bp.get("/mina-sidor")
 @login_required
 def my_pages():
-    ongoing = cases.my_cases(g.user, closed=False, before=request.args.get("pagaende_fore", type=database_int))
-    closed = cases.my_cases(g.user, closed=True, before=request.args.get("avslutade_fore", type=database_int))
+    ongoing = filing.my_cases(g.user, closed=False, before=request.args.get("pagaende_fore", type=database_int))
+    closed = filing.my_cases(g.user, closed=True, before=request.args.get("avslutade_fore", type=database_int))
     return render_template("cases/my_pages.html", ongoing=ongoing, closed=closed)

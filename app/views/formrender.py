@@ -32,9 +32,12 @@ def schema_attributes(spec) -> dict:
     return cached[1]
 
 
-def field_attributes(spec, bound, errors: dict) -> dict:
-    """Schema-derived HTML attributes, with aria-describedby naming the help and error texts."""
+def field_attributes(spec, bound, errors: dict, caseform=None) -> dict:
+    """Schema-derived HTML attributes, with aria-describedby naming the help and error texts,
+    and autofocus on the field the page opens on (a row just added without JavaScript)."""
     attrs = {**schema_attributes(spec), **FIELD_KINDS[spec.kind].live_attributes(spec)}
+    if caseform is not None and caseform.focus == bound.name:
+        attrs["autofocus"] = True
     described = [f"{bound.id}-help"] if spec.help else []
     if spec.visible_when:
         described.insert(0, f"{bound.id}-condition")

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 
-from app.cases import filing as cases
-from app.cases import handling as casework
-from app.accounts.sessions import handler_required
-from app.cases.types import case_types
-from app.platform.models import Case
 from app.accounts.ratelimit import limited_per_user
+from app.accounts.sessions import handler_required
+from app.cases import documents, handling, statuses
+from app.cases.types import case_types
 from app.platform.inputs import database_int
-from app.views import casepages
-from renderers.tree import Table
+from app.views import shared
 
 bp = Blueprint("handler", __name__, url_prefix="/handlaggare")
 
@@ -20,24 +17,36 @@ bp = Blueprint("handler", __name__, url_prefix="/handlaggare")
 @bp.get("/arenden")
 @handler_required
 def queue():
-    criteria = casework.QueueFilter(status=request.args.get("status", "open"),
-                                    case_type=request.args.get("typ", ""), query=request.args.get("q", ""))
-    page = casework.queue(g.user, criteria, after=request.args.get("efter", type=database_int))
-    return render_template("handler/queue.html", page=page, counts=cases.status_counts(), criteria=criteria,
-                           case_types=list(case_types().values()), statuses=cases.STATUSES)
+    """The queue by the filters in the address; a search term only by the token of a saved
+    search (POST /arenden/sok), so no organisationsnummer ever stands in a URL or access log."""
+    token = request.args.get("sok", "")
+    query = handling.saved_search(g.user, token) if token else ""
+    criteria = handling.QueueFilter(status=request.args.get("status", "open"),
+                                    case_type=request.args.get("typ", ""), query=query or "")
+    page = handling.queue(g.user, criteria, after=request.args.get("efter", type=database_int))
+    return render_template("handler/queue.html", page=page, counts=statuses.status_counts(), criteria=criteria,
+                           case_types=list(case_types().values()), statuses=statuses.STATUSES,
+                           search_token=token if query else None, search_gone=query is None)
 
 
-def case_or_404(number: str) -> Case:
-    case = Case.get_or_none(Case.number == number)
+@bp.post("/arenden/sok")
+@handler_required
+@limited_per_user("searches", "SEARCHES_PER_USER")
+def search():
+    """The filter form: the term is kept server-side and the queue shown by a redirect (PRG),
+    so reloading and paging work and the address holds only a random token."""
+    text = request.form.get("q", "").strip()
+    filters = {"status": request.form.get("status", "open"), "typ": request.form.get("typ", "")}
+    token = handling.save_search(g.user, text) if text else None
+    shown = {name: value for name, value in {**filters, "sok": token}.items() if value}
+    return redirect(url_for("handler.queue", **shown), 303)
+
+
+def case_or_404(number: str):
+    case = handling.case_by_number(number)
     if case is None:
         abort(404)
     return case
-
-
-def tables_of(items) -> list[Table]:
-    """Every table of a document tree, in order, looking inside sections."""
-    return [table for item in items
-            for table in ([item] if isinstance(item, Table) else tables_of(getattr(item, "items", ())))]
 
 
 @bp.get("/arenden/<number>")
@@ -47,41 +56,77 @@ def case_page(number: str):
 
 
 def handler_page(case, status: int = 200, **shown_again):
-    casework.audit(g.user, case, "visa")
-    casework.mark_read(case, g.user)
-    context = casepages.detail_context(case)
-    html = render_template("handler/case.html", case=case, **context, tables=tables_of(context["tree"].items),
-                           thread=casework.thread(case, include_internal=True),
-                           history=casework.status_history(case), audit=casework.audit_trail(case),
-                           **{**casepages.message_form_context(), **shown_again})
+    handling.audit(g.user, case, "visa")
+    handling.mark_read(case, g.user)
+    html = render_template("handler/case.html", case=case, **documents.page_context(case),
+                           thread=handling.thread(case, include_internal=True),
+                           history=handling.status_history(case), audit=handling.audit_trail(case),
+                           audit_text=handling.audit_text,
+                           **{**shared.message_form_context(), **shown_again})
     return html, status
+
+
+def case_of_expired_form():
+    user = g.get("user")
+    if user is None or not user.is_handler:
+        return None
+    return handling.case_by_number(request.view_args.get("number", ""))
+
+
+def rerender_message_after_expired_token():
+    """CSRF token too old on the reply form: the case page again, with the text kept."""
+    case = case_of_expired_form()
+    return None if case is None else handler_page(case, 400, **shared.posted_message_again(shared.EXPIRED_FORM))
+
+
+def rerender_closing_after_expired_token():
+    """CSRF token too old on "Avsluta ärendet": nothing changed; the closing message is kept."""
+    case = case_of_expired_form() if request.form.get("action") == "close" else None
+    return None if case is None else handler_page(case, 400, closing_problem=shared.EXPIRED_FORM,
+                                                  closing_text=request.form.get("meddelande", ""))
 
 
 @bp.post("/arenden/<number>/status")
 @handler_required
+@limited_per_user("status-changes", "STATUS_CHANGES_PER_USER")  # each one may queue an e-mail
 def change_status(number: str):
     case = case_or_404(number)
     seen_version = request.form.get("version", type=database_int)
     if seen_version is None:  # the page always posts the version it showed: this was forged
         abort(400)
     try:
-        casework.change_status(case, request.form.get("action", ""), g.user,
+        handling.change_status(case, request.form.get("action", ""), g.user,
                                seen_version, request.form.get("meddelande", ""))
-    except casework.Conflict:
+    except handling.Conflict:
         flash("Ärendet har ändrats av någon annan sedan du öppnade det. Se över det och försök igen.", "error")
         return handler_page(case, 409)
-    except casework.NotAllowed:
+    except handling.NotAllowed:
         flash("Det går inte att göra så med ärendet i dess nuvarande status.", "error")
-    except casework.EmptyMessage as problem:  # the closing message: nothing changed, nothing lost
+    except handling.EmptyMessage as problem:  # the closing message: nothing changed, nothing lost
         return handler_page(case, 422, closing_problem=str(problem), closing_text=request.form.get("meddelande", ""))
     return redirect(url_for("handler.case_page", number=number), 303)
 
 
+@bp.post("/arenden/<number>/avsluta")
+@handler_required
+def confirm_close(number: str):
+    """The step between "Avsluta ärendet" and closing, without JavaScript (with it, a dialog
+    asks instead and the form goes straight to the status change). Changes nothing itself;
+    "Tillbaka" shows the case again with the closing message as typed."""
+    case = case_or_404(number)
+    closing_text = request.form.get("meddelande", "")
+    if request.form.get("steg") == "tillbaka" or case.status == statuses.CLOSED:
+        return handler_page(case, closing_text=closing_text)
+    return render_template("handler/confirm_close.html", case=case, closing_text=closing_text,
+                           version=request.form.get("version", type=int) or 0)
+
+
 @bp.post("/arenden/<number>/meddelanden")
 @handler_required
+@limited_per_user("messages", "MESSAGES_PER_USER")  # each reply may queue an e-mail
 def post_message(number: str):
     case = case_or_404(number)
-    if refused := casepages.post_message_from_form(case, internal=request.form.get("intern") == "y"):
+    if refused := shared.post_message_from_form(case, internal=request.form.get("intern") == "y"):
         return handler_page(case, 422, **refused)
     return redirect(url_for("handler.case_page", number=number) + "#meddelanden", 303)
 
@@ -91,8 +136,8 @@ def post_message(number: str):
 @limited_per_user("pdfs", "PDFS_PER_USER")
 def pdf(number: str):
     case = case_or_404(number)
-    casework.audit(g.user, case, "pdf")
-    return casepages.pdf_response(case)
+    handling.audit(g.user, case, "pdf")
+    return shared.pdf_response(case)
 
 
 @bp.get("/arenden/<number>/tabell-<int:index>.csv")
@@ -100,11 +145,11 @@ def pdf(number: str):
 @limited_per_user("pdfs", "PDFS_PER_USER")
 def table_csv(number: str, index: int):
     case = case_or_404(number)
-    tables = tables_of(casepages.content_tree(case).items)
+    tables = documents.tables(documents.case_tree(case))
     if not 0 <= index < len(tables):
         abort(404)
-    casework.audit(g.user, case, "csv")
-    response = make_response(casework.table_csv(tables[index].columns, tables[index].rows))
+    handling.audit(g.user, case, "csv")
+    response = make_response(documents.table_csv(tables[index].columns, tables[index].rows))
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{case.number}-{index + 1}.csv"'
     response.headers["Cache-Control"] = "no-store"

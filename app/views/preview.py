@@ -3,7 +3,7 @@ without filing anything. Only served when FORM_PREVIEW is on (development)."""
 from flask import Blueprint, abort, current_app, render_template, request
 
 from app.cases.types import case_types
-from webforms import bind, blank
+from webforms import blank, judge, rejected
 from webforms.caseform import apply_row_action
 from webforms.rows import ACTION_FIELD
 
@@ -37,6 +37,7 @@ def form(slug: str):
     elif ACTION_FIELD in request.form:
         caseform = apply_row_action(case_type, request.form, request.form[ACTION_FIELD])
     else:
-        caseform = bind(case_type, request.form)
-        document = caseform.document() if caseform.validate() else None
+        document, problems = judge(case_type, request.form)
+        caseform = rejected(case_type, request.form, problems)  # shown again as posted
+        document = None if problems else document
     return render_template("preview_form.html", caseform=caseform, document=document)

@@ -3,7 +3,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from app.accounts import profiles
 from app.accounts.sessions import login_required
-from webforms import bind, blank
+from webforms import blank, judge, rejected
 
 bp = Blueprint("profile", __name__)
 
@@ -20,10 +20,11 @@ def edit():
     if request.method == "GET":
         caseform = blank(case_type, profiles.initial_document(g.user))
     else:
-        caseform = bind(case_type, request.form)
-        if caseform.validate():
-            profiles.save(g.user, caseform.document())
+        document, problems = judge(case_type, request.form)
+        if not problems:
+            profiles.save(g.user, document)
             flash("Dina uppgifter är sparade.", "success")
             return redirect(url_for("cases.choose") if first_time else url_for("cases.my_pages"), 303)
+        caseform = rejected(case_type, request.form, problems)
     return render_template("profile.html", caseform=caseform, first_time=first_time,
                            personnummer=formatted_personnummer(g.user.personnummer))

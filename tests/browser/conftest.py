@@ -23,7 +23,6 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app import create_app
 from tests.browser.helpers import DESKTOP
-from tests.smtp_fixtures import smtp_server  # noqa: F401  (fixture)
 
 # Playwright must never fetch a browser of its own; we use Debian's.
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
@@ -66,7 +65,13 @@ class LivePortal:
 
 
 @pytest.fixture
-def live_portal(tmp_path, smtp_server) -> LivePortal:  # noqa: F811
+def portal_overrides() -> dict:
+    """Extra settings for `live_portal`; a test module overrides this fixture to change them."""
+    return {}
+
+
+@pytest.fixture
+def live_portal(tmp_path, smtp_server, portal_overrides) -> LivePortal:  # noqa: F811
     """Serve a fresh portal with werkzeug's threaded server on 127.0.0.1 and a random port.
 
     The server is bound first (port 0) and handed the app afterwards, because the app's own
@@ -87,6 +92,7 @@ def live_portal(tmp_path, smtp_server) -> LivePortal:  # noqa: F811
         "mail_port": smtp_server.port,
         "public_base_url": base,
         "wtf_csrf_enabled": True,
+        **portal_overrides,
     })
     holder["app"] = app
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},

@@ -9,9 +9,9 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from app.platform.extensions import db
-from app.messaging.mailer import deliver_due
 from app.accounts.users import ensure_user
+from app.messaging.mailer import deliver_due
+from app.platform.extensions import db
 
 CUSTOMER = "191212121212"
 HANDLER = "198112289874"
@@ -206,8 +206,23 @@ def reply_and_close(page: Page, reply: str, closing: str = "") -> None:
     expect(page.locator(".message__body", has_text=reply)).to_be_visible()
     if closing:
         page.get_by_label("Meddelande till kunden när ärendet avslutas (valfritt)").fill(closing)
+    confirm_and_close(page)
+
+
+def confirm_and_close(page: Page) -> None:
+    """Avsluta ärendet, then say yes: in the dialog with JavaScript, on the confirmation page
+    without it."""
+    def accept(dialog):
+        dialog.accept()
+    page.on("dialog", accept)
     page.get_by_role("button", name="Avsluta ärendet").click()
-    expect(page.get_by_role("button", name="Återöppna ärendet")).to_be_visible()
+    confirm = page.get_by_role("button", name="Ja, avsluta ärendet")
+    reopen = page.get_by_role("button", name="Återöppna ärendet")
+    expect(confirm.or_(reopen)).to_be_visible()
+    if confirm.is_visible():
+        confirm.click()
+    expect(reopen).to_be_visible()
+    page.remove_listener("dialog", accept)
 
 
 def run_mail_worker(portal) -> None:

@@ -7,13 +7,23 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.browser.helpers import (
-    CUSTOMER, LABEL_OFFICE, LABEL_PNR, SITHS_TITLE, Person, add_row, choose_case_type, fill_mina_uppgifter,
-    fill_person, log_in, person_rows, read_person,
+    CUSTOMER,
+    LABEL_OFFICE,
+    LABEL_PNR,
+    SITHS_TITLE,
+    Person,
+    add_row,
+    choose_case_type,
+    fill_mina_uppgifter,
+    fill_person,
+    log_in,
+    person_rows,
+    read_person,
 )
 
 ANNA = Person("Anna Åkesson", "191212121212", "anna@example.se", "Ny medarbetare", "Uppsala")
 WRONG = Person("Bo Ek", "19121212-1213", "bo@example.se", "Luhn-siffran är fel", office=None)
-PNR_MESSAGE = "Ange ett giltigt personnummer"
+PNR_MESSAGE = "Kontrollsiffran stämmer inte"  # a typo, told apart from a wrong format
 OFFICE_MESSAGE = "Välj ett kortutlämningskontor, eller kryssa i Eget kortkontor."
 
 

@@ -6,9 +6,27 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.helpers import (
-    CUSTOMER, CUSTOMER_EMAIL, OVRIGT_TITLE, SITHS_TITLE, Person, add_row, case_section, choose_case_type,
-    download_pdf_text, fill_mina_uppgifter, fill_person, menu_link, log_in, log_in_as_handler, open_case_as_handler,
-    person_rows, read_person, remove_row, reply_and_close, run_mail_worker, submit_case,
+    CUSTOMER,
+    CUSTOMER_EMAIL,
+    OVRIGT_TITLE,
+    SITHS_TITLE,
+    Person,
+    add_row,
+    case_section,
+    choose_case_type,
+    download_pdf_text,
+    fill_mina_uppgifter,
+    fill_person,
+    log_in,
+    log_in_as_handler,
+    menu_link,
+    open_case_as_handler,
+    person_rows,
+    read_person,
+    remove_row,
+    reply_and_close,
+    run_mail_worker,
+    submit_case,
 )
 
 ANNA = Person("Anna Åkesson", "191212121212", "anna@example.se", "Ny medarbetare", "Uppsala")
@@ -82,7 +100,8 @@ def handler_answers(open_page, portal, number: str, *, javascript: bool) -> None
 
 def customer_sees_the_answer(page: Page, portal, number: str) -> None:
     """The bell counts the message and the status change, the bell page lists them, the case
-    shows the reply and sits under the closed cases; the mailbox got exactly two mails."""
+    shows the reply and sits under the closed cases; the mailbox got exactly three mails (the receipt,
+    the reply, the closing)."""
     page.goto(portal.at("/mina-sidor"))
     bell = page.get_by_role("link", name="Notifikationer")
     expect(bell).to_have_accessible_name("Notifikationer, 2 olästa")
@@ -93,16 +112,18 @@ def customer_sees_the_answer(page: Page, portal, number: str) -> None:
     page.get_by_role("button", name=f"Nytt meddelande i ärende {number}").click()
     expect(page.locator(".message__body", has_text=REPLY)).to_be_visible()
     expect(page.locator(".message__body", has_text=CLOSING)).to_be_visible()
-    expect(page.get_by_role("link", name="Notifikationer")).to_have_accessible_name("Notifikationer, 1 olästa")
+    # Opening the case read both of its notifications.
+    expect(page.get_by_role("link", name="Notifikationer")).to_have_accessible_name("Notifikationer, 0 olästa")
     menu_link(page, "Mina Sidor").click()
     expect(case_section(page, "Avslutade ärenden").get_by_role("link", name=number)).to_be_visible()
     expect(case_section(page, "Pågående ärenden").get_by_role("link", name=number)).to_have_count(0)
 
     mails = portal.smtp.messages
-    assert len(mails) == 2, [m["Subject"] for m in mails]
+    assert len(mails) == 3, [m["Subject"] for m in mails]
     assert {m["To"] for m in mails} == {CUSTOMER_EMAIL}
     subjects = sorted(m["Subject"] for m in mails)
-    assert subjects == sorted([f"Nytt meddelande i ert ärende {number}",
+    assert subjects == sorted([f"Vi har tagit emot ert ärende {number}",
+                               f"Nytt meddelande i ert ärende {number}",
                                f"Ert ärende {number} har fått status Avslutat"])
     for mail in mails:
         assert portal.at(f"/arenden/{number}") in mail.get_content()

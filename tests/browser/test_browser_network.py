@@ -7,8 +7,17 @@ from urllib.parse import urlsplit
 from playwright.sync_api import expect
 
 from tests.browser.helpers import (
-    CUSTOMER, SITHS_TITLE, Person, choose_case_type, download_pdf_text, fill_mina_uppgifter, fill_person, log_in,
-    menu_link, person_rows, submit_case,
+    CUSTOMER,
+    SITHS_TITLE,
+    Person,
+    choose_case_type,
+    download_pdf_text,
+    fill_mina_uppgifter,
+    fill_person,
+    log_in,
+    menu_link,
+    person_rows,
+    submit_case,
 )
 
 
