@@ -93,8 +93,12 @@ def types_of(node: dict) -> list:
     return [kind for kind in kinds if isinstance(kind, str)]
 
 
+CONSTRAINING = ("enum", "const", "format", "pattern", "anyOf", "oneOf", "allOf", "not", "if", "$ref")
+
+
 def is_free_text(node: dict) -> bool:
-    return "string" in types_of(node) and not any(key in node for key in ("enum", "const", "format", "pattern"))
+    """A string nothing else constrains (no choices, format, pattern or combination)."""
+    return "string" in types_of(node) and not any(key in node for key in CONSTRAINING)
 
 
 def typed(node):
@@ -114,6 +118,14 @@ def typed(node):
         if "maximum" not in node and "exclusiveMaximum" not in node:
             result["maximum"] = NUMBER_BOUND
     return result
+
+
+# Valid documents picked by hand where hypothesis-jsonschema cannot find any (it gives up only
+# after a long search): properties that exist only in if/then branches, the object closed by
+# unevaluatedProperties.
+VALID_BY_HAND = {
+    "rjsf-if-then-else": [{"animal": "Cat", "food": "meat"}, {"animal": "Fish", "food": "worms", "water": "lake"}],
+}
 
 
 def typed_documents(case_type):
@@ -178,12 +190,32 @@ def posted_name(case_type, spec) -> str | None:
     return None
 
 
+def names_posted(case_type) -> list[str]:
+    """Every name the form's inputs post under (a first table row included)."""
+    defaults = defaults_of(case_type.fields)
+    names = set(to_formdata(case_type.fields, defaults).keys())
+    for spec in walk(case_type.fields):
+        if not spec.children:
+            probe = to_formdata(case_type.fields, with_value(defaults, spec.path, SENTINEL))
+            names |= set(probe.keys())
+    return sorted(names)
+
+
+def is_fixed(spec) -> bool:
+    """A value the form does not take from the person (readOnly, const): what is posted is ignored."""
+    return bool(spec.schema.get("readOnly")) or "const" in spec.schema
+
+
+def fixed_fields_only(case_type) -> bool:
+    return all(is_fixed(spec) for spec in walk(case_type.fields) if not spec.children or is_fixed(spec))
+
+
 def broken_answer(case_type):
     """(posted name, wrong answer, spec, data to post) for the first field that can be answered
     wrongly (in the first row when it is a table's column), the rest as a blank form posts."""
     blank = to_formdata(case_type.fields, defaults_of(case_type.fields))
     for spec in walk(case_type.fields):
-        if spec.children or spec.schema.get("readOnly"):
+        if spec.children or is_fixed(spec):
             continue
         name = posted_name(case_type, spec)
         answer = next(wrong_answers(case_type, spec), None)

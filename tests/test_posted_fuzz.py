@@ -19,22 +19,22 @@ from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis.errors import Unsatisfiable
 from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
 
 from app.views.customer import ORDERER_PREFIX
-from bench.corpus_report import load_corpus
+from bench.corpus_report import LoadTimeout, load_corpus, time_limit
 from casetypes import load_forms_dir
-from casetypes.spec import walk
 from tests.bankid_fixtures import running_simulator
 from tests.conftest import ROOT
-from tests.corpus_helpers import SENTINEL, typed_documents, with_value
+from tests.corpus_helpers import VALID_BY_HAND, names_posted, typed_documents
 from tests.login_helpers import CUSTOMER, log_in_with_profile, portal_app
-from webforms.caseform import defaults_of, to_formdata
+from webforms.caseform import to_formdata
 
 SCALE = os.environ.get("FUZZ_EXAMPLES")
 POSTS = int(SCALE or 200)  # posts over both routes
 SLOW_SECONDS = 30  # a post taking longer counts as a hang
+GENERATION_SECONDS = 10  # for the valid documents of one case type
 SHIPPED = ROOT / "forms"
 ORDERER = {  # a valid orderer block, so some filings get as far as being judged whole
     "orderer-organisation": "Region Uppland", "orderer-organisationsnummer": "232100-0016",
@@ -63,7 +63,9 @@ class Target:
     valid_posts: list
 
 
-def valid_posts(case_type, count: int = 12) -> list:
+def valid_posts(slug, case_type, count: int = 12 if SCALE else 4) -> list:
+    if slug in VALID_BY_HAND:
+        return [list(to_formdata(case_type.fields, document).items(multi=True)) for document in VALID_BY_HAND[slug]]
     posts = []
 
     @settings(max_examples=count, deadline=None, database=None, derandomize=True,
@@ -73,21 +75,11 @@ def valid_posts(case_type, count: int = 12) -> list:
         posts.append(list(to_formdata(case_type.fields, document).items(multi=True)))
 
     try:
-        collect()
-    except Unsatisfiable:  # conditions hypothesis-jsonschema cannot solve: hostile data only
+        with time_limit(GENERATION_SECONDS):
+            collect()
+    except (Unsatisfiable, LoadTimeout):  # conditions hypothesis-jsonschema cannot solve: hostile data only
         pass
     return posts
-
-
-def names_posted(case_type) -> list[str]:
-    """Every name the form's inputs post under (a first table row included)."""
-    defaults = defaults_of(case_type.fields)
-    names = set(to_formdata(case_type.fields, defaults).keys())
-    for spec in walk(case_type.fields):
-        if not spec.children:
-            probe = to_formdata(case_type.fields, with_value(defaults, spec.path, SENTINEL))
-            names |= set(probe.keys())
-    return sorted(names)
 
 
 def tables_of(case_type) -> list[str]:
@@ -152,7 +144,7 @@ def hostile_posts(draw, targets: dict):
     return slug, draw(st.permutations(pairs))
 
 
-KNOWN_ODD_INDEXES = ("²", "٣", "१२", "9" * 5000, "1" + "0" * 4300)
+KNOWN_ODD_INDEXES = ("²", "9" * 5000, "1" + "0" * 4300)
 
 
 def known_hostile_posts(targets: dict) -> list:
@@ -163,7 +155,7 @@ def known_hostile_posts(targets: dict) -> list:
         row_names = [name for name in target.names if re.search(r"-\d+(?=-|$)", name)]
         tables = target.tables
         posts += [(slug, [("\ud800", "\udfff"), ("action", "add:x")]), (slug, [("action", "remove:x-²")])]
-        for index in KNOWN_ODD_INDEXES:
+        for index in KNOWN_ODD_INDEXES if row_names else ():
             odd = [(with_odd_index(name, index), "x") for name in row_names[:1]]
             posts += [(slug, odd), (slug, odd + [("action", f"add:{table}") for table in tables[:1]])]
             posts += [(slug, [("action", f"remove:{table}-{index}")]) for table in tables[:1]]
@@ -189,7 +181,7 @@ def portal(tmp_path_factory):
         log_in_with_profile(customer, CUSTOMER)
         targets = {}
         for slug, case_type in load_forms_dir(folder).case_types.items():
-            targets[slug] = Target(case_type, names_posted(case_type), tables_of(case_type), valid_posts(case_type))
+            targets[slug] = Target(case_type, names_posted(case_type), tables_of(case_type), valid_posts(slug, case_type))
         yield app, customer, targets
 
 
