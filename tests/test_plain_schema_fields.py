@@ -143,6 +143,9 @@ def test_read_only_shows_its_default_and_ignores_a_posted_value(app):
     assert re.search(r'<input[^>]*id="channel"[^>]*readonly[^>]*value="WEB"', html)
     html = app.test_client().post(url, data={"channel": "HACK", "old": "x"}).get_data(as_text=True)
     assert shown_document(html) == {"channel": "WEB"}
+    html = app.test_client().post(url, data={"channel": "HACK", "phone": "x" * 21}).get_data(as_text=True)
+    assert error_for(html, "phone") and "HACK" not in html  # shown again with its own value
+    assert re.search(r'<input[^>]*id="channel"[^>]*value="WEB"', html)
 
 
 def test_deprecated_fields_are_not_offered_but_old_cases_show_them(app):

@@ -37,6 +37,8 @@ def common_attributes(spec: FieldSpec) -> dict:
         "placeholder": spec.placeholder,
         "autocomplete": hints.get("autocomplete"),
         "readonly": spec.read_only or None,
+        # A read-only field always shows its own value, whatever was posted for it.
+        "value": post_text(spec.default) if spec.read_only and spec.default is not None else None,
     }
     return {key: value for key, value in attrs.items() if value is not None}
 
