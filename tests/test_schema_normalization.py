@@ -375,3 +375,13 @@ def test_a_case_type_using_a_broken_fragment_says_so(tmp_path):
     by_file = {(p.file, p.pointer): p.message for p in report.problems}
     assert "'slider'" in by_file[("shared/val.json", "/x-ui/widget")]
     assert "har fel" in by_file[("prov.json", "")]
+
+
+def test_numbers_beyond_a_float_and_counts_as_floats(tmp_path):
+    (tmp_path / "prov.json").write_text('{"type": "object", "properties": {"t": {"type": "number", "maximum": 1e400}}}')
+    [problem] = load_forms_dir(tmp_path).problems
+    assert "för stort" in problem.message
+    report = load(tmp_path, with_properties(t={"type": "string", "maxLength": 10.0}))
+    assert report.ok, report.problems
+    assert report.case_types["prov"].schema["properties"]["t"]["maxLength"] == 10
+    assert isinstance(report.case_types["prov"].schema["properties"]["t"]["maxLength"], int)
