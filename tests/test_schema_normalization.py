@@ -385,3 +385,11 @@ def test_numbers_beyond_a_float_and_counts_as_floats(tmp_path):
     assert report.ok, report.problems
     assert report.case_types["prov"].schema["properties"]["t"]["maxLength"] == 10
     assert isinstance(report.case_types["prov"].schema["properties"]["t"]["maxLength"], int)
+
+
+def test_unicode_property_patterns_are_read_as_published(tmp_path):
+    report = load(tmp_path, with_properties(ort={"type": "string", "maxLength": 20, "pattern": "^\\p{L}+$"}))
+    assert report.ok, report.problems
+    case_type = report.case_types["prov"]
+    assert case_type.validate({"namn": "a", "ort": "Örebro"}) == []
+    assert [p.path for p in case_type.validate({"namn": "a", "ort": "Örebro 1"})] == [("ort",)]
