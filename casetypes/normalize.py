@@ -438,12 +438,13 @@ def visit(node: dict, at: Place) -> None:
 
 
 def composed_refs(data) -> frozenset:
-    """Local $refs that are members of allOf/anyOf/oneOf, anywhere in the file."""
+    """Local $refs that are parts of an allOf, anywhere in the file (an alternative of anyOf/
+    oneOf is a whole object of its own, and closing it tells the alternatives apart)."""
     found, pending = set(), [data]
     while pending:
         node = pending.pop()
         if isinstance(node, dict):
-            for key in ("allOf", "anyOf", "oneOf"):
+            for key in ("allOf",):
                 members = node.get(key) if isinstance(node.get(key), list) else []
                 found |= {m["$ref"].replace("#/definitions/", "#/$defs/", 1) for m in members
                           if isinstance(m, dict) and isinstance(m.get("$ref"), str) and m["$ref"].startswith("#/")}
