@@ -6,6 +6,7 @@ then the format, then a list of choices, then the JSON type's default.
 """
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -173,8 +174,17 @@ def const_alternatives(schema: dict) -> list | None:
     return None
 
 
+NAMING_KEYS = ("title", "name", "label")
+
+
 def choice_title(value) -> str:
-    return {True: "Ja", False: "Nej"}.get(value, str(value)) if isinstance(value, bool) else str(value)
+    """How a choice without a title reads: Ja/Nej, an object by its name, else its value."""
+    if isinstance(value, bool):
+        return "Ja" if value else "Nej"
+    if isinstance(value, dict):
+        named = next((value[key] for key in NAMING_KEYS if isinstance(value.get(key), str)), None)
+        return named or json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, list) else str(value)
 
 
 def choices_of(schema: dict) -> tuple:
@@ -424,8 +434,9 @@ def list_children(schema: dict, resolver, path: tuple, pointer: str, seen: froze
     """A free list has one column: the item, drawn as the field its own schema makes."""
     items, item_resolver, seen = items_of(schema, resolver, pointer, seen)
     items = {"title": schema.get("title") or readable_name(path[-1] if path else ""), **items}
+    # Not required: a blank row of a free list is no item at all, it is left out.
     return (build_spec(str(path[-1]) if path else "", items, item_resolver, path + ("*",), pointer + "/items",
-                       True, "item", seen),)
+                       False, "item", seen),)
 
 
 # Kinds that contain fields; the rest are leaves.
@@ -463,16 +474,35 @@ def with_members_followed(schema: dict, resolver, pointer: str = "", seen: froze
     return {key: value for key, value in followed.items() if value is not None or key in schema}
 
 
+SCALAR_TYPES = ("string", "integer", "number", "boolean")
+
+
+def first_scalar_alternative(schema: dict) -> dict:
+    """A value that may be of several types (`oneOf: [{"type": "string"}, {"type": "object"}]`)
+    is drawn as its first plain alternative; jsonschema still judges every alternative."""
+    if "type" in schema or choices_of(schema) or is_object_alternatives(schema):
+        return schema
+    for keyword in ("oneOf", "anyOf"):
+        members = schema.get(keyword)
+        scalar = next((m for m in members if isinstance(m, dict) and m.get("type") in SCALAR_TYPES), None) \
+            if isinstance(members, list) else None
+        if scalar is not None:
+            return {**scalar, **{k: v for k, v in schema.items() if k not in ("oneOf", "anyOf")}}
+    return schema
+
+
 def drawn_schema(schema: dict, resolver, pointer: str, seen: frozenset) -> tuple[dict, Any, frozenset]:
     """The schema a field is drawn from: `anyOf: [X, {"type": "null"}]` draws X (the null
     member makes it nullable), the parts of an `allOf` are drawn together (see with_parts), and
-    the members of allOf/anyOf/oneOf are followed through $ref."""
+    the members of allOf/anyOf/oneOf are followed through $ref; a value of several types is drawn
+    as its first plain one."""
     schema = with_parts(schema, resolver, pointer, seen)
     other = null_member_split(schema)
     if other is not None:
         target, resolver, seen = follow_refs(other, resolver, pointer, seen)
         schema = {**target, **{k: v for k, v in schema.items() if k not in ("anyOf", "oneOf")}}
-    return with_members_followed(schema, resolver, pointer, seen), resolver, seen
+    schema = with_members_followed(schema, resolver, pointer, seen)
+    return first_scalar_alternative(schema), resolver, seen
 
 
 # When parts of an allOf bound the same thing, the field shows the tightest bound (the

@@ -253,4 +253,6 @@ def first_field_of_new_row(form: Form, table_name: str, rows_before: int) -> str
     entries = getattr(table, "entries", [])
     if len(entries) <= rows_before:
         return ""
-    return next(iter(entries[-1].form)).name
+    row = entries[-1]
+    # A table's row is a form of cells; a free list's row is the one field itself.
+    return next(iter(row.form)).name if hasattr(row, "form") else row.name
