@@ -7,9 +7,9 @@ older version must always open, whatever these rules become.
 """
 from __future__ import annotations
 
-import re
 from typing import Callable, Iterable
 
+import regex
 from jsonschema import Draft202012Validator
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
@@ -142,11 +142,12 @@ def patterns_in(node, pointer: str = "") -> Iterable:
 
 
 def bad_patterns(schema: dict, fields: tuple) -> Iterable:
-    """Patterns are judged by Python's re at run time; one it cannot read would break the form."""
+    """Patterns are judged by the regex module at run time (see validator.py); one it cannot
+    read would break the form."""
     for pointer, pattern in patterns_in(schema):
         try:
-            re.compile(pattern)
-        except re.error as exc:
+            regex.compile(pattern)
+        except regex.error as exc:
             where = f" (fel vid tecken {exc.pos + 1})" if exc.pos is not None else ""
             yield pointer, f"Ogiltigt reguljärt uttryck {shorten(pattern)}{where}."
         except (RecursionError, OverflowError, ValueError):

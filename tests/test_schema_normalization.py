@@ -375,3 +375,21 @@ def test_a_case_type_using_a_broken_fragment_says_so(tmp_path):
     by_file = {(p.file, p.pointer): p.message for p in report.problems}
     assert "'slider'" in by_file[("shared/val.json", "/x-ui/widget")]
     assert "har fel" in by_file[("prov.json", "")]
+
+
+def test_numbers_beyond_a_float_and_counts_as_floats(tmp_path):
+    (tmp_path / "prov.json").write_text('{"type": "object", "properties": {"t": {"type": "number", "maximum": 1e400}}}')
+    [problem] = load_forms_dir(tmp_path).problems
+    assert "för stort" in problem.message
+    report = load(tmp_path, with_properties(t={"type": "string", "maxLength": 10.0}))
+    assert report.ok, report.problems
+    assert report.case_types["prov"].schema["properties"]["t"]["maxLength"] == 10
+    assert isinstance(report.case_types["prov"].schema["properties"]["t"]["maxLength"], int)
+
+
+def test_unicode_property_patterns_are_read_as_published(tmp_path):
+    report = load(tmp_path, with_properties(ort={"type": "string", "maxLength": 20, "pattern": "^\\p{L}+$"}))
+    assert report.ok, report.problems
+    case_type = report.case_types["prov"]
+    assert case_type.validate({"namn": "a", "ort": "Örebro"}) == []
+    assert [p.path for p in case_type.validate({"namn": "a", "ort": "Örebro 1"})] == [("ort",)]
