@@ -261,10 +261,10 @@ def referenced_uris(uri: str, schema: dict, documents: dict, refused: frozenset 
             target = urldefrag(urljoin(base, ref)).url
             where = "" if base == uri else f" i {base[len(BASE_URI):]}"
             if target in refused and target != uri:
-                raise CaseTypeError([SchemaProblem(uri[len(BASE_URI):], "", f"$ref {ref!r}{where} pekar på en fil som har fel "
+                raise CaseTypeError([SchemaProblem(uri[len(BASE_URI):], "", f"$ref {ref[:80]!r}{where} pekar på en fil som har fel "
                                                                              "(se FEL-raderna för den filen).")])
             if target not in documents:
-                raise CaseTypeError([SchemaProblem(uri[len(BASE_URI):], "", f"$ref {ref!r}{where} pekar på en fil som inte finns i forms/.")])
+                raise CaseTypeError([SchemaProblem(uri[len(BASE_URI):], "", f"$ref {ref[:80]!r}{where} pekar på en fil som inte finns i forms/.")])
             if target not in needed and target != uri:
                 needed[target] = documents[target]
                 pending.append((target, documents[target]))

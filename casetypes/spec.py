@@ -338,7 +338,7 @@ def lookup(resolver, ref, pointer: str):
     try:
         return resolver.lookup(ref)
     except Unresolvable:
-        raise SpecError(pointer, f"$ref {ref!r} kan inte lösas upp.") from None
+        raise SpecError(pointer, f"$ref {ref[:80]!r} kan inte lösas upp.") from None
 
 
 def follow_refs(schema, resolver, pointer: str = "", seen: frozenset = frozenset()) -> tuple[dict, Any, frozenset]:
@@ -352,7 +352,7 @@ def follow_refs(schema, resolver, pointer: str = "", seen: frozenset = frozenset
             return merged, resolver, seen
         resolved = lookup(resolver, ref, pointer)
         if id(resolved.contents) in chain:
-            raise SpecError(pointer, f"$ref {ref!r} leder runt i en cirkel och når aldrig ett schema.")
+            raise SpecError(pointer, f"$ref {ref[:80]!r} leder runt i en cirkel och når aldrig ett schema.")
         if id(resolved.contents) in seen:
             raise SpecError(pointer, RECURSION_MESSAGE)
         chain.add(id(resolved.contents))
