@@ -27,7 +27,7 @@ from .metacheck import dialect_problems as dialect_meta_problems
 from .metacheck import json_schema_problems, shorten
 from .normalize import Normalized, normalize
 from .problems import Problem, problems_from_errors
-from .servable import reference_problems, unservable
+from .servable import reference_problems, unservable, unshown
 from .spec import FieldSpec, SpecError, build_form_spec, walk
 from .validator import CaseTypeValidator
 
@@ -61,6 +61,7 @@ class CaseType:
     validator: CaseTypeValidator = field(repr=False, compare=False)
     fields: tuple = field(repr=False, compare=False)
     spec_index: dict = field(repr=False, compare=False)
+    notes: tuple = field(default=(), repr=False, compare=False)  # (pointer, message) the form leaves out
 
     @property
     def title(self) -> str:
@@ -323,6 +324,7 @@ def compile_case_type(slug: str, schema: dict, name: str, checked: bool = True) 
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         validator=validator, fields=fields,
         spec_index={spec.path: spec for spec in walk(fields)},
+        notes=tuple(unshown(schema, fields)) if checked else (),
     )
 
 
@@ -397,5 +399,6 @@ def load_forms_dir(root: Path) -> LoadReport:
             continue
         if not read[name].problems:
             case_types.append(case_type)
+            notes += [SchemaProblem(name, pointer, message) for pointer, message in case_type.notes]
     case_types.sort(key=lambda ct: (ct.order, ct.title))
     return LoadReport({ct.slug: ct for ct in case_types}, problems, notes)
