@@ -84,7 +84,12 @@ class CaseType:
         return self.schema.get(HINT_KEYWORD, {}).get("order", 100)
 
     def spec_at(self, path: tuple) -> FieldSpec | None:
-        pattern = tuple("*" if isinstance(part, int) else part for part in path)
+        """The field at a document path: a row index reads as "*", a tuple's position as itself."""
+        pattern: tuple = ()
+        for part in path:
+            if isinstance(part, int) and pattern + (part,) not in self.spec_index:
+                part = "*"
+            pattern += (part,)
         return self.spec_index.get(pattern)
 
     def validate(self, document) -> list[Problem]:

@@ -268,6 +268,8 @@ ITEM_KINDS = {"object": "table", "string": "list", "integer": "list", "number": 
 
 
 def array_kind(schema: dict) -> str | None:
+    if isinstance(schema.get("prefixItems"), list) and schema["prefixItems"]:
+        return "tuple"
     items = schema.get("items")
     if not isinstance(items, dict):
         return None
@@ -319,7 +321,7 @@ def resolve_kind(schema: dict, pointer: str) -> str:
     kind = next(filter(None, (rule(schema) for rule in KIND_RULES)), None)
     if kind is None:
         raise SpecError(pointer, "Kan inte avgöra vilket slags fält detta är: ange type.")
-    value_type = value_type_of(schema) or ("array" if kind in ("checkboxes", "table", "list") else None)
+    value_type = value_type_of(schema) or ("array" if kind in ("checkboxes", "table", "list", "tuple") else None)
     if kind not in KIND_TYPES:
         raise SpecError(pointer, f"Okänd fälttyp {kind!r}.")
     if value_type not in KIND_TYPES[kind]:
@@ -444,8 +446,19 @@ def list_children(schema: dict, resolver, path: tuple, pointer: str, seen: froze
                        False, "item", seen),)
 
 
+def tuple_children(schema: dict, resolver, path: tuple, pointer: str, seen: frozenset) -> tuple:
+    """A tuple's positions, each the field its own schema makes; named by position ("0", "1"),
+    at the position's index in the document path, labelled by its title else "Del 1", "Del 2"."""
+    minimum = schema.get("minItems", 0) if isinstance(schema.get("minItems"), int) else 0
+    return tuple(
+        build_spec(str(index), {"title": f"Del {index + 1}", **as_schema(item)}, resolver,
+                   path + (index,), f"{pointer}/prefixItems/{index}", index < minimum, f"del{index + 1}", seen)
+        for index, item in enumerate(schema["prefixItems"]))
+
+
 # Kinds that contain fields; the rest are leaves.
-CHILD_BUILDERS = {"fieldset": fieldset_children, "table": table_children, "list": list_children}
+CHILD_BUILDERS = {"fieldset": fieldset_children, "table": table_children, "list": list_children,
+                  "tuple": tuple_children}
 
 
 def choice_source(kind: str, schema: dict, resolver, pointer: str) -> dict:
