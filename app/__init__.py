@@ -11,7 +11,7 @@ from flask import Flask
 
 def create_app(overrides: dict | None = None) -> Flask:
     from app import views
-    from app.accounts import profiles, sessions, users
+    from app.accounts import login, profiles, sessions, users
     from app.cases import retention, types
     from app.messaging import mailer
     from app.platform import database, inputs, security
@@ -24,6 +24,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     inputs.init_app(app)  # before any route is added
     database.init_app(app)
     sessions.init_app(app)  # before CSRF, so an expired-token page knows who is logged in
+    login.init_app(app)
     csrf.init_app(app)
     types.init_app(app)
     profiles.init_app(app)

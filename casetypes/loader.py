@@ -188,31 +188,41 @@ def fallback_title(name: str) -> str | None:
     return None if "/" in name else Path(name).stem.replace("-", " ").replace("_", " ").capitalize()
 
 
-def checked_problems(schema, name: str, is_case_type: bool, normalized: Normalized) -> list:
+def checked_problems(schema, name: str, is_case_type: bool, normalized: Normalized) -> tuple[list, bool]:
     """JSON Schema's own meta-schema first; a valid schema is then held against our dialect.
-    Pointers are given as the administrator wrote them (before definitions became $defs)."""
+    Pointers are given as the administrator wrote them (before definitions became $defs).
+    Also says whether the schema is valid JSON Schema (so its fields can still be looked at)."""
     found = json_schema_problems(schema)
-    if not found:
+    valid = not found
+    if valid:
         found = dialect_meta_problems(schema, META_SCHEMA if is_case_type else FRAGMENT_META_SCHEMA)
-    return [SchemaProblem(name, normalized.source_of(pointer), message) for pointer, message in found]
+    return [SchemaProblem(name, normalized.source_of(pointer), message) for pointer, message in found], valid
 
 
-def read_document(path: Path, name: str):
-    """(canonical schema or None, problems, notes) for one file of the folder."""
+@dataclass
+class Document:
+    """One file of the folder as read: its canonical schema (None if it is no JSON Schema at
+    all), what refuses it and what the portal assumed."""
+    schema: dict | None
+    problems: list
+    notes: list
+
+
+def read_document(path: Path, name: str) -> Document:
     data, problems = read_json(path, name)
     if problems:
-        return None, problems, []
+        return Document(None, problems, [])
     normalized = normalize(data, fallback_title(name))
     notes = [SchemaProblem(name, finding.pointer, finding.message) for finding in normalized.notes]
     problems = [SchemaProblem(name, finding.pointer, finding.message) for finding in normalized.errors]
     if not isinstance(normalized.schema, dict):
-        return None, problems, notes
+        return Document(None, problems, notes)
     refused = {problem.pointer for problem in problems}
-    problems += [problem for problem in checked_problems(normalized.schema, name, "/" not in name, normalized)
-                 if problem.pointer not in refused]
+    checked, valid = checked_problems(normalized.schema, name, "/" not in name, normalized)
+    problems += [problem for problem in checked if problem.pointer not in refused]
     if "/" not in name and not SLUG_PATTERN.match(path.stem):
         problems.append(SchemaProblem(name, "", "Filnamnet ska vara a–z, 0–9 och bindestreck, t.ex. min-arendetyp.json."))
-    return (None if problems else normalized.schema), problems, notes
+    return Document(normalized.schema if valid else None, problems, notes)
 
 
 # --- bundling ------------------------------------------------------------------------------
@@ -230,8 +240,9 @@ def external_refs(node):
             yield from external_refs(value)
 
 
-def referenced_uris(uri: str, schema: dict, documents: dict) -> dict:
-    """The files a schema needs, transitively: uri -> contents."""
+def referenced_uris(uri: str, schema: dict, documents: dict, refused: frozenset = frozenset()) -> dict:
+    """The files a schema needs, transitively: uri -> contents. A file with problems of its own
+    cannot be used, and says so here too."""
     needed, pending = {}, [(uri, schema)]
     while pending:
         base, node = pending.pop()
@@ -239,19 +250,22 @@ def referenced_uris(uri: str, schema: dict, documents: dict) -> dict:
             target = urldefrag(urljoin(base, ref)).url
             if target not in documents:
                 raise CaseTypeError([SchemaProblem(base[len(BASE_URI):], "", f"$ref {ref!r} pekar på en fil som inte finns i forms/.")])
+            if target in refused and target != uri:
+                raise CaseTypeError([SchemaProblem(base[len(BASE_URI):], "", f"$ref {ref!r} pekar på en fil som har fel "
+                                                                              "(se FEL-raderna för den filen).")])
             if target not in needed and target != uri:
                 needed[target] = documents[target]
                 pending.append((target, documents[target]))
     return needed
 
 
-def bundle(uri: str, schema: dict, documents: dict) -> dict:
+def bundle(uri: str, schema: dict, documents: dict, refused: frozenset = frozenset()) -> dict:
     """The schema with every file it refers to embedded under $defs, keyed by their own $id."""
     bundled = copy.deepcopy(schema)
     bundled["$id"] = uri
     embedded = {
         target[len(BASE_URI):]: {**{k: v for k, v in contents.items() if k != "$schema"}, "$id": target}
-        for target, contents in referenced_uris(uri, schema, documents).items()
+        for target, contents in referenced_uris(uri, schema, documents, refused).items()
     }
     if embedded:
         bundled["$defs"] = {**bundled.get("$defs", {}), **embedded}
@@ -309,19 +323,16 @@ def case_type_from_frozen(slug: str, text: str) -> CaseType:
 
 # --- a whole folder ------------------------------------------------------------------------
 
-def read_folder(root: Path):
-    documents, problems, notes = {}, [], []
+def read_folder(root: Path) -> dict:
+    """name -> Document for every .json file under the folder."""
+    documents = {}
     for path in sorted(root.rglob("*.json")):
         name = path.relative_to(root).as_posix()
         try:
-            schema, file_problems, file_notes = guarded(name, read_document, path, name)
+            documents[name] = guarded(name, read_document, path, name)
         except CaseTypeError as exc:
-            schema, file_problems, file_notes = None, exc.problems, []
-        problems += file_problems
-        notes += file_notes
-        if schema is not None:
-            documents[BASE_URI + name] = schema
-    return documents, problems, notes
+            documents[name] = Document(None, exc.problems, [])
+    return documents
 
 
 def guarded(name: str, step, *args):
@@ -332,29 +343,47 @@ def guarded(name: str, step, *args):
         return step(*args)
     except CaseTypeError:
         raise
-    except RecursionError:
-        raise CaseTypeError([SchemaProblem(name, "", "Schemat är nästlat för djupt eller hänvisar till sig självt.")]) from None
     except Exception as exc:  # noqa: BLE001 - the net: reported, never raised to the caller
-        raise CaseTypeError([SchemaProblem(name, "", f"Filen kunde inte läsas in ({type(exc).__name__}). "
+        reason = "för djupt nästlad eller självrefererande" if isinstance(exc, RecursionError) else type(exc).__name__
+        raise CaseTypeError([SchemaProblem(name, "", f"Filen kunde inte läsas in ({reason}). "
                                                      "Kontrollera den mot handboken forms/README.md.")]) from None
 
 
-def load_case_type(uri: str, documents: dict) -> CaseType:
+def load_case_type(uri: str, documents: dict, refused: frozenset) -> CaseType:
     name = uri[len(BASE_URI):]
-    return compile_case_type(Path(name).stem, bundle(uri, documents[uri], documents), name)
+    return compile_case_type(Path(name).stem, bundle(uri, documents[uri], documents, refused), name)
+
+
+def covered(pointer: str, reported: set) -> bool:
+    """Whether a problem at this node is already explained by one at it or beneath it."""
+    return any(other == pointer or other.startswith(pointer + "/") for other in reported)
+
+
+def further_problems(name: str, problems: list, found: list) -> list:
+    """Problems the field tree finds in a file already refused, except where one is reported."""
+    reported = {problem.pointer for problem in problems if problem.file == name}
+    return [problem for problem in found if not covered(problem.pointer, reported)]
 
 
 def load_forms_dir(root: Path) -> LoadReport:
-    """Every valid case type in the folder, and a problem for each file that is refused."""
+    """Every valid case type in the folder, and a problem for each file that is refused: all
+    problems of a file at once (its dialect, its fields, what its fields cannot serve)."""
     root = Path(root)
     if not root.is_dir():
         return LoadReport({}, [SchemaProblem(str(root), "", "Mappen finns inte.")], [])
-    documents, problems, notes = read_folder(root)
+    read = read_folder(root)
+    problems = [problem for document in read.values() for problem in document.problems]
+    notes = [note for document in read.values() for note in document.notes]
+    documents = {BASE_URI + name: doc.schema for name, doc in read.items() if doc.schema is not None}
+    refused = frozenset(BASE_URI + name for name, doc in read.items() if doc.problems)
     case_types = []
-    for uri in (u for u in documents if "/" not in u[len(BASE_URI):]):
+    for name in (name for name, doc in read.items() if "/" not in name and doc.schema is not None):
         try:
-            case_types.append(guarded(uri[len(BASE_URI):], load_case_type, uri, documents))
+            case_type = guarded(name, load_case_type, BASE_URI + name, documents, refused)
         except CaseTypeError as exc:
-            problems += exc.problems
+            problems += further_problems(name, problems, exc.problems) if read[name].problems else exc.problems
+            continue
+        if not read[name].problems:
+            case_types.append(case_type)
     case_types.sort(key=lambda ct: (ct.order, ct.title))
     return LoadReport({ct.slug: ct for ct in case_types}, problems, notes)

@@ -249,10 +249,17 @@ def tuples(node: dict, at: Place) -> None:
 
 
 def maps(node: dict, at: Place) -> None:
-    """Keys chosen by the person filling in (patternProperties) cannot be a form."""
-    if "patternProperties" in node:
-        node.pop("patternProperties")
-        at.error(MAP_MESSAGE, "patternProperties")
+    """Keys chosen by the person filling in (patternProperties) cannot be a form: beside fields
+    of its own the object is closed like any other (with a note), alone it is refused."""
+    if "patternProperties" not in node:
+        return
+    node.pop("patternProperties")
+    if at.position == CONDITION:
+        return at.note("patternProperties i ett villkor ignoreras.", "patternProperties")
+    if declares_properties(node):
+        return at.note("patternProperties ignoreras: portalen tar bara emot formulärets egna fält, "
+                       "andra nycklar avvisas med ett felmeddelande.", "patternProperties")
+    at.error(MAP_MESSAGE, "patternProperties")
 
 
 def unknown_keywords(node: dict, at: Place) -> None:

@@ -181,10 +181,30 @@ def beside_null(error: ValidationError) -> list[ValidationError]:
     return inner or [error]
 
 
+def within_closest_alternative(error: ValidationError) -> list[ValidationError]:
+    """No object alternative of an `anyOf`/`oneOf` matched: the errors of the alternative that
+    came closest (fewest errors, all about its fields), so each lands by the field to change."""
+    members = error.validator_value if error.validator in ("anyOf", "oneOf") else None
+    if not (isinstance(members, list) and error.context and isinstance(error.instance, dict)
+            and not any(isinstance(m, dict) and "const" in m for m in members)):
+        return [error]
+    by_alternative: dict = {}
+    for sub in error.context:
+        by_alternative.setdefault(sub.relative_schema_path[0] if sub.relative_schema_path else None, []).append(sub)
+    about_fields = [errors for errors in by_alternative.values()
+                    if all(len(sub.absolute_path) > len(error.absolute_path) or sub.validator in CHILD_TARGETS
+                           for sub in errors)]
+    return min(about_fields, key=len) if about_fields else [error]
+
+
+def readable_errors(error: ValidationError) -> list[ValidationError]:
+    return [inner for outer in beside_null(error) for inner in within_closest_alternative(outer)]
+
+
 def problems_from_errors(errors: Iterable[ValidationError], spec_at: Callable) -> list[Problem]:
     """One Problem per (field, message), in the order the validator found them."""
     seen: dict[Problem, None] = {}
-    for error in (inner for outer in errors for inner in beside_null(outer)):
+    for error in (inner for outer in errors for inner in readable_errors(outer)):
         for target in targets_of(error):
             seen.setdefault(Problem(target, message_for(error, spec_at(target))))
     return list(seen)

@@ -6,6 +6,7 @@ then the format, then a list of choices, then the JSON type's default.
 """
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -173,8 +174,17 @@ def const_alternatives(schema: dict) -> list | None:
     return None
 
 
+NAMING_KEYS = ("title", "name", "label")
+
+
 def choice_title(value) -> str:
-    return {True: "Ja", False: "Nej"}.get(value, str(value)) if isinstance(value, bool) else str(value)
+    """How a choice without a title reads: Ja/Nej, an object by its name, else its value."""
+    if isinstance(value, bool):
+        return "Ja" if value else "Nej"
+    if isinstance(value, dict):
+        named = next((value[key] for key in NAMING_KEYS if isinstance(value.get(key), str)), None)
+        return named or json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, list) else str(value)
 
 
 def choices_of(schema: dict) -> tuple:
@@ -424,8 +434,9 @@ def list_children(schema: dict, resolver, path: tuple, pointer: str, seen: froze
     """A free list has one column: the item, drawn as the field its own schema makes."""
     items, item_resolver, seen = items_of(schema, resolver, pointer, seen)
     items = {"title": schema.get("title") or readable_name(path[-1] if path else ""), **items}
+    # Not required: a blank row of a free list is no item at all, it is left out.
     return (build_spec(str(path[-1]) if path else "", items, item_resolver, path + ("*",), pointer + "/items",
-                       True, "item", seen),)
+                       False, "item", seen),)
 
 
 # Kinds that contain fields; the rest are leaves.
@@ -463,23 +474,112 @@ def with_members_followed(schema: dict, resolver, pointer: str = "", seen: froze
     return {key: value for key, value in followed.items() if value is not None or key in schema}
 
 
+SCALAR_TYPES = ("string", "integer", "number", "boolean")
+
+
+def first_scalar_alternative(schema: dict) -> dict:
+    """A value that may be of several types (`oneOf: [{"type": "string"}, {"type": "object"}]`)
+    is drawn as its first plain alternative; jsonschema still judges every alternative."""
+    if "type" in schema or choices_of(schema) or is_object_alternatives(schema):
+        return schema
+    for keyword in ("oneOf", "anyOf"):
+        members = schema.get(keyword)
+        scalar = next((m for m in members if isinstance(m, dict) and m.get("type") in SCALAR_TYPES), None) \
+            if isinstance(members, list) else None
+        if scalar is not None:
+            return {**scalar, **{k: v for k, v in schema.items() if k not in ("oneOf", "anyOf")}}
+    return schema
+
+
 def drawn_schema(schema: dict, resolver, pointer: str, seen: frozenset) -> tuple[dict, Any, frozenset]:
     """The schema a field is drawn from: `anyOf: [X, {"type": "null"}]` draws X (the null
-    member makes it nullable); the members of allOf/anyOf/oneOf are followed through $ref."""
+    member makes it nullable), the parts of an `allOf` are drawn together (see with_parts), and
+    the members of allOf/anyOf/oneOf are followed through $ref; a value of several types is drawn
+    as its first plain one."""
+    schema = with_parts(schema, resolver, pointer, seen)
     other = null_member_split(schema)
     if other is not None:
         target, resolver, seen = follow_refs(other, resolver, pointer, seen)
         schema = {**target, **{k: v for k, v in schema.items() if k not in ("anyOf", "oneOf")}}
-    return with_members_followed(schema, resolver, pointer, seen), resolver, seen
+    schema = with_members_followed(schema, resolver, pointer, seen)
+    return first_scalar_alternative(schema), resolver, seen
+
+
+# When parts of an allOf bound the same thing, the field shows the tightest bound (the
+# validator applies every part anyway).
+TIGHTEST = {"maxLength": min, "maxItems": min, "maximum": min, "exclusiveMaximum": min,
+            "minLength": max, "minItems": max, "minimum": max, "exclusiveMinimum": max}
+
+
+def is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def merged_keyword(key: str, first, second):
+    if key in TIGHTEST and is_number(first) and is_number(second):
+        return TIGHTEST[key](first, second)
+    if key == "properties" and isinstance(first, dict) and isinstance(second, dict):
+        return {**first, **{name: {**first[name], **node} if isinstance(first.get(name), dict) and isinstance(node, dict)
+                            else node for name, node in second.items()}}
+    if key == "required" and isinstance(first, list) and isinstance(second, list):
+        return list(dict.fromkeys(first + second))
+    return second
+
+
+def merged(first: dict, second: dict) -> dict:
+    return {**first, **{key: merged_keyword(key, first[key], value) if key in first else value
+                        for key, value in second.items()}}
+
+
+# What an object's allOf parts add as fields and conditions is read by conditions.py; the
+# parts are merged here only for what describes the value itself.
+STRUCTURE_KEYWORDS = frozenset({"properties", "required", "if", "then", "else", "not", "dependentSchemas",
+                                "dependentRequired", "allOf", "anyOf", "oneOf", "$defs", "$id"})
+
+
+def with_parts(schema: dict, resolver, pointer: str, seen: frozenset) -> dict:
+    """`allOf: [{$ref: base}, {maxLength: 10}]` (how XSD restrictions are written) draws as one
+    schema: the parts' keywords about the value merged in order, the schema's own last; `allOf`
+    itself stays, for the validator and for the fields and conditions its members declare."""
+    parts = schema.get("allOf")
+    if not isinstance(parts, list) or not parts:
+        return schema
+    drawn: dict = {}
+    for part in parts:
+        followed, part_resolver, part_seen = follow_refs(part, resolver, pointer, seen)
+        part = with_parts(followed, part_resolver, pointer, part_seen)
+        drawn = merged(drawn, {key: value for key, value in part.items() if key not in STRUCTURE_KEYWORDS})
+    return merged(drawn, schema)
 
 
 def kind_view(schema: dict, resolver, pointer: str, seen: frozenset) -> dict:
     """The schema with its `items` $ref followed, so an array's kind (table, list, checkboxes)
     can be read; the schema itself keeps the $ref, so a row is resolved against its own file
     and a row that contains its own table is caught as recursion."""
-    if not isinstance(schema.get("items"), dict) or "$ref" not in schema["items"]:
+    if not isinstance(schema.get("items"), dict):
         return schema
-    return {**schema, "items": items_of(schema, resolver, pointer, seen)[0]}
+    items, item_resolver, item_seen = items_of(schema, resolver, pointer, seen)
+    return {**schema, "items": drawn_schema(items, item_resolver, pointer + "/items", item_seen)[0]}
+
+
+def refers_back(schema: dict, resolver, seen: frozenset) -> bool:
+    """Whether a schema that could not be drawn refers (a few levels down) to one of the
+    schemas it sits in: then the reason is recursion, and the message says so."""
+    pending = [(schema, 0)]
+    while pending:
+        node, depth = pending.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                try:
+                    if id(resolver.lookup(ref).contents) in seen:
+                        return True
+                except Unresolvable:
+                    pass
+            pending += [(child, depth + 1) for child in node.values() if depth < 4]
+        elif isinstance(node, list):
+            pending += [(child, depth + 1) for child in node if depth < 4]
+    return False
 
 
 def build_spec(name: str, node, resolver, path: tuple, pointer: str, required: bool,
@@ -488,7 +588,12 @@ def build_spec(name: str, node, resolver, path: tuple, pointer: str, required: b
         raise SpecError(pointer, "Fältet måste beskrivas av ett schema-objekt med type.")
     followed, resolver, seen = follow_refs(node, resolver, pointer, seen)
     schema, resolver, seen = drawn_schema(followed, resolver, pointer, seen)
-    kind = resolve_kind(kind_view(schema, resolver, pointer, seen), pointer)
+    try:
+        kind = resolve_kind(kind_view(schema, resolver, pointer, seen), pointer)
+    except SpecError:
+        if refers_back(schema, resolver, seen):
+            raise SpecError(pointer, RECURSION_MESSAGE) from None
+        raise
     children = CHILD_BUILDERS.get(kind, no_children)(schema, resolver, path, pointer, seen)
     return FieldSpec(name=name, path=path, kind=kind, schema=schema, required=required,
                      children=children, choices=choices_of(choice_source(kind, schema, resolver, pointer)),

@@ -364,3 +364,31 @@ def test_published_constructs_are_served(app):
 def test_a_choice_between_objects_without_a_marker_is_judged_by_json_schema(app):
     html = app.test_client().post(serve(app, PUBLISHED), data={"who-street": "Storgatan 1", "who-user_name": "anna"})
     assert "Formuläret är giltigt" not in html.get_data(as_text=True)
+
+
+def test_a_wrong_answer_in_a_choice_between_objects_lands_by_its_field(app):
+    html = app.test_client().post(serve(app, PUBLISHED), data={"who-street": "x" * 41}).get_data(as_text=True)
+    assert error_for(html, "who-street") == "Skriv högst 40 tecken."
+
+
+LAYERED = case_type_of({
+    "code": {"$ref": "#/$defs/tenDigits", "title": "Kod"},
+    "place": {"title": "Plats", "enum": [{"name": "Uppsala", "lat": 59}, {"name": "Malmö", "lat": 55}]},
+    "either": {"title": "Text eller objekt", "oneOf": [{"type": "string", "maxLength": 5},
+                                                      {"type": "object", "properties": {"v": {"type": "string"}}}]},
+}, slug="layered", **{"$defs": {
+    "text": {"type": "string"},
+    "tenDigits": {"allOf": [{"$ref": "#/$defs/text"}, {"maxLength": 10, "pattern": "^[0-9]+$"}]},
+}})
+
+
+def test_value_types_built_by_allof_and_objects_as_choices_are_served(app):
+    url = serve(app, LAYERED)
+    html = app.test_client().get(url).get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="code"[^>]*maxlength="10"', html)
+    assert ">Uppsala</option>" in html and ">Malmö</option>" in html
+    option = re.search(r'<option value="([^"]*)">Malmö</option>', html).group(1).replace("&#34;", '"')
+    html = app.test_client().post(url, data={"code": "123", "place": option, "either": "abc"}).get_data(as_text=True)
+    assert shown_document(html) == {"code": "123", "place": {"name": "Malmö", "lat": 55}, "either": "abc"}
+    html = app.test_client().post(url, data={"code": "12a"}).get_data(as_text=True)
+    assert error_for(html, "code") == "Värdet har fel form."

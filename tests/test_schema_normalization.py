@@ -63,7 +63,7 @@ ROW = {"type": "object", "properties": {"a": {"type": "string", "maxLength": 5}}
     (with_properties(t={"$ref": "#/$defs/node"}) | {"$defs": {"node": {
         "type": "object", "additionalProperties": False,
         "properties": {"barn": {"type": "array", "maxItems": 5, "items": {"$ref": "#/$defs/node"}}}}}},
-     "/properties/t/properties/barn/items", "tabell"),
+     "/properties/t/properties/barn", "tabell"),
     (with_properties(a=True), "/properties/a", "type"),
     (with_properties(lista={"type": "array", "maxItems": 3, "items": True}), "/properties/lista", "type"),
     (with_properties(lista={"type": "array", "maxItems": 3, "x-ui": {"widget": "checkboxes"}}), "/properties/lista", "items"),
@@ -325,3 +325,53 @@ def test_cli_prints_errors_in_swedish_at_the_node(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["forms", "check", str(tmp_path)])
     assert result.exit_code == 1
     assert "FEL prov.json: /properties/namn/type: Okänt värde 'strin'" in result.output
+
+
+def test_allof_parts_are_drawn_as_one_field(tmp_path):
+    """XSD-style restrictions (Altinn): a field is a base type narrowed by allOf parts."""
+    schema = {"type": "object", "title": "Delar",
+              "$defs": {"kod": {"type": "string", "maxLength": 50},
+                        "kort_kod": {"allOf": [{"$ref": "#/$defs/kod"}, {"maxLength": 10, "minLength": 2}]}},
+              "properties": {"k": {"$ref": "#/$defs/kort_kod", "title": "Kod"}},
+              "allOf": [{"properties": {"extra": {"type": "integer", "title": "Extra"}}}]}
+    report = load(tmp_path, schema)
+    assert report.ok, report.problems
+    case_type = report.case_types["prov"]
+    assert [(spec.name, spec.kind) for spec in case_type.fields] == [("k", "text"), ("extra", "integer")]
+    assert case_type.spec_at(("k",)).schema["maxLength"] == 10, "the tightest bound is the one shown"
+    assert case_type.validate({"k": "abc", "extra": 1}) == []
+    assert [p.path for p in case_type.validate({"k": "a" * 11})] == [("k",)]
+    assert [p.path for p in case_type.validate({"k": "ab", "annat": 1})] == [()]
+
+
+def test_pattern_properties_beside_fields_are_closed_with_a_note(tmp_path):
+    schema = with_properties(x={"type": "string", "maxLength": 5}) | {"patternProperties": {"^y": {"type": "string"}}}
+    report = load(tmp_path, schema)
+    assert report.ok, report.problems
+    assert "avvisas" in notes_of(report)["/patternProperties"]
+    assert report.case_types["prov"].validate({"namn": "a", "y1": "b"}) != []
+
+
+def test_dialect_and_field_problems_of_one_file_come_together(tmp_path):
+    schema = with_properties(
+        a={"type": "string", "maxLength": 5, "x-ui": {"widget": "slider"}},
+        t={"$ref": "#/$defs/node"},
+        val={"type": "array", "maxItems": 2, "default": "x", "items": {"enum": ["x", "y"]}},
+    ) | {"$defs": {"node": {"type": "object", "properties": {"barn": {"type": "array", "items": {"$ref": "#/$defs/node"}}}}}}
+    problems = refused(tmp_path, schema)
+    pointers = [p.pointer for p in problems]
+    assert "/properties/a/x-ui/widget" in pointers, "the dialect's problem"
+    assert "/properties/a" not in pointers, "the same cause is not told twice"
+    assert any(p.startswith("/properties/t/") for p in pointers), "the field tree's problem"
+
+
+def test_a_case_type_using_a_broken_fragment_says_so(tmp_path):
+    folder = write_forms(tmp_path, {
+        "prov.json": with_properties(val={"$ref": "shared/val.json", "title": "Val"}),
+        "shared/val.json": {"type": "string", "enum": ["a"], "x-ui": {"widget": "slider"}},
+    })
+    report = load_forms_dir(folder)
+    assert report.case_types == {}
+    by_file = {(p.file, p.pointer): p.message for p in report.problems}
+    assert "'slider'" in by_file[("shared/val.json", "/x-ui/widget")]
+    assert "har fel" in by_file[("prov.json", "")]

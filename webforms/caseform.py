@@ -264,4 +264,6 @@ def first_field_of_row(form: Form, table_name: str, position: int, rows_before: 
     entries = getattr(table, "entries", [])
     if position < 0 or not entries or len(entries) == rows_before:
         return ""
-    return next(iter(entries[min(position, len(entries) - 1)].form)).name
+    row = entries[min(position, len(entries) - 1)]
+    # A table's row is a form of cells; a free list's row is the one field itself.
+    return next(iter(row.form)).name if hasattr(row, "form") else row.name

@@ -7,6 +7,7 @@ person typed, so jsonschema, the only judge, reports it in the field's own words
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -199,8 +200,13 @@ def never_blank(value) -> bool:
 # value; containers hand their children to post_children with the prefix WTForms expects.
 
 def post_text(value) -> str:
-    """The text an input shows for a JSON value (JSON spelling for true/false)."""
-    return {True: "true", False: "false"}.get(value, str(value)) if isinstance(value, bool) else str(value)
+    """The text an input shows for a JSON value: JSON spelling for true/false and for objects
+    and lists (keys sorted, so a choice of an object matches whatever its key order)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return str(value)
 
 
 def post_input(value, spec, name, post_children):

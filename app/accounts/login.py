@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from urllib.parse import quote
 
 import segno
-from flask import current_app, request, session, url_for
+from flask import current_app, g, request, session, url_for
 
 from app.accounts import sessions
 from app.accounts.bankid import (
@@ -203,3 +203,14 @@ def poll(pending: PendingLogin) -> LoginState:
 
 def bankid_error_text(error: BankIDError) -> str:
     return error_message(error)[1]
+
+
+def keep_personal_pages_out_of_caches(response):
+    """Pages with personal data or a login in progress are never kept by a browser or proxy."""
+    if getattr(g, "user", None) is not None or PENDING_KEY in session:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def init_app(app) -> None:
+    app.after_request(keep_personal_pages_out_of_caches)

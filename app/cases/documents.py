@@ -17,12 +17,15 @@ from app.cases.handling_hours import local_text
 from app.platform.extensions import db
 from app.platform.models import Case, CasePdf
 from casetypes import CaseType, case_type_from_frozen
-from renderers.casepdf import PrintHeader, case_pdf
 from renderers.formatters import EMPTY_DISPLAY
-from renderers.html import detail_html
+from renderers.html import PrintHeader, detail_html
 from renderers.tree import Table, Tree, build_section
 
 CONTENT_TITLE = "Uppgifter i ärendet"
+
+
+class PdfUnavailable(Exception):
+    """The PDF cannot be made just now (the engine is busy, timed out or failed)."""
 
 
 def frozen_type(case: Case) -> CaseType:
@@ -68,14 +71,28 @@ def print_header(case: Case) -> PrintHeader:
 
 def pdf(case: Case) -> bytes:
     """The case's PDF from the configured engine: the stored one, or rendered now and stored.
-    Raises what renderers.pdf raises (PdfBusy, PdfRenderError) when it cannot be made."""
+    Raises PdfUnavailable when it cannot be made."""
     engine = current_app.config["PDF_ENGINE"]
     stored = stored_pdf(case, engine)
     if stored is None:
-        stored = case_pdf(print_header(case), case_tree(case), engine=engine,
-                          timeout=current_app.config["PDF_TIMEOUT"])
+        stored = rendered_pdf(case, engine)
         store_pdf(case, engine, stored)
     return stored
+
+
+def rendered_pdf(case: Case, engine: str) -> bytes:
+    # Imported here: the engines load WeasyPrint (half a second), which only a PDF needs —
+    # not every page, worker run and CLI command.
+    from renderers.casepdf import case_pdf
+    from renderers.pdf import PdfBusy, PdfRenderError
+
+    try:
+        return case_pdf(print_header(case), case_tree(case), engine=engine, timeout=current_app.config["PDF_TIMEOUT"])
+    except PdfBusy:
+        raise PdfUnavailable("busy") from None
+    except PdfRenderError as failure:
+        current_app.logger.exception("PDF kunde inte skapas för ärende-id %s", case.id)
+        raise PdfUnavailable("failed") from failure
 
 
 def stored_pdf(case: Case, engine: str) -> bytes | None:

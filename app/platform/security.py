@@ -7,10 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from flask import g, session
 from werkzeug.middleware.proxy_fix import ProxyFix
-
-from app.accounts.login import PENDING_KEY
 
 DEV_SECRET_MARKERS = ("dev-only", "change-me")
 MIN_SECRET_BYTES = 32
@@ -78,9 +75,6 @@ def init_app(app) -> None:
     def _headers(response):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if getattr(g, "user", None) is not None or PENDING_KEY in session:
-            # Pages with personal data or a login in progress are never kept by a browser or proxy.
-            response.headers["Cache-Control"] = "no-store"
         if production:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

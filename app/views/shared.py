@@ -2,19 +2,15 @@
 app.cases.documents) and the message form of the thread."""
 from __future__ import annotations
 
-from flask import abort, current_app, g, make_response, request
+from flask import abort, g, make_response, request
 
 from app.cases import documents, filing, handling
-from renderers.pdf import PdfBusy, PdfRenderError
 
 
 def pdf_response(case):
     try:
         content = documents.pdf(case)
-    except PdfBusy:
-        abort(503)
-    except PdfRenderError:
-        current_app.logger.exception("PDF kunde inte skapas för ärende-id %s", case.id)
+    except documents.PdfUnavailable:
         abort(503)
     response = make_response(content)
     response.headers["Content-Type"] = "application/pdf"
