@@ -99,6 +99,8 @@ OUT_OF_BOUNDS = {"minDate": too_early, "maxDate": too_late}
 def date_bounds(validator, hints, instance, schema):
     """jsonschema keyword validator for "x-ui": the date bounds; every other hint is
     presentation only. The message is the field's own (x-ui.errors.minDate) or ours."""
+    if not any(name in hints for name in BOUND_HINTS):
+        return  # most "x-ui" hints are presentation only: nothing to judge
     day = date_of(instance)
     if day is None:
         return

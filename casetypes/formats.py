@@ -4,7 +4,9 @@ Schema's date-time, time and uri.
 
 Each format has a reshaper (user input -> its canonical spelling, unjudged), a normaliser
 (canonical and valid, or None) and a checker for jsonschema's FormatChecker that accepts only
-canonical, valid values. The
+canonical, valid values. Where a person can be told what to correct (a wrong check digit is a
+typo, not a wrong format), the checker raises FormatRejection with the reason instead of just
+saying no, and casetypes.problems words it. The
 check digits come from python-stdnum (its personnummer module knows no samordningsnummer, so
 the date rule is ours); we only add what it leaves open (ASCII digits, canonical
 storage form, a real address for e-mail).

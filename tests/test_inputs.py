@@ -137,3 +137,32 @@ def test_a_forged_form_key_is_replaced_by_a_fresh_one(portal, customer):
         assert response.status_code == 303
     with portal.app_context(), db.connection_context():
         assert [len(case.form_key) for case in Case.select()] == [32, 32]  # a fresh key each time
+
+
+@given(st.text(max_size=30))
+def test_database_int_reads_only_its_own_spelling(text):
+    """Whatever the text, a number comes back only for the plain decimal spelling of a number
+    that fits the column; anything else is a ValueError, never another exception."""
+    number = parse_database_int(text)
+    assert number is None or (0 <= number <= DATABASE_INT_MAX and str(number) == text)
+
+
+def test_json_bodies_are_cleaned_too(app):
+    """An API reading JSON gets the same text as a form: "\\u0000" and "\\ud800" escapes are
+    valid JSON but no storable text."""
+    body = '{"namn": "An\\u0000na\\ud800", "rader": [{"text": "\\u001b[2Jx"}], "antal": 3}'
+    with app.test_request_context("/", method="POST", data=body, content_type="application/json"):
+        from flask import request
+        assert request.get_json() == {"namn": "Anna", "rader": [{"text": "[2Jx"}], "antal": 3}
+
+
+def test_multipart_text_is_cleaned_and_files_are_left_alone(app):
+    """A file's bytes are its own business (checked by content elsewhere); its text fields are
+    cleaned like any form's."""
+    import io
+
+    from flask import request
+    data = {"beskrivning": "rad\x00 ett", "bilaga": (io.BytesIO(b"\x00\x1b binary"), "a\x00.pdf")}
+    with app.test_request_context("/", method="POST", data=data, content_type="multipart/form-data"):
+        assert request.form["beskrivning"] == "rad ett"
+        assert request.files["bilaga"].read() == b"\x00\x1b binary"

@@ -5,7 +5,7 @@ from app.accounts.users import ensure_user
 from app.cases.retention import purge
 from app.cases.statuses import status_counts
 from app.platform.extensions import db
-from app.platform.models import Case, CasePdf, Message, Notification, OutboxMail, StatusChange, utcnow
+from app.platform.models import Case, CasePdf, Message, Notification, OutboxMail, QueueSearch, StatusChange, utcnow
 from tests.login_helpers import CUSTOMER, HANDLER, log_in, log_in_with_profile, portal_app
 from tests.test_cases import ORDERER, ROW, SITHS, form_key
 
@@ -42,6 +42,24 @@ def test_old_closed_cases_are_deleted_with_their_data(database_url, simulator_ur
 def test_the_command_is_off_by_default(app):
     result = app.test_cli_runner().invoke(args=["retention", "run"])
     assert result.exit_code == 0 and "avstängd" in result.output
+
+
+def test_queue_searches_older_than_a_day_go_on_every_run(database_url, simulator_url):
+    """A handler's search may be a sole trader's personnummer: kept a day, then gone, even with
+    case gallring off and nobody searching again."""
+    app = portal_app(database_url, simulator_url)
+    with app.app_context(), db.connection_context():
+        ensure_user(HANDLER, "Hanna", "handler")
+    handler = app.test_client()
+    log_in(handler, HANDLER)
+    for term in ("121212-1212", "Region Uppland"):
+        assert handler.post("/handlaggare/arenden/sok", data={"q": term}).status_code == 303
+    with app.app_context(), db.connection_context():
+        QueueSearch.update(created_at=utcnow() - timedelta(hours=25)).where(QueueSearch.text == "121212-1212").execute()
+    result = app.test_cli_runner().invoke(args=["retention", "run"])
+    assert result.exit_code == 0 and "1 sökningar" in result.output and "avstängd" in result.output
+    with app.app_context(), db.connection_context():
+        assert [search.text for search in QueueSearch.select()] == ["Region Uppland"]
 
 
 def test_a_case_that_cannot_go_is_kept_and_the_rest_carry_on(app, monkeypatch, caplog):

@@ -1,6 +1,7 @@
 """Keeping data no longer than needed (IMY): `flask --app app retention run` deletes cases closed
 more than RETENTION_DAYS ago — with their messages, PDFs, bell notifications, status history and
-audit rows — and outbox mails that were sent or failed that long ago. Off when RETENTION_DAYS is 0.
+audit rows — and outbox mails that were sent or failed that long ago. Off when RETENTION_DAYS is 0;
+handlers' queue searches older than a day go on every run.
 One case per transaction, so a failure leaves that case and the rest carry on.
 """
 from __future__ import annotations
@@ -12,6 +13,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.cases.handling import forget_old_searches
 from app.cases.statuses import CLOSED, count_status
 from app.platform.extensions import db
 from app.platform.models import Case, OutboxMail, utcnow
@@ -43,6 +45,8 @@ def purge(days: int, now=None) -> dict:
 @click.option("--days", type=int, default=None, help="Överstyr RETENTION_DAYS.")
 def run_command(days: int | None) -> None:
     """Delete cases closed more than RETENTION_DAYS days ago, and old sent mails."""
+    searches = forget_old_searches()  # whatever RETENTION_DAYS says: a search may hold a personnummer
+    click.echo(f"Borttaget: {searches} sökningar äldre än ett dygn.")
     days = current_app.config["RETENTION_DAYS"] if days is None else days
     if days <= 0:
         click.echo("Gallring är avstängd (RETENTION_DAYS = 0).")

@@ -61,8 +61,7 @@ class CleanedMultiDict(ImmutableMultiDict):
     """Query and form parameters, names and values cleaned as they are parsed."""
 
     def __init__(self, mapping=None):
-        pairs = mapping.items(multi=True) if isinstance(mapping, MultiDict) else \
-            mapping.items() if isinstance(mapping, dict) else (mapping or ())
+        pairs = MultiDict(mapping).items(multi=True)  # whatever shape Werkzeug hands over
         super().__init__([(cleaned(key), cleaned(value)) for key, value in pairs])
 
 
