@@ -34,6 +34,7 @@ KIND_TYPES = {
     "fieldset": {"object"},
     "table": {"array"},
     "list": {"array"},  # a free list of strings or numbers: a one-column table
+    "tuple": {"array"},  # `prefixItems` with `items: false`: a fixed group of positional fields
     # A fixed value: `"type": "null"` (an information text) or a `const` object/array. It is
     # shown as text and always stored as that value.
     "info": {"null", "object", "array", "string", "integer", "number", "boolean", None},

@@ -11,6 +11,7 @@ import copy
 import functools
 import hashlib
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,7 @@ from .metacheck import dialect_problems as dialect_meta_problems
 from .metacheck import json_schema_problems, shorten
 from .normalize import Normalized, normalize
 from .problems import Problem, problems_from_errors
-from .servable import reference_problems, unservable
+from .servable import reference_problems, unservable, unshown
 from .spec import FieldSpec, SpecError, build_form_spec, walk
 from .validator import CaseTypeValidator
 
@@ -60,6 +61,7 @@ class CaseType:
     validator: CaseTypeValidator = field(repr=False, compare=False)
     fields: tuple = field(repr=False, compare=False)
     spec_index: dict = field(repr=False, compare=False)
+    notes: tuple = field(default=(), repr=False, compare=False)  # (pointer, message) the form leaves out
 
     @property
     def title(self) -> str:
@@ -82,7 +84,12 @@ class CaseType:
         return self.schema.get(HINT_KEYWORD, {}).get("order", 100)
 
     def spec_at(self, path: tuple) -> FieldSpec | None:
-        pattern = tuple("*" if isinstance(part, int) else part for part in path)
+        """The field at a document path: a row index reads as "*", a tuple's position as itself."""
+        pattern: tuple = ()
+        for part in path:
+            if isinstance(part, int) and pattern + (part,) not in self.spec_index:
+                part = "*"
+            pattern += (part,)
         return self.spec_index.get(pattern)
 
     def validate(self, document) -> list[Problem]:
@@ -129,6 +136,15 @@ def refuse_constant(name: str):
     raise UnreadableJson(f"{name} är inte tillåtet i JSON")
 
 
+def finite_float(text: str) -> float:
+    """A JSON number as a float; one too large for a float (1e400) is refused, not read as
+    infinity, so every accepted schema can be written back as JSON."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise UnreadableJson(f"talet {text[:30]} är för stort")
+    return value
+
+
 def object_without_duplicates(pairs: list) -> dict:
     result = {}
     for key, value in pairs:
@@ -152,7 +168,8 @@ def json_depth(data) -> int:
 
 def parse_json(text: str, name: str):
     try:
-        data = json.loads(text, parse_constant=refuse_constant, object_pairs_hook=object_without_duplicates)
+        data = json.loads(text, parse_constant=refuse_constant, parse_float=finite_float,
+                          object_pairs_hook=object_without_duplicates)
     except json.JSONDecodeError as exc:
         return None, [SchemaProblem(name, "", f"Ogiltig JSON på rad {exc.lineno}, kolumn {exc.colno}: "
                                               f"{JSON_MESSAGES.get(exc.msg, 'felaktig syntax')}.")]
@@ -248,11 +265,12 @@ def referenced_uris(uri: str, schema: dict, documents: dict, refused: frozenset 
         base, node = pending.pop()
         for ref in external_refs(node):
             target = urldefrag(urljoin(base, ref)).url
-            if target not in documents:
-                raise CaseTypeError([SchemaProblem(base[len(BASE_URI):], "", f"$ref {ref!r} pekar på en fil som inte finns i forms/.")])
+            where = "" if base == uri else f" i {base[len(BASE_URI):]}"
             if target in refused and target != uri:
-                raise CaseTypeError([SchemaProblem(base[len(BASE_URI):], "", f"$ref {ref!r} pekar på en fil som har fel "
-                                                                              "(se FEL-raderna för den filen).")])
+                raise CaseTypeError([SchemaProblem(uri[len(BASE_URI):], "", f"$ref {ref[:80]!r}{where} pekar på en fil som har fel "
+                                                                             "(se FEL-raderna för den filen).")])
+            if target not in documents:
+                raise CaseTypeError([SchemaProblem(uri[len(BASE_URI):], "", f"$ref {ref[:80]!r}{where} pekar på en fil som inte finns i forms/.")])
             if target not in needed and target != uri:
                 needed[target] = documents[target]
                 pending.append((target, documents[target]))
@@ -312,6 +330,7 @@ def compile_case_type(slug: str, schema: dict, name: str, checked: bool = True) 
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         validator=validator, fields=fields,
         spec_index={spec.path: spec for spec in walk(fields)},
+        notes=tuple(unshown(schema, fields)) if checked else (),
     )
 
 
@@ -386,5 +405,6 @@ def load_forms_dir(root: Path) -> LoadReport:
             continue
         if not read[name].problems:
             case_types.append(case_type)
+            notes += [SchemaProblem(name, pointer, message) for pointer, message in case_type.notes]
     case_types.sort(key=lambda ct: (ct.order, ct.title))
     return LoadReport({ct.slug: ct for ct in case_types}, problems, notes)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 
-from jsonschema import Draft202012Validator
+import regex
+from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import best_match
 
 from .dialect import LOCAL_REF_PATTERN
@@ -117,9 +118,21 @@ def meta_problems(data, meta_schema: dict, format_checker=None) -> list:
     return list(found)
 
 
+def meta_format_checker() -> FormatChecker:
+    """jsonschema's checkers for the meta-schema, with "regex" read as the validator reads
+    patterns (the regex module), so `\\p{L}` passes and what passes can be judged."""
+    checker = FormatChecker(formats=Draft202012Validator.FORMAT_CHECKER.checkers)
+    checker.checks("regex", raises=(regex.error, ValueError, OverflowError))(lambda text: regex.compile(text) is not None
+                                                                            if isinstance(text, str) else True)
+    return checker
+
+
+META_FORMAT_CHECKER = meta_format_checker()
+
+
 def json_schema_problems(data) -> list:
     """What makes a document no valid JSON Schema 2020-12 at all (jsonschema's own meta-schema)."""
-    return meta_problems(data, Draft202012Validator.META_SCHEMA, Draft202012Validator.FORMAT_CHECKER)
+    return meta_problems(data, Draft202012Validator.META_SCHEMA, META_FORMAT_CHECKER)
 
 
 def dialect_problems(data, meta_schema: dict) -> list:

@@ -358,6 +358,18 @@ def array_bounds(node: dict, at: Place) -> None:
     at.note(f"maxItems saknas; {node['maxItems']} antogs.")
 
 
+COUNT_KEYWORDS = ("minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties",
+                  "minContains", "maxContains")
+
+
+def whole_counts(node: dict, at: Place) -> None:
+    """A count written as 10.0 is the count 10 (JSON Schema allows it; a form attribute needs 10)."""
+    for key in COUNT_KEYWORDS:
+        value = node.get(key)
+        if isinstance(value, float) and value.is_integer():
+            node[key] = int(value)
+
+
 CONTRADICTIONS = (("minLength", "maxLength"), ("minItems", "maxItems"), ("minimum", "maximum"),
                   ("minProperties", "maxProperties"))
 
@@ -385,6 +397,7 @@ RULES: dict[str, Callable[[dict, Place], None]] = {
     "maps": maps,
     "unknown-keywords": unknown_keywords,
     "unknown-formats": unknown_formats,
+    "whole-counts": whole_counts,
     "object-type": object_type,
     "closed-objects": closed_objects,
     "string-bounds": string_bounds,
@@ -425,12 +438,13 @@ def visit(node: dict, at: Place) -> None:
 
 
 def composed_refs(data) -> frozenset:
-    """Local $refs that are members of allOf/anyOf/oneOf, anywhere in the file."""
+    """Local $refs that are parts of an allOf, anywhere in the file (an alternative of anyOf/
+    oneOf is a whole object of its own, and closing it tells the alternatives apart)."""
     found, pending = set(), [data]
     while pending:
         node = pending.pop()
         if isinstance(node, dict):
-            for key in ("allOf", "anyOf", "oneOf"):
+            for key in ("allOf",):
                 members = node.get(key) if isinstance(node.get(key), list) else []
                 found |= {m["$ref"].replace("#/definitions/", "#/$defs/", 1) for m in members
                           if isinstance(m, dict) and isinstance(m.get("$ref"), str) and m["$ref"].startswith("#/")}

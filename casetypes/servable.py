@@ -7,9 +7,9 @@ older version must always open, whatever these rules become.
 """
 from __future__ import annotations
 
-import re
 from typing import Callable, Iterable
 
+import regex
 from jsonschema import Draft202012Validator
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
@@ -142,15 +142,28 @@ def patterns_in(node, pointer: str = "") -> Iterable:
 
 
 def bad_patterns(schema: dict, fields: tuple) -> Iterable:
-    """Patterns are judged by Python's re at run time; one it cannot read would break the form."""
+    """Patterns are judged by the regex module at run time (see validator.py); one it cannot
+    read would break the form."""
     for pointer, pattern in patterns_in(schema):
         try:
-            re.compile(pattern)
-        except re.error as exc:
+            regex.compile(pattern)
+        except regex.error as exc:
             where = f" (fel vid tecken {exc.pos + 1})" if exc.pos is not None else ""
             yield pointer, f"Ogiltigt reguljärt uttryck {shorten(pattern)}{where}."
         except (RecursionError, OverflowError, ValueError):
             yield pointer, f"Ogiltigt reguljärt uttryck {shorten(pattern)}."
+
+
+def unshown(schema: dict, fields: tuple) -> list:
+    """Notes for properties an object declares (in a branch too) that the form does not draw:
+    they still judge what arrives, but nobody can fill them in, so the administrator is told."""
+    found = []
+    for pointer, node in objects_of(schema, fields):
+        drawn = {spec.name for spec in fields} if pointer == "" else {
+            child.name for spec in walk(fields) if spec.pointer == pointer for child in spec.children}
+        found += [(pointer, f"Fältet {shorten(name)} kan inte visas i formuläret och lämnas utanför.")
+                  for name in sorted(declared_names(node) - drawn)]
+    return found
 
 
 # One entry per rule; each gives (pointer, message) pairs.

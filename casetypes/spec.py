@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
@@ -22,6 +23,10 @@ from .dialect import FORMAT_KINDS, HINT_KEYWORD, KIND_TYPES, LONG_TEXT_LENGTH, R
 # stack or the CPU.
 MAX_FIELD_DEPTH = 12
 MAX_REF_CHAIN = 32
+# A few $defs that each use the next several times unfold into an exponential field tree while
+# the file stays small; the number of fields drawn for one case type is therefore capped too.
+MAX_FIELDS = 2000
+FIELDS_LEFT: ContextVar[list | None] = ContextVar("FIELDS_LEFT", default=None)  # set per form
 RECURSION_MESSAGE = ("Rekursiva träd stöds inte: fältet hänvisar (via $ref) till sig självt. "
                      "Använd en tabell (en lista av objekt) i stället.")
 # Boolean subschemas read as their object spelling, so the rest of the engine sees only dicts.
@@ -264,6 +269,8 @@ ITEM_KINDS = {"object": "table", "string": "list", "integer": "list", "number": 
 
 
 def array_kind(schema: dict) -> str | None:
+    if isinstance(schema.get("prefixItems"), list) and schema["prefixItems"]:
+        return "tuple"
     items = schema.get("items")
     if not isinstance(items, dict):
         return None
@@ -315,7 +322,7 @@ def resolve_kind(schema: dict, pointer: str) -> str:
     kind = next(filter(None, (rule(schema) for rule in KIND_RULES)), None)
     if kind is None:
         raise SpecError(pointer, "Kan inte avgöra vilket slags fält detta är: ange type.")
-    value_type = value_type_of(schema) or ("array" if kind in ("checkboxes", "table", "list") else None)
+    value_type = value_type_of(schema) or ("array" if kind in ("checkboxes", "table", "list", "tuple") else None)
     if kind not in KIND_TYPES:
         raise SpecError(pointer, f"Okänd fälttyp {kind!r}.")
     if value_type not in KIND_TYPES[kind]:
@@ -334,7 +341,7 @@ def lookup(resolver, ref, pointer: str):
     try:
         return resolver.lookup(ref)
     except Unresolvable:
-        raise SpecError(pointer, f"$ref {ref!r} kan inte lösas upp.") from None
+        raise SpecError(pointer, f"$ref {ref[:80]!r} kan inte lösas upp.") from None
 
 
 def follow_refs(schema, resolver, pointer: str = "", seen: frozenset = frozenset()) -> tuple[dict, Any, frozenset]:
@@ -348,7 +355,7 @@ def follow_refs(schema, resolver, pointer: str = "", seen: frozenset = frozenset
             return merged, resolver, seen
         resolved = lookup(resolver, ref, pointer)
         if id(resolved.contents) in chain:
-            raise SpecError(pointer, f"$ref {ref!r} leder runt i en cirkel och når aldrig ett schema.")
+            raise SpecError(pointer, f"$ref {ref[:80]!r} leder runt i en cirkel och når aldrig ett schema.")
         if id(resolved.contents) in seen:
             raise SpecError(pointer, RECURSION_MESSAGE)
         chain.add(id(resolved.contents))
@@ -440,8 +447,19 @@ def list_children(schema: dict, resolver, path: tuple, pointer: str, seen: froze
                        False, "item", seen),)
 
 
+def tuple_children(schema: dict, resolver, path: tuple, pointer: str, seen: frozenset) -> tuple:
+    """A tuple's positions, each the field its own schema makes; named by position ("0", "1"),
+    at the position's index in the document path, labelled by its title else "Del 1", "Del 2"."""
+    minimum = schema.get("minItems", 0) if isinstance(schema.get("minItems"), int) else 0
+    return tuple(
+        build_spec(str(index), {"title": f"Del {index + 1}", **as_schema(item)}, resolver,
+                   path + (index,), f"{pointer}/prefixItems/{index}", index < minimum, f"del{index + 1}", seen)
+        for index, item in enumerate(schema["prefixItems"]))
+
+
 # Kinds that contain fields; the rest are leaves.
-CHILD_BUILDERS = {"fieldset": fieldset_children, "table": table_children, "list": list_children}
+CHILD_BUILDERS = {"fieldset": fieldset_children, "table": table_children, "list": list_children,
+                  "tuple": tuple_children}
 
 
 def choice_source(kind: str, schema: dict, resolver, pointer: str) -> dict:
@@ -587,6 +605,7 @@ def build_spec(name: str, node, resolver, path: tuple, pointer: str, required: b
                key: str = "", seen: frozenset = frozenset()) -> FieldSpec:
     if not isinstance(node, dict):
         raise SpecError(pointer, "Fältet måste beskrivas av ett schema-objekt med type.")
+    count_field(pointer)
     followed, resolver, seen = follow_refs(node, resolver, pointer, seen)
     schema, resolver, seen = drawn_schema(followed, resolver, pointer, seen)
     try:
@@ -602,9 +621,23 @@ def build_spec(name: str, node, resolver, path: tuple, pointer: str, required: b
                      nullable=nullable_of(followed) or null_member_split(followed) is not None)
 
 
+def count_field(pointer: str) -> None:
+    left = FIELDS_LEFT.get()
+    if left is None:
+        return
+    left[0] -= 1
+    if left[0] < 0:
+        raise SpecError(pointer, f"Formuläret får högst {MAX_FIELDS} fält (räknat med varje gång en "
+                                 "$ref används); dela upp det eller använd färre hänvisningar.")
+
+
 def build_form_spec(schema: dict, resolver) -> tuple:
     """The top-level fields of a case type, in file order."""
-    return build_children(schema, resolver, (), "")
+    token = FIELDS_LEFT.set([MAX_FIELDS])
+    try:
+        return build_children(schema, resolver, (), "")
+    finally:
+        FIELDS_LEFT.reset(token)
 
 
 def walk(specs) -> list[FieldSpec]:

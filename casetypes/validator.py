@@ -4,20 +4,28 @@ for the dialect's idiom of labelled choices, `oneOf: [{const, title}, …]`, and
 The standard `oneOf` builds a child validator per alternative; for alternatives that are only a
 `const` (plus annotations), "exactly one matches" is the same as counting equal constants, so
 the result and the error are the same, at a fraction of the cost.
+
+`pattern` is judged by the `regex` module with a time limit: Python's `re` backtracks without
+bound, so a schema's `^(a|aa)+$` and a hostile answer could hold a worker for ever; `regex`
+also reads ECMA-262's `\\p{L}`, which published schemas use.
 """
 from __future__ import annotations
 
+import regex
 from jsonschema import Draft202012Validator, ValidationError, validators
 
 from .datebounds import date_bounds
 from .dialect import HINT_KEYWORD
 
 ANNOTATIONS = frozenset({"const", "title", "description", "$comment"})
+PATTERN_SECONDS = 0.25  # a real pattern judges a bounded answer in microseconds
 STANDARD_ONE_OF = Draft202012Validator.VALIDATORS["oneOf"]
 
 
 def equal(one, other) -> bool:
     """JSON equality as JSON Schema means it: true is not 1, 1 is 1.0, containers compare deeply."""
+    if isinstance(one, str) or isinstance(other, str):  # the common case: labelled text choices
+        return one == other
     if isinstance(one, bool) or isinstance(other, bool):
         return isinstance(one, bool) and isinstance(other, bool) and one == other
     if isinstance(one, dict) and isinstance(other, dict):
@@ -44,5 +52,20 @@ def one_of(validator, alternatives, instance, schema):
         yield ValidationError(f"{instance!r} is valid under each of {matches} alternatives")
 
 
+def matches(pattern: str, text: str) -> bool:
+    """Whether the pattern is found in the text; a search that runs out of time counts as no
+    match, so the answer is refused with the pattern's message instead of being waited on."""
+    try:
+        return regex.search(pattern, text, timeout=PATTERN_SECONDS) is not None
+    except TimeoutError:
+        return False
+
+
+def pattern(validator, expected, instance, schema):
+    if validator.is_type(instance, "string") and not matches(expected, instance):
+        yield ValidationError(f"{instance!r} does not match {expected!r}")
+
+
 # "x-ui" is the dialect's own keyword: of its hints only the date bounds judge anything.
-CaseTypeValidator = validators.extend(Draft202012Validator, {"oneOf": one_of, HINT_KEYWORD: date_bounds})
+CaseTypeValidator = validators.extend(Draft202012Validator,
+                                      {"oneOf": one_of, "pattern": pattern, HINT_KEYWORD: date_bounds})

@@ -184,6 +184,13 @@ def format_fieldset(value: Any, spec: FieldSpec, options: FormatOptions) -> str:
     return labelled_values(spec.children, value, options)
 
 
+def format_tuple(value: Any, spec: FieldSpec, options: FormatOptions) -> str:
+    """A tuple in a table cell: "Del 1: …; Del 2: …"."""
+    if not isinstance(value, list):
+        return str(value)
+    return labelled_values(spec.children, {str(index): item for index, item in enumerate(value)}, options)
+
+
 def format_table(value: Any, spec: FieldSpec, options: FormatOptions) -> str:
     """One line per row, each "Label: value; Label: value"."""
     if not isinstance(value, list):
@@ -217,6 +224,7 @@ FORMATTERS: dict[str, Formatter] = {
     "table": format_table,
     "list": format_list,
     "info": format_fixed,
+    "tuple": format_tuple,
 }
 
 

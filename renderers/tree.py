@@ -102,6 +102,13 @@ def section_node(spec: FieldSpec, value: Any, options: FormatOptions) -> Section
                    path=json_pointer(spec.path), description=description_html(spec.help))
 
 
+def tuple_node(spec: FieldSpec, value: Any, options: FormatOptions) -> Section:
+    """A tuple reads as a section of its positions."""
+    positions = {str(index): item for index, item in enumerate(value)} if isinstance(value, list) else {}
+    return Section(title=spec.label, items=build_items(spec.children, positions, options),
+                   path=json_pointer(spec.path), description=description_html(spec.help))
+
+
 def table_node(spec: FieldSpec, value: Any, options: FormatOptions) -> Table:
     rows = value if isinstance(value, list) else []
     return Table(label=spec.label, columns=tuple(child.label for child in spec.children),
@@ -118,6 +125,7 @@ def table_row(columns, row: Any, options: FormatOptions) -> tuple[str, ...]:
 NODE_BUILDERS: dict[str, Callable[[FieldSpec, Any, FormatOptions], Item]] = {
     "fieldset": section_node,
     "table": table_node,
+    "tuple": tuple_node,
 }
 
 

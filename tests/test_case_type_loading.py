@@ -156,7 +156,9 @@ def test_every_shipped_file_loads(tmp_path):
 def test_kitchen_sink_uses_every_kind():
     case_type = load_forms_dir(KITCHEN_SINK_DIR).case_types["kitchen-sink"]
     from casetypes.spec import walk
-    assert {spec.kind for spec in walk(case_type.fields)} == set(KINDS)
+    # The loader refuses tuples (prefixItems) until the engine lets them through; the tuple kind is
+    # served and tested through the compiled schema in test_plain_schema_fields.py.
+    assert {spec.kind for spec in walk(case_type.fields)} == set(KINDS) - {"tuple"}
 
 
 def test_every_kind_has_a_form_field():

@@ -143,6 +143,9 @@ def test_read_only_shows_its_default_and_ignores_a_posted_value(app):
     assert re.search(r'<input[^>]*id="channel"[^>]*readonly[^>]*value="WEB"', html)
     html = app.test_client().post(url, data={"channel": "HACK", "old": "x"}).get_data(as_text=True)
     assert shown_document(html) == {"channel": "WEB"}
+    html = app.test_client().post(url, data={"channel": "HACK", "phone": "x" * 21}).get_data(as_text=True)
+    assert error_for(html, "phone") and "HACK" not in html  # shown again with its own value
+    assert re.search(r'<input[^>]*id="channel"[^>]*value="WEB"', html)
 
 
 def test_deprecated_fields_are_not_offered_but_old_cases_show_them(app):
@@ -296,13 +299,13 @@ def posted_names(case_type) -> list:
 
 
 @pytest.mark.parametrize("slug", ["nullable", "choices", "annotated", "formats", "bounded", "conditional",
-                                  "published"])
+                                  "published", "tuples"])
 def test_random_posts_to_the_form_never_fail(app, slug):
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
     case_type = {ct.slug: ct for ct in (NULLABLE, CHOICES, ANNOTATED, FORMATS, BOUNDED, CONDITIONAL,
-                                        PUBLISHED)}[slug]
+                                        PUBLISHED, TUPLES)}[slug]
     url = serve(app, case_type)
     client = app.test_client()
     names = posted_names(case_type)
@@ -392,3 +395,37 @@ def test_value_types_built_by_allof_and_objects_as_choices_are_served(app):
     assert shown_document(html) == {"code": "123", "place": {"name": "Malmö", "lat": 55}, "either": "abc"}
     html = app.test_client().post(url, data={"code": "12a"}).get_data(as_text=True)
     assert error_for(html, "code") == "Värdet har fel form."
+
+
+# --- tuples -------------------------------------------------------------------------------------
+
+TUPLES = case_type_of({
+    "pair": {"type": "array", "title": "Koordinat", "minItems": 2, "items": False,
+             "prefixItems": [{"type": "number", "title": "Latitud", "maximum": 90}, {"type": "number"}]},
+    "rows": {"type": "array", "maxItems": 3, "title": "Rader", "items": {
+        "type": "object", "properties": {
+            "range": {"type": "array", "items": False, "title": "Intervall",
+                      "prefixItems": [{"type": "integer", "title": "Från"}, {"type": "integer", "title": "Till"}]}}}},
+}, slug="tuples", required=["pair"])
+
+
+def test_a_tuple_is_a_group_of_positional_fields(app):
+    url = serve(app, TUPLES)
+    html = app.test_client().get(url).get_data(as_text=True)
+    assert re.search(r'<fieldset class="section" id="pair">\s*<legend>Koordinat</legend>', html)
+    assert label_of(html, "pair-del1").startswith("Latitud") and label_of(html, "pair-del2").startswith("Del 2")
+    html = app.test_client().post(url, data={"pair-del1": "59,86", "pair-del2": "17,64", "rows-0-range-del1": "1",
+                                             "rows-0-range-del2": "5"}).get_data(as_text=True)
+    document = {"pair": [59.86, 17.64], "rows": [{"range": [1, 5]}]}
+    assert shown_document(html) == document
+    assert bind(TUPLES, to_formdata(TUPLES.fields, document)).document() == document
+    text = to_text(build_tree(TUPLES.fields, document))
+    assert "Koordinat\n  Latitud: 59,86\n  Del 2: 17,64" in text and "Intervall: Från: 1; Till: 5" in text
+
+
+def test_a_wrong_position_gets_its_message_by_its_input(app):
+    url = serve(app, TUPLES)
+    html = app.test_client().post(url, data={"pair-del1": "91", "pair-del2": "1"}).get_data(as_text=True)
+    assert error_for(html, "pair-del1") == "Ange ett värde som är högst 90."
+    html = app.test_client().post(url, data={"pair-del2": "1"}).get_data(as_text=True)
+    assert error_for(html, "pair-del1") == "Ange ett tal, till exempel 12 eller 12,5."  # a hole is null

@@ -375,3 +375,42 @@ def test_a_case_type_using_a_broken_fragment_says_so(tmp_path):
     by_file = {(p.file, p.pointer): p.message for p in report.problems}
     assert "'slider'" in by_file[("shared/val.json", "/x-ui/widget")]
     assert "har fel" in by_file[("prov.json", "")]
+
+
+def test_numbers_beyond_a_float_and_counts_as_floats(tmp_path):
+    (tmp_path / "prov.json").write_text('{"type": "object", "properties": {"t": {"type": "number", "maximum": 1e400}}}')
+    [problem] = load_forms_dir(tmp_path).problems
+    assert "för stort" in problem.message
+    report = load(tmp_path, with_properties(t={"type": "string", "maxLength": 10.0}))
+    assert report.ok, report.problems
+    assert report.case_types["prov"].schema["properties"]["t"]["maxLength"] == 10
+    assert isinstance(report.case_types["prov"].schema["properties"]["t"]["maxLength"], int)
+
+
+def test_unicode_property_patterns_are_read_as_published(tmp_path):
+    report = load(tmp_path, with_properties(ort={"type": "string", "maxLength": 20, "pattern": "^\\p{L}+$"}))
+    assert report.ok, report.problems
+    case_type = report.case_types["prov"]
+    assert case_type.validate({"namn": "a", "ort": "Örebro"}) == []
+    assert [p.path for p in case_type.validate({"namn": "a", "ort": "Örebro 1"})] == [("ort",)]
+
+
+def test_a_small_file_that_unfolds_into_a_huge_form_is_refused_quickly(tmp_path):
+    """Ten $defs, each using the next four times: 4^10 fields from a 1 kB file."""
+    import time
+    defs = {f"d{i}": {"type": "object", "properties": {k: {"$ref": f"#/$defs/d{i + 1}"} for k in "abcd"}}
+            for i in range(9)}
+    defs["d9"] = {"type": "object", "properties": {k: {"type": "string", "maxLength": 5} for k in "abcd"}}
+    started = time.perf_counter()
+    problems = refused(tmp_path, with_properties(x={"$ref": "#/$defs/d0"}) | {"$defs": defs})
+    assert time.perf_counter() - started < 10
+    assert any("högst 2000 fält" in p.message for p in problems)
+
+
+def test_a_branch_field_the_form_cannot_draw_is_named_in_a_note(tmp_path):
+    schema = with_properties(val={"type": "boolean"}) | {
+        "if": {"properties": {"val": {"const": True}}, "required": ["val"]},
+        "then": {"properties": {"x": {"type": ["string", "integer"], "maxLength": 5}}}}
+    report = load(tmp_path, schema)
+    assert report.ok, report.problems
+    assert notes_of(report)[""] == "Fältet 'x' kan inte visas i formuläret och lämnas utanför."

@@ -29,3 +29,23 @@ def test_same_verdict_as_the_standard_validator(schema, value):
 def test_true_is_not_one():
     assert not CaseTypeValidator({"oneOf": [{"const": 1}]}).is_valid(True)
     assert CaseTypeValidator({"oneOf": [{"const": 1}]}).is_valid(1.0)
+
+
+def test_a_backtracking_pattern_cannot_hold_the_worker():
+    """Python's re needs seconds for 25 characters of this and centuries for 500; the validator
+    refuses the answer within its time limit instead."""
+    import time
+    schema = {"type": "string", "maxLength": 500, "pattern": "^(a|aa)+$"}
+    started = time.perf_counter()
+    errors = [e.validator for e in CaseTypeValidator(schema).iter_errors("a" * 400 + "!")]
+    assert errors == ["pattern"] and time.perf_counter() - started < 5
+    assert CaseTypeValidator(schema).is_valid("aaaa")
+
+
+@pytest.mark.parametrize("pattern, text, valid", [
+    ("^[0-9]{3}$", "123", True), ("^[0-9]{3}$", "1234", False), ("abc", "xxabcxx", True),
+    ("^\\p{L}+$", "Åsa", True), ("^\\p{L}+$", "Åsa1", False),
+])
+def test_patterns_search_as_json_schema_says(pattern, text, valid):
+    assert CaseTypeValidator({"pattern": pattern}).is_valid(text) is valid
+    assert CaseTypeValidator({"pattern": pattern}).is_valid(5), "a pattern only judges strings"

@@ -37,6 +37,8 @@ def common_attributes(spec: FieldSpec) -> dict:
         "placeholder": spec.placeholder,
         "autocomplete": hints.get("autocomplete"),
         "readonly": spec.read_only or None,
+        # A read-only field always shows its own value, whatever was posted for it.
+        "value": post_text(spec.default) if spec.read_only and spec.default is not None else None,
     }
     return {key: value for key, value in attrs.items() if value is not None}
 
@@ -174,6 +176,15 @@ def read_list(field, spec, read_child):
     return [value for value in values if value is not MISSING and value is not None]
 
 
+def read_tuple(field, spec, read_child):
+    """A tuple's positions in order; blank positions at the end are left off, one in the middle
+    is null (a list has no holes), so jsonschema names the position to fill in."""
+    values = [read_child(field.form[child.key], child) for child in spec.children]
+    while values and values[-1] is MISSING:
+        values.pop()
+    return [None if value is MISSING else value for value in values] or MISSING
+
+
 def answerable(specs) -> tuple:
     """The fields a new answer fills in: deprecated ones only show in old cases."""
     return tuple(spec for spec in specs if not spec.deprecated)
@@ -243,6 +254,13 @@ def post_list(value, spec, name, post_children):
         yield from FIELD_KINDS[item.kind].post(entry, item, f"{name}{SEPARATOR}{index}", post_children)
 
 
+def post_tuple(value, spec, name, post_children):
+    values = value if isinstance(value, list) else []
+    for index, child in enumerate(spec.children):
+        entry = values[index] if index < len(values) else MISSING
+        yield from FIELD_KINDS[child.kind].post(entry, child, f"{name}{SEPARATOR}{child.key}", post_children)
+
+
 def post_table(value, spec, name, post_children):
     for index, row in enumerate(value if isinstance(value, list) else []):
         yield from post_children(spec.children, row if isinstance(row, dict) else {},
@@ -263,6 +281,10 @@ def initial_table(spec, defaults_of):
     if spec.default is not None:
         return spec.default
     return [defaults_of(spec.children) for _ in range(spec.schema.get("minItems", 0))]
+
+
+def initial_tuple(spec, defaults_of):
+    return spec.default if isinstance(spec.default, list) else MISSING
 
 
 def initial_list(spec, defaults_of):
@@ -386,4 +408,5 @@ FIELD_KINDS: dict[str, FieldKind] = {
     "table": FieldKind(table_field, read_table, post_table, "table", initial=initial_table),
     "list": FieldKind(list_field, read_list, post_list, "list", initial=initial_list),
     "info": FieldKind(text_field(fields.HiddenField), read_fixed, post_nothing, "info"),
+    "tuple": FieldKind(fieldset_field, read_tuple, post_tuple, "fieldset", initial=initial_tuple),
 }

@@ -40,10 +40,10 @@ def html_name(case_type, path: tuple) -> str:
     """The HTML name of the field at a JSON path, as far as the path names fields."""
     parts: list[str] = []
     for depth, part in enumerate(path):
-        if isinstance(part, int):
-            parts.append(str(part))
-            continue
         spec = case_type.spec_at(path[:depth + 1])
+        if isinstance(part, int) and (spec is None or spec.path[-1] != part):
+            parts.append(str(part))  # a row of a table or a list (a tuple's position has a key)
+            continue
         if spec is None:
             break
         parts.append(spec.key)
@@ -73,5 +73,5 @@ def key_index(case_type) -> dict:
 
 
 def key_path_of(spec, case_type) -> tuple:
-    return tuple(part if part == ANY_ROW else case_type.spec_at(spec.path[:depth + 1]).key
+    return tuple(part if part == ANY_ROW else case_type.spec_index[spec.path[:depth + 1]].key
                  for depth, part in enumerate(spec.path))

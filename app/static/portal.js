@@ -19,10 +19,18 @@
           el.value = "remove:" + name + "-" + index;
         }
       });
+      row.querySelectorAll("[data-show-when]").forEach(function (box) {
+        try {
+          var rule = JSON.parse(box.getAttribute("data-show-when"));
+          rule.name = rule.name.replace(pattern, name + "-" + index);
+          box.setAttribute("data-show-when", JSON.stringify(rule));
+        } catch (e) { /* a rule that cannot be read leaves the field shown */ }
+      });
       var number = row.querySelector("[data-row-number]");
       if (number) { number.textContent = String(index + 1); }
     });
     updateButtons(container);
+    applyConditions();
   }
 
   function updateButtons(container) {

@@ -19,6 +19,13 @@ CONTACT_TYPE = {
     "properties": {
         "kontakt": {"type": "string", "title": "Kontaktväg", "x-ui": {"widget": "radio"},
                     "oneOf": [{"const": "epost", "title": "E-post"}, {"const": "telefon", "title": "Telefon"}]},
+        "rader": {"type": "array", "title": "Kort", "maxItems": 5, "items": {
+            "type": "object",
+            "properties": {"slag": {"type": "string", "title": "Slag",
+                                    "oneOf": [{"const": "nytt", "title": "Nytt"}, {"const": "byte", "title": "Byte"}]}},
+            "if": {"properties": {"slag": {"const": "byte"}}, "required": ["slag"]},
+            "then": {"properties": {"gammalt": {"type": "string", "maxLength": 20, "title": "Gammalt kortnummer"}}},
+        }},
     },
     "required": ["kontakt"],
     "if": {"properties": {"kontakt": {"const": "epost"}}, "required": ["kontakt"]},
@@ -56,7 +63,7 @@ def test_with_javascript_fields_follow_the_choice(open_page, live_portal):
     expect(phone).to_be_visible()
     phone.fill("070-123 45 67")
     page.get_by_role("button", name="Kontrollera").click()
-    assert stored(page) == {"kontakt": "telefon", "nummer": "+46701234567"}  # the hidden answer is gone
+    assert stored(page) == {"kontakt": "telefon", "nummer": "+46701234567", "rader": []}  # the hidden answer is gone
 
 
 def test_without_javascript_every_field_says_when_to_fill_it_in(open_page, live_portal):
@@ -73,4 +80,22 @@ def test_without_javascript_every_field_says_when_to_fill_it_in(open_page, live_
     expect(error).to_have_text(re.compile("Fältet måste fyllas i"))
     page.get_by_label("E-postadress").fill("anna@exempel.se")
     page.get_by_role("button", name="Kontrollera").click()
-    assert stored(page) == {"kontakt": "epost", "adress": "anna@exempel.se"}
+    assert stored(page) == {"kontakt": "epost", "adress": "anna@exempel.se", "rader": []}
+
+
+def test_with_javascript_a_condition_in_a_new_row_reads_that_row(open_page, live_portal):
+    page = open_page()
+    page.goto(live_portal.at("/forhandsgranska/kontakt"))
+    page.get_by_label("Telefon", exact=True).check()
+    page.get_by_role("button", name="Lägg till ny rad").click()
+    page.get_by_role("button", name="Lägg till ny rad").click()
+    rows = page.locator("[data-row-body] > tr[data-row]")
+    expect(rows).to_have_count(2)
+    second = rows.nth(1)
+    expect(second.get_by_label("Gammalt kortnummer")).to_be_hidden()
+    second.get_by_label("Slag").select_option("byte")
+    expect(second.get_by_label("Gammalt kortnummer")).to_be_visible()
+    expect(rows.nth(0).get_by_label("Gammalt kortnummer")).to_be_hidden()
+    second.get_by_label("Gammalt kortnummer").fill("K-123")
+    page.get_by_role("button", name="Kontrollera").click()
+    assert stored(page) == {"kontakt": "telefon", "rader": [{}, {"slag": "byte", "gammalt": "K-123"}]}

@@ -44,8 +44,13 @@ def contents_of_the_order(portal, seconds: int = 60) -> set[str]:
         return {qr_content(pending.qr_start_token, pending.qr_start_secret, n) for n in range(seconds)}
 
 
-def wait_until_drawn(page: Page) -> None:
-    page.wait_for_function(f"(img => img.complete && img.naturalWidth > 0)(document.querySelector('{QR_IMAGE}'))")
+def wait_until_drawn(page: Page, seconds: float = 10) -> None:
+    """Polled from here: the page's Content-Security-Policy forbids the eval that a string
+    predicate for wait_for_function needs."""
+    deadline = time.monotonic() + seconds
+    while drawn_width(page) == 0:
+        assert time.monotonic() < deadline, "the QR image was never drawn"
+        time.sleep(0.1)
 
 
 def seconds_of(content: str) -> int:
