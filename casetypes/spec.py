@@ -259,7 +259,7 @@ def string_kind(schema: dict) -> str:
 
 
 # Arrays by what their items are: choices, objects (rows of a table) or single values.
-ITEM_KINDS = {"object": "table", "string": "list", "integer": "list", "number": "list"}
+ITEM_KINDS = {"object": "table", "string": "list", "integer": "list", "number": "list", "array": "list"}
 
 
 def array_kind(schema: dict) -> str | None:
