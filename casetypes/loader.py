@@ -27,7 +27,7 @@ from .metacheck import dialect_problems as dialect_meta_problems
 from .metacheck import json_schema_problems, shorten
 from .normalize import Normalized, normalize
 from .problems import Problem, problems_from_errors
-from .servable import reference_problems, unservable
+from .servable import reference_problems, unservable, unshown
 from .spec import FieldSpec, SpecError, build_form_spec, walk
 from .validator import CaseTypeValidator
 
@@ -61,6 +61,7 @@ class CaseType:
     validator: CaseTypeValidator = field(repr=False, compare=False)
     fields: tuple = field(repr=False, compare=False)
     spec_index: dict = field(repr=False, compare=False)
+    notes: tuple = field(default=(), repr=False, compare=False)  # (pointer, message) the form leaves out
 
     @property
     def title(self) -> str:
@@ -266,10 +267,10 @@ def referenced_uris(uri: str, schema: dict, documents: dict, refused: frozenset 
             target = urldefrag(urljoin(base, ref)).url
             where = "" if base == uri else f" i {base[len(BASE_URI):]}"
             if target in refused and target != uri:
-                raise CaseTypeError([SchemaProblem(uri[len(BASE_URI):], "", f"$ref {ref!r}{where} pekar på en fil som har fel "
+                raise CaseTypeError([SchemaProblem(uri[len(BASE_URI):], "", f"$ref {ref[:80]!r}{where} pekar på en fil som har fel "
                                                                              "(se FEL-raderna för den filen).")])
             if target not in documents:
-                raise CaseTypeError([SchemaProblem(uri[len(BASE_URI):], "", f"$ref {ref!r}{where} pekar på en fil som inte finns i forms/.")])
+                raise CaseTypeError([SchemaProblem(uri[len(BASE_URI):], "", f"$ref {ref[:80]!r}{where} pekar på en fil som inte finns i forms/.")])
             if target not in needed and target != uri:
                 needed[target] = documents[target]
                 pending.append((target, documents[target]))
@@ -328,6 +329,7 @@ def compile_case_type(slug: str, schema: dict, name: str, checked: bool = True) 
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         validator=validator, fields=fields,
         spec_index={spec.path: spec for spec in walk(fields)},
+        notes=tuple(unshown(schema, fields)) if checked else (),
     )
 
 
@@ -402,5 +404,6 @@ def load_forms_dir(root: Path) -> LoadReport:
             continue
         if not read[name].problems:
             case_types.append(case_type)
+            notes += [SchemaProblem(name, pointer, message) for pointer, message in case_type.notes]
     case_types.sort(key=lambda ct: (ct.order, ct.title))
     return LoadReport({ct.slug: ct for ct in case_types}, problems, notes)

@@ -154,6 +154,18 @@ def bad_patterns(schema: dict, fields: tuple) -> Iterable:
             yield pointer, f"Ogiltigt reguljärt uttryck {shorten(pattern)}."
 
 
+def unshown(schema: dict, fields: tuple) -> list:
+    """Notes for properties an object declares (in a branch too) that the form does not draw:
+    they still judge what arrives, but nobody can fill them in, so the administrator is told."""
+    found = []
+    for pointer, node in objects_of(schema, fields):
+        drawn = {spec.name for spec in fields} if pointer == "" else {
+            child.name for spec in walk(fields) if spec.pointer == pointer for child in spec.children}
+        found += [(pointer, f"Fältet {shorten(name)} kan inte visas i formuläret och lämnas utanför.")
+                  for name in sorted(declared_names(node) - drawn)]
+    return found
+
+
 # One entry per rule; each gives (pointer, message) pairs.
 CHECKS: dict[str, Callable[[dict, tuple], Iterable]] = {
     "no-fields": no_fields,

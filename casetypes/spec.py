@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
@@ -22,6 +23,10 @@ from .dialect import FORMAT_KINDS, HINT_KEYWORD, KIND_TYPES, LONG_TEXT_LENGTH, R
 # stack or the CPU.
 MAX_FIELD_DEPTH = 12
 MAX_REF_CHAIN = 32
+# A few $defs that each use the next several times unfold into an exponential field tree while
+# the file stays small; the number of fields drawn for one case type is therefore capped too.
+MAX_FIELDS = 2000
+FIELDS_LEFT: ContextVar[list | None] = ContextVar("FIELDS_LEFT", default=None)  # set per form
 RECURSION_MESSAGE = ("Rekursiva träd stöds inte: fältet hänvisar (via $ref) till sig självt. "
                      "Använd en tabell (en lista av objekt) i stället.")
 # Boolean subschemas read as their object spelling, so the rest of the engine sees only dicts.
@@ -335,7 +340,7 @@ def lookup(resolver, ref, pointer: str):
     try:
         return resolver.lookup(ref)
     except Unresolvable:
-        raise SpecError(pointer, f"$ref {ref!r} kan inte lösas upp.") from None
+        raise SpecError(pointer, f"$ref {ref[:80]!r} kan inte lösas upp.") from None
 
 
 def follow_refs(schema, resolver, pointer: str = "", seen: frozenset = frozenset()) -> tuple[dict, Any, frozenset]:
@@ -349,7 +354,7 @@ def follow_refs(schema, resolver, pointer: str = "", seen: frozenset = frozenset
             return merged, resolver, seen
         resolved = lookup(resolver, ref, pointer)
         if id(resolved.contents) in chain:
-            raise SpecError(pointer, f"$ref {ref!r} leder runt i en cirkel och når aldrig ett schema.")
+            raise SpecError(pointer, f"$ref {ref[:80]!r} leder runt i en cirkel och når aldrig ett schema.")
         if id(resolved.contents) in seen:
             raise SpecError(pointer, RECURSION_MESSAGE)
         chain.add(id(resolved.contents))
@@ -599,6 +604,7 @@ def build_spec(name: str, node, resolver, path: tuple, pointer: str, required: b
                key: str = "", seen: frozenset = frozenset()) -> FieldSpec:
     if not isinstance(node, dict):
         raise SpecError(pointer, "Fältet måste beskrivas av ett schema-objekt med type.")
+    count_field(pointer)
     followed, resolver, seen = follow_refs(node, resolver, pointer, seen)
     schema, resolver, seen = drawn_schema(followed, resolver, pointer, seen)
     try:
@@ -614,9 +620,23 @@ def build_spec(name: str, node, resolver, path: tuple, pointer: str, required: b
                      nullable=nullable_of(followed) or null_member_split(followed) is not None)
 
 
+def count_field(pointer: str) -> None:
+    left = FIELDS_LEFT.get()
+    if left is None:
+        return
+    left[0] -= 1
+    if left[0] < 0:
+        raise SpecError(pointer, f"Formuläret får högst {MAX_FIELDS} fält (räknat med varje gång en "
+                                 "$ref används); dela upp det eller använd färre hänvisningar.")
+
+
 def build_form_spec(schema: dict, resolver) -> tuple:
     """The top-level fields of a case type, in file order."""
-    return build_children(schema, resolver, (), "")
+    token = FIELDS_LEFT.set([MAX_FIELDS])
+    try:
+        return build_children(schema, resolver, (), "")
+    finally:
+        FIELDS_LEFT.reset(token)
 
 
 def walk(specs) -> list[FieldSpec]:

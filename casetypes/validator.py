@@ -24,6 +24,8 @@ STANDARD_ONE_OF = Draft202012Validator.VALIDATORS["oneOf"]
 
 def equal(one, other) -> bool:
     """JSON equality as JSON Schema means it: true is not 1, 1 is 1.0, containers compare deeply."""
+    if isinstance(one, str) or isinstance(other, str):  # the common case: labelled text choices
+        return one == other
     if isinstance(one, bool) or isinstance(other, bool):
         return isinstance(one, bool) and isinstance(other, bool) and one == other
     if isinstance(one, dict) and isinstance(other, dict):

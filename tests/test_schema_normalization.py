@@ -393,3 +393,24 @@ def test_unicode_property_patterns_are_read_as_published(tmp_path):
     case_type = report.case_types["prov"]
     assert case_type.validate({"namn": "a", "ort": "Örebro"}) == []
     assert [p.path for p in case_type.validate({"namn": "a", "ort": "Örebro 1"})] == [("ort",)]
+
+
+def test_a_small_file_that_unfolds_into_a_huge_form_is_refused_quickly(tmp_path):
+    """Ten $defs, each using the next four times: 4^10 fields from a 1 kB file."""
+    import time
+    defs = {f"d{i}": {"type": "object", "properties": {k: {"$ref": f"#/$defs/d{i + 1}"} for k in "abcd"}}
+            for i in range(9)}
+    defs["d9"] = {"type": "object", "properties": {k: {"type": "string", "maxLength": 5} for k in "abcd"}}
+    started = time.perf_counter()
+    problems = refused(tmp_path, with_properties(x={"$ref": "#/$defs/d0"}) | {"$defs": defs})
+    assert time.perf_counter() - started < 10
+    assert any("högst 2000 fält" in p.message for p in problems)
+
+
+def test_a_branch_field_the_form_cannot_draw_is_named_in_a_note(tmp_path):
+    schema = with_properties(val={"type": "boolean"}) | {
+        "if": {"properties": {"val": {"const": True}}, "required": ["val"]},
+        "then": {"properties": {"x": {"type": ["string", "integer"], "maxLength": 5}}}}
+    report = load(tmp_path, schema)
+    assert report.ok, report.problems
+    assert notes_of(report)[""] == "Fältet 'x' kan inte visas i formuläret och lämnas utanför."
