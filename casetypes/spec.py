@@ -410,7 +410,7 @@ def conditional_spec(branch, resolver, path: tuple, key: str, seen: frozenset) -
                           branch.required, key, seen)
     except (SpecError, LookupError, TypeError, ValueError):
         return None
-    return replace(spec, visible_when=branch.condition)
+    return replace(spec, visible_when=branch.condition, condition=branch.note)
 
 
 def escape_pointer(name: str) -> str:

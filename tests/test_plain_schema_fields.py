@@ -356,6 +356,9 @@ def test_published_constructs_are_served(app):
                             ("food", "Mat")):
         assert label_of(html, field_id) == label, field_id
     assert "Fyll i om Djur är Katt." in html
+    # alternatives with nothing to tell them apart: each field says which one it belongs to
+    assert re.search(r'id="who-street-condition">Fyll i om du väljer alternativ 1\.</p>', html)
+    assert re.search(r'id="who-user_name-condition">Fyll i om du väljer alternativ 2\.</p>', html)
     html = app.test_client().post(url, data={
         "version": "hack", "animal": "dog", "food": "fisk", "who-street": "Storgatan 1", "lorem": "ipsum",
         "rows-0-name": "Anna", "rows-0-aliases-0": "Ann", "rows-0-aliases-1": "Annie"}).get_data(as_text=True)
