@@ -100,13 +100,17 @@ def defaults_of(specs: tuple) -> dict:
 def bound_fields(form: Form):
     """Every bound field, containers and their rows included, depth first."""
     for bound in form:
-        yield bound
-        for child in getattr(bound, "entries", ()):
-            yield child
-            if hasattr(child, "form"):  # a table's row; a free list's rows are single fields
-                yield from bound_fields(child.form)
-        if hasattr(bound, "form"):
-            yield from bound_fields(bound.form)
+        yield from with_inner_fields(bound)
+
+
+def with_inner_fields(bound):
+    """A field and the fields inside it: a table's rows (forms of cells), a free list's rows
+    (single fields, themselves lists in a list of lists), a section's fields."""
+    yield bound
+    for row in getattr(bound, "entries", ()):
+        yield from with_inner_fields(row)
+    if hasattr(bound, "form"):
+        yield from bound_fields(bound.form)
 
 
 @dataclass

@@ -110,3 +110,18 @@ def test_without_javascript_the_way_back_ends_on_fortsatt(open_page, live_portal
     expect(page.get_by_role("heading", name="Legitimera dig med BankID")).to_be_visible()
     page.get_by_role("button", name="Fortsätt").click()
     expect(page.get_by_role("button", name="Logga ut")).to_be_visible()
+
+
+def test_the_development_scan_link_plays_the_phone_in_a_tab_of_its_own(open_page, live_portal):
+    """The QR is for another device: the simulator opens beside the waiting page, which stays
+    and finishes the login by itself."""
+    page = open_page()
+    start_mobile_bankid(page, live_portal)
+    with page.context.expect_page() as opened:
+        page.get_by_role("link", name="Läs av QR-koden med BankID-simulatorn").click()
+    phone = opened.value
+    phone.get_by_label("Ange personnummer").fill(CUSTOMER)
+    phone.get_by_role("button", name="Verifiera").click()
+    expect(phone.get_by_text("Klart. Du kan gå tillbaka till tjänsten.")).to_be_visible()
+    page.wait_for_url(lambda url: "/logga-in" not in url)
+    expect(page.get_by_role("button", name="Logga ut")).to_be_visible()
