@@ -145,16 +145,19 @@ def hostile_posts(draw, targets: dict):
 
 
 KNOWN_ODD_INDEXES = ("²", "9" * 5000, "1" + "0" * 4300)
+KNOWN_ODD_VALUES = ("9" * 5000, "-" + "9" * 4301, "1e999999", "-1e999999", "1" + "0" * 400 + ".5")
 
 
 def known_hostile_posts(targets: dict) -> list:
-    """The cases found before, posted every run whatever the random draw: an odd index on a
-    row input, alone, with a row action, and as the row a remove names."""
+    """The cases found before, posted every run whatever the random draw: numbers too large for
+    int() or a float in every input, and an odd index on a row input, alone, with a row action,
+    and as the row a remove names."""
     posts = []
     for slug, target in sorted(targets.items()):
         row_names = [name for name in target.names if re.search(r"-\d+(?=-|$)", name)]
         tables = target.tables
         posts += [(slug, [("\ud800", "\udfff"), ("action", "add:x")]), (slug, [("action", "remove:x-²")])]
+        posts += [(slug, [(name, value) for name in target.names] + list(ORDERER.items())) for value in KNOWN_ODD_VALUES]
         for index in KNOWN_ODD_INDEXES if row_names else ():
             odd = [(with_odd_index(name, index), "x") for name in row_names[:1]]
             posts += [(slug, odd), (slug, odd + [("action", f"add:{table}") for table in tables[:1]])]
