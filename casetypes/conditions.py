@@ -25,6 +25,7 @@ class Branch:
     required: bool
     pointer: str
     triggers: tuple  # the sibling names the condition reads, for placing the field after them
+    note: str = ""  # when nothing decides it: the alternative it belongs to, in words
 
 
 # --- collecting ----------------------------------------------------------------------------
@@ -134,8 +135,10 @@ def object_alternatives(schema: dict, pointer: str, base: set) -> list[Branch]:
         if chooser is None:
             # Nothing tells the alternatives apart: all their fields are offered, and jsonschema
             # judges which alternative the answers make.
-            # Required in one alternative is not required of the form, so no field is starred.
-            found += [replace(branch, required=False) for index, alt in enumerate(alternatives)
+            # Required in one alternative is not required of the form, so no field is starred;
+            # each field says which alternative it belongs to.
+            found += [replace(branch, required=False, note=f"du väljer {alternative_title(alt, index)}")
+                      for index, alt in enumerate(alternatives)
                       for branch in branch_fields(alt, {}, f"{pointer}/{keyword}/{index}")]
             continue
         if chooser not in base:
@@ -163,9 +166,15 @@ def branch_properties(schema: dict, base: set) -> list[Branch]:
     return list(merged.values())
 
 
+def alternative_title(alternative: dict, index: int) -> str:
+    title = alternative.get("title")
+    return f"alternativet {title}" if isinstance(title, str) and title else f"alternativ {index + 1}"
+
+
 def either(first: Branch, second: Branch) -> Branch:
     if not first.condition or not second.condition:
-        return replace(first, condition={})
+        # A field of several alternatives (or of none in particular) belongs to no one of them.
+        return replace(first, condition={}, note="" if first.note != second.note else first.note)
     members = first.condition.get("anyOf", [first.condition]) if set(first.condition) == {"anyOf"} \
         else [first.condition]
     return replace(first, condition={"anyOf": [*members, second.condition]},

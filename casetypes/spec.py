@@ -264,7 +264,7 @@ def string_kind(schema: dict) -> str:
 
 
 # Arrays by what their items are: choices, objects (rows of a table) or single values.
-ITEM_KINDS = {"object": "table", "string": "list", "integer": "list", "number": "list"}
+ITEM_KINDS = {"object": "table", "string": "list", "integer": "list", "number": "list", "array": "list"}
 
 
 def array_kind(schema: dict) -> str | None:
@@ -410,7 +410,7 @@ def conditional_spec(branch, resolver, path: tuple, key: str, seen: frozenset) -
                           branch.required, key, seen)
     except (SpecError, LookupError, TypeError, ValueError):
         return None
-    return replace(spec, visible_when=branch.condition)
+    return replace(spec, visible_when=branch.condition, condition=branch.note)
 
 
 def escape_pointer(name: str) -> str:

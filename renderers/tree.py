@@ -89,7 +89,7 @@ def shown(spec: FieldSpec, values: Mapping) -> bool:
     (an old case filled in before the field was retired; a branch that applied)."""
     if spec.kind in NOT_ANSWERS:
         return False
-    return not (spec.deprecated or spec.visible_when) or not is_empty(values.get(spec.name))
+    return not (spec.deprecated or spec.visible_when or spec.condition) or not is_empty(values.get(spec.name))
 
 
 def field_node(spec: FieldSpec, value: Any, options: FormatOptions) -> Field:

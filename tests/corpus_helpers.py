@@ -61,7 +61,7 @@ TYPED_FORMATS = {
     "date": st.dates(date(1950, 1, 1), date(2035, 12, 31)).map(date.isoformat),
     "date-time": st.datetimes(datetime(1990, 1, 1), datetime(2035, 12, 31), timezones=st.just(timezone.utc))
     .map(lambda moment: moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")),
-    "time": st.times().map(lambda moment: time(moment.hour, moment.minute, moment.second).isoformat() + "Z"),
+    "time": st.times().map(lambda moment: time(moment.hour, moment.minute, moment.second).isoformat()),
     "uri": plain_text(r"https://[a-z]{3,10}\.se/[a-z]{0,8}"),
     "uri-reference": plain_text(r"https://[a-z]{3,10}\.se/[a-z]{0,8}"),
     "personnummer": personnummer(),
@@ -87,13 +87,18 @@ def typed_string(node: dict) -> str:
 
 
 def types_of(node: dict) -> list:
-    """The type names a schema gives (a "properties" map with a field named "type" gives none)."""
+    """The JSON types a subschema names (none when "type" is, say, a property called type)."""
     kinds = node.get("type")
-    return [kind for kind in (kinds if isinstance(kinds, list) else [kinds]) if isinstance(kind, str)]
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    return [kind for kind in kinds if isinstance(kind, str)]
+
+
+CONSTRAINING = ("enum", "const", "format", "pattern", "anyOf", "oneOf", "allOf", "not", "if", "$ref")
 
 
 def is_free_text(node: dict) -> bool:
-    return "string" in types_of(node) and not any(key in node for key in ("enum", "const", "format", "pattern"))
+    """A string nothing else constrains (no choices, format, pattern or combination)."""
+    return "string" in types_of(node) and not any(key in node for key in CONSTRAINING)
 
 
 def typed(node):
@@ -115,16 +120,33 @@ def typed(node):
     return result
 
 
+# Valid documents picked by hand where hypothesis-jsonschema cannot find any (it gives up only
+# after a long search): properties that exist only in if/then branches, the object closed by
+# unevaluatedProperties.
+VALID_BY_HAND = {
+    "rjsf-if-then-else": [{"animal": "Cat", "food": "meat"}, {"animal": "Fish", "food": "worms", "water": "lake"}],
+}
+
+
 def typed_documents(case_type):
     return from_schema(typed(case_type.schema), custom_formats=TYPED_FORMATS)
 
 
 # --- one answer broken on purpose ----------------------------------------------------------------
 
-def wrong_answers(spec):
+def always_judged(case_type, spec) -> bool:
+    """Whether the field is judged even when left blank: every section around it is required
+    (a blank optional section is left out whole) and it is not in a table row."""
+    if "*" in spec.path:
+        return False
+    sections = (case_type.spec_at(spec.path[:end]) for end in range(1, len(spec.path)))
+    return all(section is not None and section.required for section in sections)
+
+
+def wrong_answers(case_type, spec):
     """Answers a person might give that this field must refuse, most telling first."""
     schema = spec.schema
-    if spec.required and spec.kind != "checkbox":
+    if spec.required and spec.kind != "checkbox" and always_judged(case_type, spec):
         yield ""
     if schema.get("maxLength"):
         yield "x" * (schema["maxLength"] + 1)
@@ -132,7 +154,7 @@ def wrong_answers(spec):
         yield "x"
     if {"integer", "number"} & set(types_of(schema)):
         yield "inte ett tal"
-    if spec.choices and spec.kind in ("select", "radio"):
+    if spec.choices and spec.kind in ("select", "radio", "checkboxes"):
         yield "inget-sadant-val"
     if schema.get("format") == "email":
         yield "inte en adress"
@@ -158,9 +180,34 @@ def with_value(document, path: tuple, value):
 
 
 def posted_name(case_type, spec) -> str | None:
-    """The name the field's input posts under, found by posting a sentinel through it."""
-    probe = to_formdata(case_type.fields, with_value(defaults_of(case_type.fields), spec.path, SENTINEL))
-    return next((key for key, value in probe.items(multi=True) if value == SENTINEL), None)
+    """The name the field's input posts under, found by posting a sentinel through it (as one
+    value, or as the one item of a list for a field holding several)."""
+    for value in (SENTINEL, [SENTINEL]):
+        probe = to_formdata(case_type.fields, with_value(defaults_of(case_type.fields), spec.path, value))
+        name = next((key for key, posted in probe.items(multi=True) if posted == SENTINEL), None)
+        if name is not None:
+            return name
+    return None
+
+
+def names_posted(case_type) -> list[str]:
+    """Every name the form's inputs post under (a first table row included)."""
+    defaults = defaults_of(case_type.fields)
+    names = set(to_formdata(case_type.fields, defaults).keys())
+    for spec in walk(case_type.fields):
+        if not spec.children:
+            probe = to_formdata(case_type.fields, with_value(defaults, spec.path, SENTINEL))
+            names |= set(probe.keys())
+    return sorted(names)
+
+
+def is_fixed(spec) -> bool:
+    """A value the form does not take from the person (readOnly, const): what is posted is ignored."""
+    return bool(spec.schema.get("readOnly")) or "const" in spec.schema
+
+
+def fixed_fields_only(case_type) -> bool:
+    return all(is_fixed(spec) for spec in walk(case_type.fields) if not spec.children or is_fixed(spec))
 
 
 def broken_answer(case_type):
@@ -168,10 +215,10 @@ def broken_answer(case_type):
     wrongly (in the first row when it is a table's column), the rest as a blank form posts."""
     blank = to_formdata(case_type.fields, defaults_of(case_type.fields))
     for spec in walk(case_type.fields):
-        if spec.children or spec.schema.get("readOnly"):
+        if spec.children or is_fixed(spec):
             continue
         name = posted_name(case_type, spec)
-        answer = next(wrong_answers(spec), None)
+        answer = next(wrong_answers(case_type, spec), None)
         if name is not None and answer is not None:
             data = MultiDict([(key, value) for key, value in blank.items(multi=True) if key != name])
             data.add(name, answer)

@@ -299,13 +299,13 @@ def posted_names(case_type) -> list:
 
 
 @pytest.mark.parametrize("slug", ["nullable", "choices", "annotated", "formats", "bounded", "conditional",
-                                  "published", "tuples"])
+                                  "published", "tuples", "nested"])
 def test_random_posts_to_the_form_never_fail(app, slug):
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
     case_type = {ct.slug: ct for ct in (NULLABLE, CHOICES, ANNOTATED, FORMATS, BOUNDED, CONDITIONAL,
-                                        PUBLISHED, TUPLES)}[slug]
+                                        PUBLISHED, TUPLES, NESTED)}[slug]
     url = serve(app, case_type)
     client = app.test_client()
     names = posted_names(case_type)
@@ -356,6 +356,9 @@ def test_published_constructs_are_served(app):
                             ("food", "Mat")):
         assert label_of(html, field_id) == label, field_id
     assert "Fyll i om Djur är Katt." in html
+    # alternatives with nothing to tell them apart: each field says which one it belongs to
+    assert re.search(r'id="who-street-condition">Fyll i om du väljer alternativ 1\.</p>', html)
+    assert re.search(r'id="who-user_name-condition">Fyll i om du väljer alternativ 2\.</p>', html)
     html = app.test_client().post(url, data={
         "version": "hack", "animal": "dog", "food": "fisk", "who-street": "Storgatan 1", "lorem": "ipsum",
         "rows-0-name": "Anna", "rows-0-aliases-0": "Ann", "rows-0-aliases-1": "Annie"}).get_data(as_text=True)
@@ -429,3 +432,21 @@ def test_a_wrong_position_gets_its_message_by_its_input(app):
     assert error_for(html, "pair-del1") == "Ange ett värde som är högst 90."
     html = app.test_client().post(url, data={"pair-del2": "1"}).get_data(as_text=True)
     assert error_for(html, "pair-del1") == "Ange ett tal, till exempel 12 eller 12,5."  # a hole is null
+
+
+NESTED = case_type_of({
+    "groups": {"type": "array", "maxItems": 3, "title": "Grupper",
+               "items": {"type": "array", "maxItems": 3, "title": "Namn", "items": {"type": "string", "maxLength": 10}}},
+}, slug="nested")
+
+
+def test_a_list_of_lists_is_served_and_rows_are_added_to_either(app):
+    url = serve(app, NESTED)
+    client = app.test_client()
+    assert client.get(url).status_code == 200
+    html = client.post(url, data={"groups-0-0": "Anna", "action": "add:groups-0"}).get_data(as_text=True)
+    assert 'name="groups-0-1"' in html and 'value="Anna"' in html
+    html = client.post(url, data={"groups-0-0": "Anna", "groups-0-1": "Bo", "groups-1-0": "Cecilia"}).get_data(as_text=True)
+    assert shown_document(html) == {"groups": [["Anna", "Bo"], ["Cecilia"]]}
+    html = client.post(url, data={"groups-0-0": "Anna", "groups-1-0": "x" * 11}).get_data(as_text=True)
+    assert error_for(html, "groups-1-0") == "Skriv högst 10 tecken."

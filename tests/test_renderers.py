@@ -355,3 +355,20 @@ def test_payload_adds_no_wkhtmltopdf_flags(siths, hostile_outputs):
 def test_payload_in_plain_text_is_kept_literally(kitchen_sink, kitchen_sink_document):
     plain = to_text(build_tree(kitchen_sink.fields, hostile_kitchen_sink_document(kitchen_sink_document)))
     assert f"Rubrik: {XSS_TEXT}\n" in plain
+
+
+@pytest.mark.parametrize("engine", ["weasyprint", "wkhtmltopdf"])
+def test_the_new_kinds_read_well_in_the_pdf(kitchen_sink, kitchen_sink_document, engine):
+    import io
+
+    from pypdf import PdfReader
+
+    from renderers.casepdf import case_pdf
+    from renderers.html import PrintHeader
+    header = PrintHeader("Kundportalen", "2026-00001", "Köksbänken", "2026-01-01", "Inskickat")
+    pdf = case_pdf(header, build_tree(kitchen_sink.fields, kitchen_sink_document), engine=engine)
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages)
+    for shown in ("Mobilnummer", "070-123 45 67", "SE2321000016-1003", "2026-12-01 09:30", "Nyckelord",
+                  "Dit korten skickas. Se Postnord"):
+        assert shown in text, (shown, text[:3000])
+    assert "+46701234567" not in text and "2026-12-01T09:30" not in text  # shown as people write them

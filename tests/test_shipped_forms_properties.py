@@ -27,7 +27,7 @@ SINK = load_forms_dir(KITCHEN_SINK_DIR).case_types
 # Plain JSON Schema constructs: odd names, nullable, free lists, choices, formats, conditions.
 PLAIN = {case_type.slug: case_type for case_type in (
     ODD_NAMES_TYPE, plain.NULLABLE, plain.CHOICES, plain.ANNOTATED, plain.FORMATS, plain.CONDITIONAL,
-    plain.PUBLISHED, plain.TUPLES)}
+    plain.PUBLISHED, plain.TUPLES, plain.NESTED)}
 CASE_TYPES = {**SHIPPED, **SINK, **PLAIN}
 
 
@@ -101,7 +101,7 @@ def normalised_value(spec: FieldSpec, value):
         return [normalised(spec.children, row) for row in value]
     if spec.kind == "list":
         items = [normalised_value(spec.children[0], item) for item in value]
-        return [item for item in items if item is not None]
+        return [item for item in items if item is not None and item != []]  # a blank row is no item
     if spec.kind == "datetime":
         return reshape_datetime(value)
     if spec.kind == "checkboxes":

@@ -235,3 +235,17 @@ def test_the_error_summary_lists_problems_in_the_order_of_the_fields(sink):
     assert len(names) >= 4
     assert names == sorted(names, key=field_order.index)
     assert names.index("rubrik") < names.index("adress-ort") < names.index("rader-0-namn")
+
+
+@pytest.mark.parametrize("action, rows_posted, focus", [
+    ("add:personer", 2, "personer-2-namn"),          # the new, third row
+    ("remove:personer-0", 3, "personer-0-namn"),     # the row that moved up into its place
+    ("remove:personer-2", 3, "personer-1-namn"),     # the last one went: the one before it
+    ("remove:personer-0", 1, ""),                    # the only row must stay: nothing moved
+    ("remove:personer-9", 2, ""),                    # no such row
+    ("add:ingen-tabell", 1, ""),
+])
+def test_a_row_action_without_javascript_says_where_the_page_opens(siths, action, rows_posted, focus):
+    row = {"personnummer": "191212121212", "epost": "a@example.se", "eget_kortkontor": True}
+    formdata = to_formdata(siths.fields, {"personer": [row] * rows_posted})
+    assert apply_row_action(siths, formdata, action).focus == focus

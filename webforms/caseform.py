@@ -18,7 +18,7 @@ from casetypes.spec import FieldSpec
 
 from . import rows
 from .kinds import FIELD_KINDS, MISSING, answerable
-from .names import html_name
+from .names import SEPARATOR, html_name, parse_row_index, row_indices
 from .posted import posted_form
 
 _form_classes: dict[tuple, type[Form]] = {}
@@ -100,13 +100,17 @@ def defaults_of(specs: tuple) -> dict:
 def bound_fields(form: Form):
     """Every bound field, containers and their rows included, depth first."""
     for bound in form:
-        yield bound
-        for child in getattr(bound, "entries", ()):
-            yield child
-            if hasattr(child, "form"):  # a table's row; a free list's rows are single fields
-                yield from bound_fields(child.form)
-        if hasattr(bound, "form"):
-            yield from bound_fields(bound.form)
+        yield from with_inner_fields(bound)
+
+
+def with_inner_fields(bound):
+    """A field and the fields inside it: a table's rows (forms of cells), a free list's rows
+    (single fields, themselves lists in a list of lists), a section's fields."""
+    yield bound
+    for row in getattr(bound, "entries", ()):
+        yield from with_inner_fields(row)
+    if hasattr(bound, "form"):
+        yield from bound_fields(bound.form)
 
 
 @dataclass
@@ -237,22 +241,33 @@ def blank(case_type: CaseType, initial: dict | None = None, prefix: str = "") ->
 
 
 def apply_row_action(case_type: CaseType, formdata: MultiDict, action: str) -> CaseForm:
-    """The form after "Lägg till ny rad" / "Ta bort" posted without JavaScript. After an added
-    row the page opens on that row's first field, as the script does, not at the top."""
+    """The form after "Lägg till ny rad" / "Ta bort" posted without JavaScript. The page opens
+    where the script would put the focus, not at the top: on the new row's first field, or
+    after a removal on the first field of the row that took its place (or the one before)."""
     caseform = bind(case_type, rows.apply(formdata, action, case_type, blank_row_pairs))
     verb, _, target = action.partition(":")
-    if verb == "add":
-        caseform.focus = first_field_of_new_row(caseform.form, target, rows.row_count(formdata, target))
+    table_name, position = row_to_open_on(formdata, verb, target)
+    caseform.focus = first_field_of_row(caseform.form, table_name, position, rows.row_count(formdata, table_name))
     return caseform
 
 
-def first_field_of_new_row(form: Form, table_name: str, rows_before: int) -> str:
-    """The name of the first field in the row just added to `table_name`; "" when none was
-    (the table was full or does not exist). New rows are appended last."""
+def row_to_open_on(formdata: MultiDict, verb: str, target: str) -> tuple[str, int]:
+    """(table, position among its rows) of the row to focus after the action; -1 for none."""
+    if verb == "add":
+        return target, rows.row_count(formdata, target)  # a new row goes last
+    table_name, _, index = target.rpartition(SEPARATOR)
+    positions = row_indices(formdata.keys(), table_name)
+    removed = parse_row_index(index)
+    return table_name, positions.index(removed) if verb == "remove" and removed in positions else -1
+
+
+def first_field_of_row(form: Form, table_name: str, position: int, rows_before: int) -> str:
+    """The name of the first field of the row at `position` once the action is done; "" when
+    the action changed nothing (a full table, the last row that must stay, an unknown name)."""
     table = next((bound for bound in bound_fields(form) if bound.name == table_name), None)
     entries = getattr(table, "entries", [])
-    if len(entries) <= rows_before:
+    if position < 0 or not entries or len(entries) == rows_before:
         return ""
-    row = entries[-1]
+    row = entries[min(position, len(entries) - 1)]
     # A table's row is a form of cells; a free list's row is the one field itself.
     return next(iter(row.form)).name if hasattr(row, "form") else row.name

@@ -173,7 +173,7 @@ def read_list(field, spec, read_child):
     """A free list keeps what was typed in its rows, in order; blank rows are left out."""
     item = spec.children[0]
     values = (read_child(entry, item) for entry in field.entries)
-    return [value for value in values if value is not MISSING and value is not None]
+    return [value for value in values if value is not MISSING and value is not None and value != []]
 
 
 def read_tuple(field, spec, read_child):

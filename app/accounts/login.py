@@ -93,7 +93,9 @@ def return_url(device: str) -> str | None:
         return None
     base = current_app.config.get("PUBLIC_BASE_URL")
     waiting = url_for("auth.waiting", _external=not base)
-    return f"{base.rstrip('/')}{waiting}" if base else waiting
+    url = f"{base.rstrip('/')}{waiting}" if base else waiting
+    # Real BankID is only ever handed an https address; plain http is for the simulator.
+    return url if url.startswith("https://") or current_app.config.get("BANKID_SIMULATOR") else None
 
 
 def cancel(pending: PendingLogin | None) -> None:

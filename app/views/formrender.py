@@ -39,7 +39,7 @@ def field_attributes(spec, bound, errors: dict, caseform=None) -> dict:
     if caseform is not None and caseform.focus == bound.name:
         attrs["autofocus"] = True
     described = [f"{bound.id}-help"] if spec.help else []
-    if spec.visible_when:
+    if spec.condition:
         described.insert(0, f"{bound.id}-condition")
     if errors.get(bound.name):
         described.append(f"{bound.id}-error")
@@ -60,7 +60,7 @@ def field_drawer(app):
             module = app.jinja_env.get_template(FIELDS_TEMPLATE).module
             macros.update({kind: getattr(module, entry.macro) for kind, entry in FIELD_KINDS.items()})
         drawn = macros[spec.kind](spec, bound, errors, caseform, in_row)
-        return conditional(spec, bound, drawn) if spec.visible_when else drawn
+        return conditional(spec, bound, drawn) if spec.condition else drawn
 
     return render_field
 

@@ -55,10 +55,10 @@ def rows(page: Page):
 
 def in_view(page: Page, locator) -> bool:
     box = locator.bounding_box()
-    return box is not None and 0 <= box["y"] and box["y"] + box["height"] <= page.viewport_size["height"]
+    return box is not None and 0 <= box["y"] and box["y"] + box["height"] <= page.viewport_size["height"] + 1
 
 
-def test_without_javascript_a_new_row_is_where_the_page_opens(open_page, live_portal):
+def test_without_javascript_the_page_opens_on_the_row_a_button_changed(open_page, live_portal):
     page = open_page(javascript=False, viewport={"width": 1280, "height": 700})
     page.goto(live_portal.at("/forhandsgranska/behorigheter"))
     for count in range(2, 9):  # enough rows that the newest is below the first screen
@@ -72,6 +72,12 @@ def test_without_javascript_a_new_row_is_where_the_page_opens(open_page, live_po
     page.keyboard.type("Person 8")  # typing goes straight into the new row
     expect(newest).to_have_value("Person 8")
     expect(rows(page).first.get_by_label("Namn")).to_have_value("Person 1")
+    rows(page).nth(5).get_by_role("button", name="Ta bort").click()  # "Person 6"
+    expect(rows(page)).to_have_count(7)
+    moved_up = rows(page).nth(5).get_by_label("Namn")
+    expect(moved_up).to_have_value("Person 7")
+    expect(moved_up).to_be_focused()  # the row that took its place
+    assert in_view(page, moved_up)
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "390"])
