@@ -433,7 +433,7 @@ def visit(node: dict, at: Place) -> None:
     for rule in RULES.values():
         rule(node, at)
     for keys, child, position in list(subschemas(node, at)):
-        pointer = at.pointer + "".join(escape(key) for key in keys)
+        pointer = at.pointer + "".join("/" + key.replace("~", "~0").replace("/", "~1") for key in keys)
         visit(child, Place(pointer, position, at.report, composed_defs=at.composed_defs))
 
 
@@ -461,6 +461,13 @@ def root_title(schema: dict, fallback: str | None, report: Normalized) -> None:
         report.notes.append(Finding("", f"title saknas; {fallback!r} (av filnamnet) antogs."))
 
 
+def root_object(schema: dict, report: Normalized) -> None:
+    """A case type is a form: an object with fields, never a lone value or list."""
+    if "type" in schema and not is_of_type(schema, "object"):
+        report.errors.append(Finding("/type", "En ärendetyp ska vara ett objekt med fält (\"type\": \"object\" och "
+                                              "properties); ett ensamt värde eller en lista kan inte vara ett formulär."))
+
+
 def normalize(data, fallback_title: str | None = None) -> Normalized:
     """The canonical, bounded 2020-12 form of a file's contents, with notes and errors.
     `fallback_title` names a case type whose file has no title (fragments need none)."""
@@ -469,5 +476,7 @@ def normalize(data, fallback_title: str | None = None) -> Normalized:
     own_id = data.get("$id") if isinstance(data.get("$id"), str) else ""
     report = Normalized(copy.deepcopy(data), own_id=own_id.split("#")[0])
     visit(report.schema, Place("", FIELD, report, is_root=True, composed_defs=composed_refs(data)))
-    root_title(report.schema, fallback_title, report)
+    if fallback_title:  # a case type, not a shared fragment
+        root_title(report.schema, fallback_title, report)
+        root_object(report.schema, report)
     return report
