@@ -27,7 +27,7 @@ from bench.corpus_report import LoadTimeout, load_corpus, time_limit
 from casetypes import load_forms_dir
 from tests.bankid_fixtures import running_simulator
 from tests.conftest import ROOT
-from tests.corpus_helpers import VALID_BY_HAND, names_posted, typed_documents
+from tests.corpus_helpers import VALID_BY_HAND, is_swedish, message_next_to, names_posted, posted_name, typed_documents
 from tests.login_helpers import CUSTOMER, log_in_with_profile, portal_app
 from webforms.caseform import to_formdata
 
@@ -234,3 +234,19 @@ def test_hostile_posts_to_case_filing_never_get_a_5xx(portal):
                           "ärende som kund")
     assert len(tried) >= 1 and not failures, failures[:5]
     assert any(status in (200, 303, 422) for status in tried), "the customer was never let in"
+
+
+def test_numbers_too_large_or_infinite_are_refused_next_to_their_field(portal):
+    """A 5000-digit number and 1e999999 (infinity) read as text the judge refuses in Swedish,
+    where they used to raise inside int() and jsonschema's multipleOf."""
+    app, customer, targets = portal
+    slug = "altinn-seres-simple-type-restrictions"  # decimals with multipleOf 0.1 … 0.00001
+    case_type = targets[slug].case_type
+    typed = {"n1": "9" * 5000, "f2": "1e999999", "f3": "-1e999999"}
+    names = {posted_name(case_type, case_type.spec_at((field,))): text for field, text in typed.items()}
+    response = app.test_client().post(f"/forhandsgranska/{slug}", data=names)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    for name in names:
+        message = message_next_to(html, name)
+        assert message and is_swedish(message), (name, message)
