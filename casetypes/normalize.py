@@ -49,14 +49,12 @@ SINGLE_SUBSCHEMAS = {"items": FIELD, "then": BRANCH, "else": BRANCH, "if": CONDI
                      "unevaluatedProperties": CONDITION, "unevaluatedItems": CONDITION}
 MAPPED_SUBSCHEMAS = {"properties": FIELD, "$defs": FIELD, "dependentSchemas": BRANCH,
                      "patternProperties": CONDITION}
-LISTED_SUBSCHEMAS = {"allOf": BRANCH, "anyOf": BRANCH, "oneOf": BRANCH, "prefixItems": CONDITION}
+LISTED_SUBSCHEMAS = {"allOf": BRANCH, "anyOf": BRANCH, "oneOf": BRANCH, "prefixItems": FIELD}
 # Keywords through which an object gets properties besides its own "properties".
 COMPOSING_KEYWORDS = ("allOf", "anyOf", "oneOf", "then", "else", "dependentSchemas", "$ref")
 
 MAP_MESSAGE = ("Fria nyckel–värde-par (additionalProperties eller patternProperties som schema) stöds inte. "
                "Använd en tabell (en lista av objekt) med en kolumn för nyckeln och en för värdet.")
-TUPLE_MESSAGE = ("Listor där varje position har sitt eget schema (tupler) stöds inte. "
-                 "Använd ett objekt med namngivna fält, eller en tabell.")
 
 
 @dataclass
@@ -237,15 +235,26 @@ def openapi_nullable(node: dict, at: Place) -> None:
 
 
 def tuples(node: dict, at: Place) -> None:
-    """Tuple arrays cannot be shown as a form: refused with what to use instead."""
+    """Tuple arrays (a schema per position) are served as a fixed group of fields: draft-07's
+    `items: [..]` is read as `prefixItems`, and a tail left open is closed, since a form draws
+    only the positions it knows (the answer has at most that many parts)."""
+    said = []
     if isinstance(node.get("items"), list):
-        at.error(TUPLE_MESSAGE, "items")
-        node.pop("items")
-    if "prefixItems" in node:
-        at.error(TUPLE_MESSAGE, "prefixItems")
-        node.pop("prefixItems")
-    if "additionalItems" in node:
-        node.pop("additionalItems")
+        node["prefixItems"] = node.pop("items")
+        if "additionalItems" in node:
+            node["items"] = node.pop("additionalItems")
+        at.report.source_pointers[at.pointer + "/prefixItems"] = at.pointer + "/items"
+        said.append("items som lista (draft-07) läses som prefixItems.")
+    node.pop("additionalItems", None)
+    prefix = node.get("prefixItems")
+    if isinstance(prefix, list) and at.position != CONDITION:
+        if node.get("items", True) is not False:
+            node["items"] = False
+            said.append(f"Listan har {len(prefix)} positioner med egna scheman och visas som lika många fält; "
+                        "fler delar än så avvisas (items: false antogs).")
+        node.setdefault("maxItems", len(prefix))
+    if said:
+        at.note(" ".join(said), "prefixItems")
 
 
 def maps(node: dict, at: Place) -> None:

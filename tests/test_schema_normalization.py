@@ -240,6 +240,10 @@ def test_standard_keywords_are_accepted(tmp_path):
     ({"type": "string", "maxLength": 5, "nullable": True}, "/properties/falt/nullable", "null"),
     ({"type": "object", "properties": {"a": {"type": "integer"}}, "additionalProperties": True},
      "/properties/falt/additionalProperties", "avvisas"),
+    ({"type": "array", "prefixItems": [{"type": "string", "maxLength": 5}]}, "/properties/falt/prefixItems",
+     "items: false antogs"),
+    ({"type": "array", "items": [{"type": "string", "maxLength": 5}], "additionalItems": {"type": "number"}},
+     "/properties/falt/items", "prefixItems"),
 ])
 def test_assumptions_are_notes_at_the_node(tmp_path, prop, pointer, words):
     report = load(tmp_path, with_properties(falt=prop))
@@ -248,7 +252,6 @@ def test_assumptions_are_notes_at_the_node(tmp_path, prop, pointer, words):
 
 
 @pytest.mark.parametrize("prop, pointer, words", [
-    ({"type": "array", "prefixItems": [{"type": "string"}], "maxItems": 1}, "/properties/falt/prefixItems", "tupler"),
     ({"type": "object", "additionalProperties": {"type": "string"}}, "/properties/falt/additionalProperties", "tabell"),
     ({"type": "object", "patternProperties": {"^x": {"type": "string"}}}, "/properties/falt/patternProperties", "tabell"),
     ({"type": "string", "maxLength": 5, "$dynamicRef": "#x"}, "/properties/falt/$dynamicRef", "$ref"),
