@@ -26,6 +26,7 @@ class Branch:
     pointer: str
     triggers: tuple  # the sibling names the condition reads, for placing the field after them
     note: str = ""  # when nothing decides it: the alternative it belongs to, in words
+    always: bool = False  # declared by an allOf member: it applies with every other declaration
 
 
 # --- collecting ----------------------------------------------------------------------------
@@ -62,7 +63,7 @@ def subschemas_of(schema: dict) -> list[tuple[dict, str]]:
 def all_of_properties(schema: dict) -> list[Branch]:
     """Properties an allOf member declares: they always apply, as if the object declared them."""
     members = schema.get("allOf")
-    return [branch for index, member in enumerate(members if isinstance(members, list) else ())
+    return [replace(branch, always=True) for index, member in enumerate(members if isinstance(members, list) else ())
             for branch in branch_fields(member, {}, f"/allOf/{index}")]
 
 
@@ -172,6 +173,9 @@ def alternative_title(alternative: dict, index: int) -> str:
 
 
 def either(first: Branch, second: Branch) -> Branch:
+    if first.always and second.always and isinstance(first.schema, dict) and isinstance(second.schema, dict):
+        # Two allOf members describe the same property: both hold, so it is drawn from both.
+        return replace(first, schema={**first.schema, **second.schema}, required=first.required or second.required)
     if not first.condition or not second.condition:
         # A field of several alternatives (or of none in particular) belongs to no one of them.
         return replace(first, condition={}, note="" if first.note != second.note else first.note)

@@ -152,6 +152,7 @@ SUBSCHEMA_KEYWORDS = {
     "exclusiveMaximum": {"type": "number"},
     "multipleOf": {"type": "number", "exclusiveMinimum": 0},
     "items": SUBSCHEMA,
+    "prefixItems": {**SUBSCHEMA_LIST, "minItems": 1, "maxItems": 100},  # a tuple: one field per position
     "minItems": {"type": "integer", "minimum": 0, "maximum": 1000},
     "maxItems": {"type": "integer", "minimum": 1, "maximum": 1000},
     "uniqueItems": {"type": "boolean"},

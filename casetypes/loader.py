@@ -1,9 +1,13 @@
 """Loading case types from a forms folder, and back from the frozen copy a case keeps.
 
 Top-level `forms/*.json` files are case types; files in sub-folders are shared fragments that
-case types pull in with `$ref`. Each case type is checked (JSON Schema's own meta-schema, then
-our dialect), its external references are bundled into it as embedded resources, and that
-self-contained bundle is what gets hashed, compiled and frozen into every case filed under it.
+case types pull in with `$ref`. Each file is read within bounds (size, nesting, no NaN or
+repeated keys), normalised (normalize.py: a schema as published becomes canonical, bounded
+2020-12, with notes), checked (metacheck.py: JSON Schema's own meta-schema, then our dialect);
+a case type's external references are bundled into it as embedded resources, its field tree is
+built and held against what the portal can serve (servable.py), and that self-contained bundle
+is what gets hashed, compiled and frozen into every case filed under it. `forms check` and the
+portal's start both call load_forms_dir; each file's problems are its own.
 """
 from __future__ import annotations
 

@@ -49,14 +49,12 @@ SINGLE_SUBSCHEMAS = {"items": FIELD, "then": BRANCH, "else": BRANCH, "if": CONDI
                      "unevaluatedProperties": CONDITION, "unevaluatedItems": CONDITION}
 MAPPED_SUBSCHEMAS = {"properties": FIELD, "$defs": FIELD, "dependentSchemas": BRANCH,
                      "patternProperties": CONDITION}
-LISTED_SUBSCHEMAS = {"allOf": BRANCH, "anyOf": BRANCH, "oneOf": BRANCH, "prefixItems": CONDITION}
+LISTED_SUBSCHEMAS = {"allOf": BRANCH, "anyOf": BRANCH, "oneOf": BRANCH, "prefixItems": FIELD}
 # Keywords through which an object gets properties besides its own "properties".
 COMPOSING_KEYWORDS = ("allOf", "anyOf", "oneOf", "then", "else", "dependentSchemas", "$ref")
 
 MAP_MESSAGE = ("Fria nyckel–värde-par (additionalProperties eller patternProperties som schema) stöds inte. "
                "Använd en tabell (en lista av objekt) med en kolumn för nyckeln och en för värdet.")
-TUPLE_MESSAGE = ("Listor där varje position har sitt eget schema (tupler) stöds inte. "
-                 "Använd ett objekt med namngivna fält, eller en tabell.")
 
 
 @dataclass
@@ -237,15 +235,26 @@ def openapi_nullable(node: dict, at: Place) -> None:
 
 
 def tuples(node: dict, at: Place) -> None:
-    """Tuple arrays cannot be shown as a form: refused with what to use instead."""
+    """Tuple arrays (a schema per position) are served as a fixed group of fields: draft-07's
+    `items: [..]` is read as `prefixItems`, and a tail left open is closed, since a form draws
+    only the positions it knows (the answer has at most that many parts)."""
+    said = []
     if isinstance(node.get("items"), list):
-        at.error(TUPLE_MESSAGE, "items")
-        node.pop("items")
-    if "prefixItems" in node:
-        at.error(TUPLE_MESSAGE, "prefixItems")
-        node.pop("prefixItems")
-    if "additionalItems" in node:
-        node.pop("additionalItems")
+        node["prefixItems"] = node.pop("items")
+        if "additionalItems" in node:
+            node["items"] = node.pop("additionalItems")
+        at.report.source_pointers[at.pointer + "/prefixItems"] = at.pointer + "/items"
+        said.append("items som lista (draft-07) läses som prefixItems.")
+    node.pop("additionalItems", None)
+    prefix = node.get("prefixItems")
+    if isinstance(prefix, list) and at.position != CONDITION:
+        if node.get("items", True) is not False:
+            node["items"] = False
+            said.append(f"Listan har {len(prefix)} positioner med egna scheman och visas som lika många fält; "
+                        "fler delar än så avvisas (items: false antogs).")
+        node.setdefault("maxItems", len(prefix))
+    if said:
+        at.note(" ".join(said), "prefixItems")
 
 
 def maps(node: dict, at: Place) -> None:
@@ -433,7 +442,7 @@ def visit(node: dict, at: Place) -> None:
     for rule in RULES.values():
         rule(node, at)
     for keys, child, position in list(subschemas(node, at)):
-        pointer = at.pointer + "".join(escape(key) for key in keys)
+        pointer = at.pointer + "".join("/" + key.replace("~", "~0").replace("/", "~1") for key in keys)
         visit(child, Place(pointer, position, at.report, composed_defs=at.composed_defs))
 
 
@@ -461,6 +470,13 @@ def root_title(schema: dict, fallback: str | None, report: Normalized) -> None:
         report.notes.append(Finding("", f"title saknas; {fallback!r} (av filnamnet) antogs."))
 
 
+def root_object(schema: dict, report: Normalized) -> None:
+    """A case type is a form: an object with fields, never a lone value or list."""
+    if "type" in schema and not is_of_type(schema, "object"):
+        report.errors.append(Finding("/type", "En ärendetyp ska vara ett objekt med fält (\"type\": \"object\" och "
+                                              "properties); ett ensamt värde eller en lista kan inte vara ett formulär."))
+
+
 def normalize(data, fallback_title: str | None = None) -> Normalized:
     """The canonical, bounded 2020-12 form of a file's contents, with notes and errors.
     `fallback_title` names a case type whose file has no title (fragments need none)."""
@@ -470,5 +486,7 @@ def normalize(data, fallback_title: str | None = None) -> Normalized:
     schema = copy.deepcopy(data)
     report = Normalized(schema, own_id=own_id.split("#")[0])
     visit(schema, Place("", FIELD, report, is_root=True, composed_defs=composed_refs(data)))
-    root_title(schema, fallback_title, report)
+    if fallback_title:  # a case type, not a shared fragment
+        root_title(schema, fallback_title, report)
+        root_object(schema, report)
     return report

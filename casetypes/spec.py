@@ -497,8 +497,13 @@ SCALAR_TYPES = ("string", "integer", "number", "boolean")
 
 
 def first_scalar_alternative(schema: dict) -> dict:
-    """A value that may be of several types (`oneOf: [{"type": "string"}, {"type": "object"}]`)
-    is drawn as its first plain alternative; jsonschema still judges every alternative."""
+    """A value that may be of several types (`oneOf: [{"type": "string"}, {"type": "object"}]`,
+    `"type": ["string", "boolean"]`) is drawn as its first plain alternative; jsonschema still
+    judges every alternative."""
+    declared = schema.get("type")
+    if isinstance(declared, list) and value_type_of(schema) is None and not choices_of(schema):
+        scalar = next((name for name in declared if name in SCALAR_TYPES), None)
+        return {**schema, "type": [scalar, "null"] if "null" in declared else scalar} if scalar else schema
     if "type" in schema or choices_of(schema) or is_object_alternatives(schema):
         return schema
     for keyword in ("oneOf", "anyOf"):

@@ -12,9 +12,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from hypothesis import strategies as st
+from werkzeug.datastructures import MultiDict
 
 from casetypes import load_forms_dir
 from casetypes.dialect import KINDS
+from webforms import blank, judge
+from webforms.caseform import defaults_of, to_formdata
 
 NAMES = st.sampled_from(["a", "b", "namn", "firstName", "e-post adress", "Åsa", "csrf_token", "action",
                          "~/x", "*", "0", "$ref", "properties", "x" * 70]) | st.text(min_size=1, max_size=6)
@@ -192,8 +195,27 @@ def check_report(files: dict, report) -> None:
         assert len(problem.message) < 600, problem
 
 
+def leaves(value) -> list:
+    if isinstance(value, dict):
+        return [leaf for child in value.values() for leaf in leaves(child)]
+    if isinstance(value, list):
+        return [leaf for child in value for leaf in leaves(child)]
+    return [value]
+
+
+def posted_from(case_type, document) -> MultiDict:
+    """Form data under the form's own names (and one it does not have), filled with the
+    document's values as text: what a person, or a script, might post."""
+    names = list(to_formdata(case_type.fields, defaults_of(case_type.fields)).keys()) + ["okänd", "x-99999-y"]
+    texts = [str(leaf) for leaf in leaves(document)] or [""]
+    return MultiDict([(name, texts[index % len(texts)]) for index, name in enumerate(names)])
+
+
 def exercise(report, document) -> None:
-    """An accepted case type judges any document without raising."""
+    """An accepted case type judges any document, builds its form and judges any posted data
+    without raising: what the check accepts can be served."""
     for case_type in report.case_types.values():
         case_type.validate(document)
         case_type.validate({})
+        blank(case_type)
+        judge(case_type, posted_from(case_type, document))

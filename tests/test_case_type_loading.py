@@ -62,7 +62,6 @@ def test_a_good_file_loads(tmp_path):
     (with_changes(namn={"type": "string", "maxLength": 5, "format": 5}), "/properties/namn/format", "en text"),
     (with_changes(adr={"type": "object", "additionalProperties": {"type": "string"}}),
      "/properties/adr/additionalProperties", "tabell"),
-    (with_changes(par={"type": "array", "items": [{"type": "string"}], "maxItems": 1}), "/properties/par/items", "tupler"),
 ])
 def test_dialect_violations_name_file_pointer_and_cause(tmp_path, schema, pointer, words):
     problems = single_problem(tmp_path, schema)
@@ -156,9 +155,7 @@ def test_every_shipped_file_loads(tmp_path):
 def test_kitchen_sink_uses_every_kind():
     case_type = load_forms_dir(KITCHEN_SINK_DIR).case_types["kitchen-sink"]
     from casetypes.spec import walk
-    # The loader refuses tuples (prefixItems) until the engine lets them through; the tuple kind is
-    # served and tested through the compiled schema in test_plain_schema_fields.py.
-    assert {spec.kind for spec in walk(case_type.fields)} == set(KINDS) - {"tuple"}
+    assert {spec.kind for spec in walk(case_type.fields)} == set(KINDS)
 
 
 def test_every_kind_has_a_form_field():

@@ -450,3 +450,14 @@ def test_a_list_of_lists_is_served_and_rows_are_added_to_either(app):
     assert shown_document(html) == {"groups": [["Anna", "Bo"], ["Cecilia"]]}
     html = client.post(url, data={"groups-0-0": "Anna", "groups-1-0": "x" * 11}).get_data(as_text=True)
     assert error_for(html, "groups-1-0") == "Skriv högst 10 tecken."
+
+
+def test_a_property_in_two_allof_members_is_drawn_from_both_and_a_type_list_from_its_first_type(app):
+    both = case_type_of({}, slug="allof-both", allOf=[
+        {"properties": {"lorem": {"type": ["string", "boolean"], "default": True, "title": "Lorem"}}},
+        {"properties": {"lorem": {"type": "boolean"}, "ipsum": {"type": ["string", "integer"], "maxLength": 9}}}])
+    url = serve(app, both)
+    html = app.test_client().get(url).get_data(as_text=True)
+    assert re.search(r'<input[^>]*checked[^>]*id="lorem"[^>]*type="checkbox"', html)
+    html = app.test_client().post(url, data={"ipsum": "text"}).get_data(as_text=True)
+    assert shown_document(html) == {"lorem": False, "ipsum": "text"}

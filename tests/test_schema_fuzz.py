@@ -1,5 +1,6 @@
 """Property: random schema-shaped JSON never makes the loader raise or hang; every case-type
-file is loaded or refused with Swedish problems; an accepted case type judges any document.
+file is loaded or refused with Swedish problems; an accepted case type judges any document,
+builds its form and judges posted data without raising.
 `make fuzz` runs the same properties with FUZZ_EXAMPLES (default 10 000) and prints figures."""
 import os
 

@@ -240,6 +240,10 @@ def test_standard_keywords_are_accepted(tmp_path):
     ({"type": "string", "maxLength": 5, "nullable": True}, "/properties/falt/nullable", "null"),
     ({"type": "object", "properties": {"a": {"type": "integer"}}, "additionalProperties": True},
      "/properties/falt/additionalProperties", "avvisas"),
+    ({"type": "array", "prefixItems": [{"type": "string", "maxLength": 5}]}, "/properties/falt/prefixItems",
+     "items: false antogs"),
+    ({"type": "array", "items": [{"type": "string", "maxLength": 5}], "additionalItems": {"type": "number"}},
+     "/properties/falt/items", "prefixItems"),
 ])
 def test_assumptions_are_notes_at_the_node(tmp_path, prop, pointer, words):
     report = load(tmp_path, with_properties(falt=prop))
@@ -248,7 +252,6 @@ def test_assumptions_are_notes_at_the_node(tmp_path, prop, pointer, words):
 
 
 @pytest.mark.parametrize("prop, pointer, words", [
-    ({"type": "array", "prefixItems": [{"type": "string"}], "maxItems": 1}, "/properties/falt/prefixItems", "tupler"),
     ({"type": "object", "additionalProperties": {"type": "string"}}, "/properties/falt/additionalProperties", "tabell"),
     ({"type": "object", "patternProperties": {"^x": {"type": "string"}}}, "/properties/falt/patternProperties", "tabell"),
     ({"type": "string", "maxLength": 5, "$dynamicRef": "#x"}, "/properties/falt/$dynamicRef", "$ref"),
@@ -410,7 +413,13 @@ def test_a_small_file_that_unfolds_into_a_huge_form_is_refused_quickly(tmp_path)
 def test_a_branch_field_the_form_cannot_draw_is_named_in_a_note(tmp_path):
     schema = with_properties(val={"type": "boolean"}) | {
         "if": {"properties": {"val": {"const": True}}, "required": ["val"]},
-        "then": {"properties": {"x": {"type": ["string", "integer"], "maxLength": 5}}}}
+        "then": {"properties": {"x": {"minimum": 3}}}}  # no type, no choices: nothing to draw
     report = load(tmp_path, schema)
     assert report.ok, report.problems
     assert notes_of(report)[""] == "Fältet 'x' kan inte visas i formuläret och lämnas utanför."
+
+
+@pytest.mark.parametrize("root", [{"type": "string", "title": "Ett värde"}, {"type": "array", "items": {"type": "string"}}])
+def test_a_case_type_that_is_not_an_object_says_what_it_must_be(tmp_path, root):
+    [problem] = refused(tmp_path, root)
+    assert problem.pointer == "/type" and "ska vara ett objekt med fält" in problem.message

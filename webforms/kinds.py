@@ -8,6 +8,7 @@ person typed, so jsonschema, the only judge, reports it in the field's own words
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -106,22 +107,36 @@ def read_formatted(field, spec, read_child):
     return (reshape(text) if reshape else None) or text
 
 
+# Longer than any number a person types. It also keeps int() under Python's 4300-digit limit and
+# the judge's arithmetic (multipleOf divides by floats) within float range.
+NUMBER_TEXT_LIMIT = 100
+
+
+def number_from(compact: str):
+    """The number a text spells, or None when it spells none the form takes: malformed, longer
+    than anyone types, or beyond a float's range ("1e999" reads as infinity, which no JSON holds)."""
+    if len(compact) > NUMBER_TEXT_LIMIT or not NUMBER_TEXT.match(compact):
+        return None
+    if INTEGER_TEXT.match(compact):
+        return int(compact)
+    number = float(compact)
+    return number if math.isfinite(number) else None
+
+
 def read_integer(field, spec, read_child):
     text = typed_text(field)
     if text is None:
         return MISSING
     compact = text.replace(" ", "")
-    return int(compact) if INTEGER_TEXT.match(compact) else text
+    return int(compact) if len(compact) <= NUMBER_TEXT_LIMIT and INTEGER_TEXT.match(compact) else text
 
 
 def read_number(field, spec, read_child):
     text = typed_text(field)
     if text is None:
         return MISSING
-    compact = text.replace(" ", "").replace(",", ".")
-    if not NUMBER_TEXT.match(compact):
-        return text
-    return int(compact) if INTEGER_TEXT.match(compact) else float(compact)
+    number = number_from(text.replace(" ", "").replace(",", "."))
+    return text if number is None else number
 
 
 def read_checkbox(field, spec, read_child):
