@@ -303,11 +303,18 @@ def choice_kind(schema: dict) -> str | None:
     return "select" if choices_of(schema) else None
 
 
+# Keywords that only describe: a property with nothing else says nothing about its value.
+ANNOTATIONS = frozenset({"title", "description", "$comment", "examples", "readOnly", "writeOnly", "deprecated",
+                         HINT_KEYWORD})
+
+
 def fixed_kind(schema: dict) -> str | None:
-    """A fixed value that is not a scalar choice: shown as text, stored as it is."""
+    """A fixed value that is not a scalar choice, or a property that only describes (a title and
+    a description, as forms use for a heading or a help text): shown as text, nothing to answer."""
     constant = schema.get("const", 0)
-    return "info" if schema.get("type") == "null" or isinstance(constant, (dict, list)) or constant is None \
-        else None
+    if schema.get("type") == "null" or isinstance(constant, (dict, list)) or constant is None:
+        return "info"
+    return "info" if set(schema) <= ANNOTATIONS and not hinted_kind(schema) else None
 
 
 def type_kind(schema: dict) -> str | None:

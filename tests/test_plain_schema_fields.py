@@ -461,3 +461,14 @@ def test_a_property_in_two_allof_members_is_drawn_from_both_and_a_type_list_from
     assert re.search(r'<input[^>]*checked[^>]*id="lorem"[^>]*type="checkbox"', html)
     html = app.test_client().post(url, data={"ipsum": "text"}).get_data(as_text=True)
     assert shown_document(html) == {"lorem": False, "ipsum": "text"}
+
+
+def test_a_property_that_only_describes_is_shown_as_text(app):
+    heading = case_type_of({"heading": {"title": "Om bidraget", "description": "Läs *först*."},
+                            "name": {"type": "string", "maxLength": 20, "title": "Namn"}}, slug="heading")
+    url = serve(app, heading)
+    html = app.test_client().get(url).get_data(as_text=True)
+    assert "<strong>Om bidraget</strong>" in html and "<em>först</em>" in html
+    assert not re.search(r'<input[^>]*name="heading"[^>]*type="text"', html)
+    html = app.test_client().post(url, data={"name": "Anna", "heading": "ignorerat"}).get_data(as_text=True)
+    assert shown_document(html) == {"name": "Anna"}
