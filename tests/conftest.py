@@ -9,11 +9,18 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+from hypothesis import settings
 
 from app import create_app
 
+# In CI the property tests replay a fixed set of examples, so a green run means the same on every
+# machine; local runs (and `make fuzz`) keep exploring new ones.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
+
 # Fixture modules every test may use (smtp_server; the BankID tests' sim, bankid, html_403_server).
-pytest_plugins = ["tests.bankid_fixtures", "tests.smtp_fixtures"]
+pytest_plugins = ["tests.bankid_fixtures", "tests.smtp_fixtures", "tests.client_fixtures"]
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

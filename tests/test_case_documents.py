@@ -8,11 +8,10 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from app.accounts.users import ensure_user
 from app.platform.extensions import db
 from app.platform.models import CasePdf
 from tests.case_trees import orderer_labels
-from tests.login_helpers import CUSTOMER, HANDLER, log_in, log_in_with_profile, portal_app
+from tests.login_helpers import portal_app
 from tests.test_cases import file_siths
 
 
@@ -28,22 +27,6 @@ def shown_fields(html: str) -> list[tuple[str, str]]:
 @pytest.fixture
 def portal(database_url, simulator_url):
     return portal_app(database_url, simulator_url)
-
-
-@pytest.fixture
-def customer(portal):
-    client = portal.test_client()
-    log_in_with_profile(client, CUSTOMER)
-    return client
-
-
-@pytest.fixture
-def handler(portal):
-    with portal.app_context(), db.connection_context():
-        ensure_user(HANDLER, "Hanna Handläggare", "handler")
-    client = portal.test_client()
-    log_in(client, HANDLER)
-    return client
 
 
 def test_both_case_pages_show_the_orderer_from_its_schema_before_the_content(customer, handler):

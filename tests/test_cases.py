@@ -36,13 +36,6 @@ def portal(database_url, simulator_url):
     return portal_app(database_url, simulator_url)
 
 
-@pytest.fixture
-def customer(portal):
-    client = portal.test_client()
-    log_in_with_profile(client, CUSTOMER)
-    return client
-
-
 def form_key(client, url=SITHS) -> str:
     html = client.get(url).get_data(as_text=True)
     return re.search(r'name="form_key" value="([^"]+)"', html).group(1)

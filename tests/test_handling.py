@@ -37,22 +37,6 @@ def portal(database_url, simulator_url, smtp_server):
                       public_base_url="https://kundportal.example.se")
 
 
-@pytest.fixture
-def customer(portal):
-    client = portal.test_client()
-    log_in_with_profile(client, CUSTOMER)
-    return client
-
-
-@pytest.fixture
-def handler(portal):
-    with portal.app_context(), db.connection_context():
-        ensure_user(HANDLER, "Hanna Handläggare", "handler")
-    client = portal.test_client()
-    log_in(client, HANDLER)
-    return client
-
-
 def file_case(customer) -> str:
     response = customer.post(SITHS, data={**ORDERER, **ROW, "form_key": form_key(customer)})
     return response.headers["Location"].split("/")[2]

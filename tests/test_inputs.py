@@ -7,11 +7,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.accounts.users import ensure_user
 from app.platform.extensions import db
 from app.platform.inputs import DATABASE_INT_MAX, clean_text, database_int, parse_database_int
 from app.platform.models import Case, Message, Profile, QueueSearch
-from tests.login_helpers import CUSTOMER, HANDLER, PROFILE_FORM, log_in, log_in_with_profile, portal_app
+from tests.login_helpers import PROFILE_FORM, portal_app
 from tests.test_cases import ORDERER, ROW, SITHS, form_key
 
 HUGE = "9" * 30  # SQLite cannot bind it (OverflowError)
@@ -21,22 +20,6 @@ ENDLESS = "9" * 5000  # Python's int() refuses it outright
 @pytest.fixture
 def portal(database_url, simulator_url):
     return portal_app(database_url, simulator_url)
-
-
-@pytest.fixture
-def customer(portal):
-    client = portal.test_client()
-    log_in_with_profile(client, CUSTOMER)
-    return client
-
-
-@pytest.fixture
-def handler(portal):
-    with portal.app_context(), db.connection_context():
-        ensure_user(HANDLER, "Hanna Handläggare", "handler")
-    client = portal.test_client()
-    log_in(client, HANDLER)
-    return client
 
 
 def file_case(customer) -> str:

@@ -1,7 +1,8 @@
-"""Case forms: a WTForms class generated once per case-type version, bound to posted data,
-turned into the JSON document jsonschema judges, with the problems it finds attached to the
-fields they concern. Rows are added and removed on the posted data itself, so the same
-binding path serves a first view, a re-render after "Lägg till ny rad" and a failed submit.
+"""Case forms: a WTForms class generated once per case-type version draws the form; posted
+data is read into the JSON document jsonschema judges by one reader (`posted.py`), whether the
+form is then drawn or not, and the problems found are attached to the fields they concern. Rows
+are added and removed on the posted data itself, so the same path serves a first view, a
+re-render after "Lägg till ny rad" and a failed submit.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ class SchemaForm(Form):
     """Base of generated forms. CSRF is checked for every POST by Flask-WTF's CSRFProtect."""
 
 
-def make_form_class(specs: tuple, name: str = "CaseForm") -> type[Form]:
+def make_form_class(specs: tuple, name: str = "CaseTypeForm") -> type[Form]:
     attributes = {spec.key: FIELD_KINDS[spec.kind].build(spec, make_form_class) for spec in answerable(specs)}
     return type(name, (SchemaForm,), attributes)
 
@@ -45,7 +46,7 @@ def cached_form_class(key: tuple, specs: tuple, name: str) -> type[Form]:
 
 def form_class_for(case_type: CaseType) -> type[Form]:
     """The generated class for this exact schema version."""
-    return cached_form_class((case_type.sha256,), case_type.fields, "CaseForm")
+    return cached_form_class((case_type.sha256,), case_type.fields, "CaseTypeForm")
 
 
 # --- JSON document <-> posted data -------------------------------------------------------------
@@ -62,7 +63,7 @@ def read_value(bound, spec: FieldSpec):
     return None if value is MISSING and spec.nullable else value
 
 
-def read_document(form: Form, specs: tuple) -> dict:
+def read_document(form, specs: tuple) -> dict:
     values = ((spec.name, read_value(form[spec.key], spec)) for spec in answerable(specs))
     return {name: value for name, value in values if value is not MISSING}
 
@@ -113,10 +114,20 @@ def with_inner_fields(bound):
         yield from bound_fields(bound.form)
 
 
+def read_posted(case_type: CaseType, formdata: MultiDict, prefix: str = "") -> dict:
+    """The one reading of posted data into the document: straight from the posted names, the
+    same whether the form is drawn afterwards or not (WTForms only draws)."""
+    document = read_document(posted_form(case_type.fields, formdata, prefix), case_type.fields)
+    return active_document(case_type, document)
+
+
 @dataclass
 class CaseForm:
+    """A case type's form as it is drawn: the bound WTForms form, what was posted, and the
+    problems to show by their fields."""
     case_type: CaseType
     form: Form
+    formdata: MultiDict = field(default_factory=MultiDict)
     problems: list = field(default_factory=list)
     prefix: str = ""  # set when several schema forms share one HTML form
     focus: str = ""  # the field the page opens on (a new row's first field), "" for none
@@ -126,7 +137,7 @@ class CaseForm:
         return answerable(self.case_type.fields)
 
     def document(self) -> dict:
-        return active_document(self.case_type, read_document(self.form, self.case_type.fields))
+        return read_posted(self.case_type, self.formdata, self.prefix)
 
     def validate(self) -> bool:
         """Judge the document with the case type's validator; keep the problems for display."""
@@ -216,8 +227,7 @@ def blank_row_pairs(table: FieldSpec) -> list:
 
 def judge(case_type: CaseType, formdata: MultiDict, prefix: str = "") -> tuple[dict, list[Problem]]:
     """Read and judge posted data without drawing anything: the path of a valid submission."""
-    document = read_document(posted_form(case_type.fields, formdata, prefix), case_type.fields)
-    document = active_document(case_type, document)
+    document = read_posted(case_type, formdata, prefix)
     return document, case_type.validate(document)
 
 
@@ -231,7 +241,7 @@ def rejected(case_type: CaseType, formdata: MultiDict, problems: list, prefix: s
 def bind(case_type: CaseType, formdata: MultiDict, prefix: str = "") -> CaseForm:
     """`prefix` ("orderer-") keeps this form's names apart from another's in the same page."""
     form = form_class_for(case_type)(formdata=formdata, prefix=prefix)
-    return CaseForm(case_type, form, prefix=prefix)
+    return CaseForm(case_type, form, formdata, prefix=prefix)
 
 
 def blank(case_type: CaseType, initial: dict | None = None, prefix: str = "") -> CaseForm:

@@ -1,10 +1,10 @@
-"""Reading posted data into the JSON document without building WTForms fields.
+"""The one reader of posted data: form fields into the JSON document, without WTForms.
 
-A valid submission is read, judged and stored without ever being drawn, so binding a whole
-WTForms tree (a form object per row, a field object per cell) is work that only a re-render
-needs. These field-like views give the kinds' read functions the same `.data`, `.form` and
-`.entries` WTForms would — the same rules for missing keys, unticked boxes and row indices —
-and a property test checks the two readings agree on every generated document.
+Every form (a case, Mina uppgifter, the preview) is read here, whether it is drawn afterwards
+or not; WTForms only draws. Binding a whole WTForms tree (a form object per row, a field object
+per cell) is work only a re-render needs, so these light field-like views give the kinds' read
+functions `.data`, `.form` and `.entries` with WTForms' own rules for missing keys, unticked
+boxes and row indices (the shared row-index parser in names.py).
 """
 from __future__ import annotations
 
