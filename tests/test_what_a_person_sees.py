@@ -14,8 +14,8 @@ from tests import test_handling
 from tests.login_helpers import CUSTOMER, HANDLER, OTHER_CUSTOMER, PROFILE_FORM, log_in_with_profile
 from tests.test_handling import change, file_case, reply
 
-# The same portal, logged-in customer and handler as the handling tests.
-portal, customer, handler = test_handling.portal, test_handling.customer, test_handling.handler
+# The same portal as the handling tests (the logged-in clients come from tests/client_fixtures.py).
+portal = test_handling.portal
 
 
 def bell_count(client) -> int:

@@ -58,7 +58,7 @@ def read_value(bound, spec: FieldSpec):
         return MISSING if spec.default is None else spec.default
     kind = FIELD_KINDS[spec.kind]
     value = kind.read(bound, spec, read_value)
-    if not spec.required and kind.blank(value):
+    if not spec.required and kind.blank(value, spec):
         value = MISSING
     return None if value is MISSING and spec.nullable else value
 

@@ -210,14 +210,23 @@ def read_children(form, specs, read_child) -> dict:
     return {name: value for name, value in values if value is not MISSING}
 
 
-def is_blank(value) -> bool:
-    """Nothing answered: what an untouched section reads as (unticked boxes, no choices)."""
+def is_blank(value, spec=None) -> bool:
+    """Nothing answered: what an untouched section or tuple reads as (unticked boxes, no
+    choices, empty positions)."""
     if isinstance(value, dict):
         return all(map(is_blank, value.values()))
-    return value is False or value is None or value == []
+    if isinstance(value, list):
+        return all(map(is_blank, value))
+    return value is False or value is None
 
 
-def never_blank(value) -> bool:
+def no_rows_where_rows_are_asked_for(value, spec) -> bool:
+    """An optional table or list left empty although it asks for at least one row when
+    answered: left out, rather than refused for the rows nobody meant to give."""
+    return value == [] and spec.schema.get("minItems", 0) > 0
+
+
+def never_blank(value, spec=None) -> bool:
     return False
 
 
@@ -380,7 +389,7 @@ class FieldKind:
     # Attributes that depend on the day the form is drawn (date bounds), never cached.
     live_attributes: Callable[[FieldSpec], dict] = no_attributes
     # Whether a value is no answer at all, so an optional field of this kind is left out.
-    blank: Callable[[Any], bool] = never_blank
+    blank: Callable[[Any, FieldSpec], bool] = never_blank
 
 
 def formatted(field_class, widget=None, **extra) -> dict:
@@ -420,8 +429,11 @@ FIELD_KINDS: dict[str, FieldKind] = {
     "checkboxes": FieldKind(checkboxes_field, read_choices, post_choices, "checkboxes", checkbox_attributes),
     "fieldset": FieldKind(fieldset_field, read_fieldset, post_fieldset, "fieldset", initial=initial_fieldset,
                           blank=is_blank),
-    "table": FieldKind(table_field, read_table, post_table, "table", initial=initial_table),
-    "list": FieldKind(list_field, read_list, post_list, "list", initial=initial_list),
+    "table": FieldKind(table_field, read_table, post_table, "table", initial=initial_table,
+                       blank=no_rows_where_rows_are_asked_for),
+    "list": FieldKind(list_field, read_list, post_list, "list", initial=initial_list,
+                      blank=no_rows_where_rows_are_asked_for),
     "info": FieldKind(text_field(fields.HiddenField), read_fixed, post_nothing, "info"),
-    "tuple": FieldKind(fieldset_field, read_tuple, post_tuple, "fieldset", initial=initial_tuple),
+    "tuple": FieldKind(fieldset_field, read_tuple, post_tuple, "fieldset", initial=initial_tuple,
+                       blank=is_blank),
 }

@@ -18,7 +18,6 @@ from casetypes.spec import FieldSpec
 from .names import SEPARATOR, row_indices
 
 FALSE_VALUES = (False, "false", "")  # wtforms BooleanField.false_values
-NOTHING_POSTED: MultiDict = MultiDict()
 
 
 def first_value(values: list):
@@ -78,28 +77,24 @@ class PostedField:
 
     @property
     def entries(self) -> list:
-        schema = self.spec.schema
-        indices = row_indices(self.formdata.keys(), self.name)[:schema.get("maxItems", 1000) + 1]
-        # FieldList pads with blank rows up to minItems: rows of which nothing was posted.
-        padding = max(schema.get("minItems", 0) - len(indices), 0)
-        return ENTRIES[self.spec.kind](self, indices, padding)
+        """The rows that were posted, and only those: a row nobody sent is no answer (the drawn
+        form still shows minItems blank rows, so a missing row is reported on the table)."""
+        indices = row_indices(self.formdata.keys(), self.name)[:self.spec.schema.get("maxItems", 1000) + 1]
+        return ENTRIES[self.spec.kind](self, indices)
 
 
-def table_entries(field: PostedField, indices: list, padding: int) -> list[PostedEntry]:
-    rows = [PostedForm(field.formdata, f"{field.name}{SEPARATOR}{index}{SEPARATOR}", field.spec.children)
+def table_entries(field: PostedField, indices: list) -> list[PostedEntry]:
+    return [PostedEntry(PostedForm(field.formdata, f"{field.name}{SEPARATOR}{index}{SEPARATOR}", field.spec.children))
             for index in indices]
-    rows += [PostedForm(NOTHING_POSTED, "", field.spec.children)] * padding
-    return [PostedEntry(row) for row in rows]
 
 
-def list_entries(field: PostedField, indices: list, padding: int) -> list[PostedField]:
+def list_entries(field: PostedField, indices: list) -> list[PostedField]:
     """A free list's rows are single fields named like "tags-0"."""
     item = field.spec.children[0]
-    return ([PostedField(field.formdata, f"{field.name}{SEPARATOR}{index}", item) for index in indices]
-            + [PostedField(NOTHING_POSTED, "", item)] * padding)
+    return [PostedField(field.formdata, f"{field.name}{SEPARATOR}{index}", item) for index in indices]
 
 
-ENTRIES: dict[str, Callable[[PostedField, list, int], list]] = {"table": table_entries, "list": list_entries}
+ENTRIES: dict[str, Callable[[PostedField, list], list]] = {"table": table_entries, "list": list_entries}
 
 
 def posted_form(specs: tuple, formdata, prefix: str = "") -> PostedForm:
