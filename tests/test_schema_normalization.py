@@ -8,6 +8,7 @@ import pytest
 
 from casetypes import case_type_from_frozen, load_forms_dir
 from tests.conftest import KITCHEN_SINK_DIR, ROOT
+from tests.test_case_type_loading import write_forms
 
 SCHEMA = "https://json-schema.org/draft/2020-12/schema"
 BASE = {
@@ -17,14 +18,6 @@ BASE = {
 }
 ENGLISH = ("is not", "is a required", "Expecting", "Additional properties", "should", "valid under",
            "does not match", "Traceback", "Error")
-
-
-def write_forms(folder, files: dict):
-    for name, content in files.items():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content if isinstance(content, str) else json.dumps(content), encoding="utf-8")
-    return folder
 
 
 def with_properties(**properties):
