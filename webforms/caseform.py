@@ -18,7 +18,7 @@ from casetypes.conditions import active_answers
 from casetypes.spec import FieldSpec
 
 from . import rows
-from .kinds import FIELD_KINDS, MISSING, answerable
+from .kinds import FIELD_KINDS, MISSING, answerable, read_children
 from .names import SEPARATOR, html_name, parse_row_index, row_indices
 from .posted import posted_form
 
@@ -64,8 +64,7 @@ def read_value(bound, spec: FieldSpec):
 
 
 def read_document(form, specs: tuple) -> dict:
-    values = ((spec.name, read_value(form[spec.key], spec)) for spec in answerable(specs))
-    return {name: value for name, value in values if value is not MISSING}
+    return read_children(form, specs, read_value)
 
 
 def active_document(case_type: CaseType, document: dict) -> dict:

@@ -194,7 +194,7 @@ def read_list(field, spec, read_child):
 def read_tuple(field, spec, read_child):
     """A tuple's positions in order; blank positions at the end are left off, one in the middle
     is null (a list has no holes), so jsonschema names the position to fill in."""
-    values = [read_child(field.form[child.key], child) for child in spec.children]
+    values = [read_child(field.form.field(child), child) for child in spec.children]
     while values and values[-1] is MISSING:
         values.pop()
     return [None if value is MISSING else value for value in values] or MISSING
@@ -206,7 +206,7 @@ def answerable(specs) -> tuple:
 
 
 def read_children(form, specs, read_child) -> dict:
-    values = ((spec.name, read_child(form[spec.key], spec)) for spec in answerable(specs))
+    values = ((spec.name, read_child(form.field(spec), spec)) for spec in answerable(specs))
     return {name: value for name, value in values if value is not MISSING}
 
 

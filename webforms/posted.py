@@ -51,9 +51,10 @@ class PostedForm:
     prefix: str
     specs: tuple
 
-    def __getitem__(self, name: str) -> "PostedField":
-        spec = next(spec for spec in self.specs if spec.key == name)
-        return PostedField(self.formdata, self.prefix + name, spec)
+    def field(self, spec: FieldSpec) -> "PostedField":
+        """The posted values of one of this form's fields (the reader already holds its spec,
+        so no search by name)."""
+        return PostedField(self.formdata, self.prefix + spec.key, spec)
 
 
 @dataclass(frozen=True)
