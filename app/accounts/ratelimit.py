@@ -9,6 +9,7 @@ from functools import wraps
 
 from flask import abort, current_app, g, request, session
 
+from app.platform.database import unhurried_commit
 from app.platform.extensions import db
 from app.platform.models import RateCounter
 
@@ -20,13 +21,34 @@ def window_now() -> int:
 
 
 def hit(key: str) -> int:
-    """Count one request for `key` in the current window; returns the count so far."""
+    """Count one request for `key` in the current window; returns the count so far. One
+    statement (an insert that adds one on conflict) in a transaction that does not wait for the
+    disk: a rate limit sits in front of submissions, and a lost count after a crash harms no one."""
     window = window_now()
-    with db.atomic():
-        if RateCounter.upsert({"key": key, "window_start": window}, {"count": RateCounter.count + 1}, {"count": 1}):
+    with unhurried_commit():
+        count = add_one(key, window)
+        if count == 1:
             # A new window for this key: a good moment to drop windows nobody counts any more.
             RateCounter.delete().where(RateCounter.window_start < window - 1).execute()
-        return RateCounter.get((RateCounter.key == key) & (RateCounter.window_start == window)).count
+    return count
+
+
+def add_one(key: str, window: int) -> int:
+    upsert = (RateCounter.insert(key=key, window_start=window, count=1)
+              .on_conflict(conflict_target=[RateCounter.key, RateCounter.window_start],
+                           update={RateCounter.count: RateCounter.count + 1}))
+    if db.returning_clause:  # PostgreSQL: the new count comes back with the insert
+        return upsert.returning(RateCounter.count).tuples().execute()[0][0]
+    upsert.execute()
+    return RateCounter.get((RateCounter.key == key) & (RateCounter.window_start == window)).count
+
+
+def check_user(name: str, per_user_config: str) -> None:
+    """Answer 429 when the logged-in user exceeds the configured per-minute limit for `name`;
+    for calls made only when the costly part of a request is about to run (a PDF rendering)."""
+    user = getattr(g, "user", None)
+    if user is not None and hit(f"{name}:user:{user.id}") > current_app.config[per_user_config]:
+        abort(429)
 
 
 def session_key() -> str:
@@ -42,9 +64,7 @@ def limited_per_user(name: str, per_user_config: str):
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            user = getattr(g, "user", None)
-            if user is not None and hit(f"{name}:user:{user.id}") > current_app.config[per_user_config]:
-                abort(429)
+            check_user(name, per_user_config)
             return view(*args, **kwargs)
         return wrapper
     return decorate

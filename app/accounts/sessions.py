@@ -12,6 +12,7 @@ from functools import wraps
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 
+from app.platform.database import unhurried_commit
 from app.platform.extensions import db
 from app.platform.models import Session, User, utcnow
 
@@ -76,8 +77,9 @@ def load_user() -> None:
             Session.delete().where(Session.id == row.id).execute()
         session.clear()
         return
-    if now - row.last_seen_at > TOUCH_EVERY:
-        Session.update(last_seen_at=now).where(Session.id == row.id).execute()
+    if now - row.last_seen_at > TOUCH_EVERY:  # the one write a page view may make, once a minute
+        with unhurried_commit():
+            Session.update(last_seen_at=now).where(Session.id == row.id).execute()
     g.user = row.user
 
 

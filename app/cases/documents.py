@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 
 from flask import current_app
 from peewee import IntegrityError
@@ -69,12 +70,14 @@ def print_header(case: Case) -> PrintHeader:
                        status=case.status)
 
 
-def pdf(case: Case) -> bytes:
+def pdf(case: Case, before_rendering: Callable[[], None] = lambda: None) -> bytes:
     """The case's PDF from the configured engine: the stored one, or rendered now and stored.
-    Raises PdfUnavailable when it cannot be made."""
+    `before_rendering` runs only when it must be rendered (the rate limit: a stored PDF costs
+    no more than a page). Raises PdfUnavailable when it cannot be made."""
     engine = current_app.config["PDF_ENGINE"]
     stored = stored_pdf(case, engine)
     if stored is None:
+        before_rendering()
         stored = rendered_pdf(case, engine)
         store_pdf(case, engine, stored)
     return stored

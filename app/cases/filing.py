@@ -17,7 +17,7 @@ from peewee import IntegrityError, fn
 from app.cases.statuses import CLOSED, SUBMITTED, count_status
 from app.messaging import notifications
 from app.platform.extensions import db
-from app.platform.models import Case, CaseCounter, Message, ReadMark, StatusChange, User, utcnow
+from app.platform.models import NOT_CLOSED, Case, CaseCounter, Message, ReadMark, StatusChange, User, utcnow
 from casetypes import CaseType
 
 PAGE_SIZE = 20
@@ -124,5 +124,5 @@ def keyset_page(query, reader: User, cursor: int | None, size: int, *, newest_fi
 
 def my_cases(owner: User, *, closed: bool, before: int | None = None, size: int = PAGE_SIZE) -> Page:
     """One page of the owner's ongoing or closed cases, newest first."""
-    group = (Case.status == CLOSED) if closed else (Case.status != CLOSED)
+    group = (Case.status == CLOSED) if closed else NOT_CLOSED  # each walks an index in id order
     return keyset_page(Case.select().where((Case.owner == owner) & group), owner, before, size, newest_first=True)

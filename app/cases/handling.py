@@ -21,7 +21,17 @@ from app.cases.filing import Page, keyset_page
 from app.cases.statuses import CLOSED, IN_PROGRESS, STATUSES, SUBMITTED, count_status
 from app.messaging import notifications
 from app.platform.extensions import db
-from app.platform.models import AuditEntry, Case, Message, QueueSearch, ReadMark, StatusChange, User, utcnow
+from app.platform.models import (
+    OPEN_IN_QUEUE,
+    AuditEntry,
+    Case,
+    Message,
+    QueueSearch,
+    ReadMark,
+    StatusChange,
+    User,
+    utcnow,
+)
 from casetypes.formats import reshape_organisationsnummer
 
 MESSAGE_MAX_LENGTH = 5000
@@ -66,6 +76,21 @@ def audit(actor: User, case: Case | None, action: str) -> None:
     if action not in AUDIT_TEXTS:
         raise ValueError(f"unknown audit event: {action}")
     AuditEntry.create(actor=actor, case=case, action=action)
+
+
+VIEW_AUDITED_ONCE_IN = timedelta(minutes=1)
+
+
+def audit_view(actor: User, case: Case) -> None:
+    """"Visade ärendet", once a minute per handler and case: a reload, or the page shown again
+    after a reply, is the same look, and costs a read instead of a write."""
+    since = utcnow() - VIEW_AUDITED_ONCE_IN
+    recently = (AuditEntry.select(AuditEntry.id)
+                .where((AuditEntry.case == case) & (AuditEntry.actor == actor)
+                       & (AuditEntry.created_at >= since) & (AuditEntry.action == "visa"))
+                .exists())
+    if not recently:
+        audit(actor, case, "visa")
 
 
 def audit_text(action: str) -> str:
@@ -156,10 +181,28 @@ def thread(case: Case, *, include_internal: bool) -> list[Message]:
 
 
 def mark_read(case: Case, user: User) -> None:
-    """Opening a case reads it: its thread, and the user's bell notifications about it."""
+    """Writing in a thread reads it: the read mark moves to now, the case's bell rows are read."""
     now = utcnow()
     ReadMark.upsert({"case": case, "user": user}, {"read_at": now}, {"read_at": now})
     notifications.mark_case_read(user, case)
+
+
+def read_on_opening(case: Case, user: User, shown: list[Message]) -> None:
+    """Opening a case reads it, like mark_read, but writes only when there is something new:
+    a message from someone else after the read mark, or an unread bell row about the case.
+    Looking at a case again costs two indexed reads and no write."""
+    mark = ReadMark.get_or_none((ReadMark.case == case) & (ReadMark.user == user))
+    if mark is None or any(is_news(message, user, mark.read_at) for message in shown):
+        now = utcnow()
+        ReadMark.upsert({"case": case, "user": user}, {"read_at": now}, {"read_at": now})
+    if notifications.has_unread_about(user, case):
+        notifications.mark_case_read(user, case)
+
+
+def is_news(message: Message, reader: User, read_at) -> bool:
+    """What the unread markers count (filing.unread_case_ids): someone else's message, not an
+    internal note, written after the reader's mark."""
+    return message.author_id != reader.id and not message.internal and message.created_at > read_at
 
 
 # --- the queue ---------------------------------------------------------------------------------
@@ -172,7 +215,7 @@ class QueueFilter:
 
 
 STATUS_FILTERS = {
-    "open": lambda: Case.status != CLOSED,
+    "open": lambda: OPEN_IN_QUEUE,  # the partial index of the cases not closed, in id order
     "all": lambda: True,
     **{status: (lambda status=status: Case.status == status) for status in STATUSES},
 }

@@ -192,10 +192,26 @@ def canonical_base_url(base_url: str | None) -> str:
 
 # --- the bell -------------------------------------------------------------------------------
 
+BELL_COUNT_CAP = 100  # the bell shows "99+" beyond: counting stops there, however many are unread
+
+
 def unread_count(user: User) -> int:
-    return (Notification.select()
+    """The user's unread notifications, counted up to BELL_COUNT_CAP: a handler gets one for
+    every filed case, and the bell is on every page, so the count must not grow with them."""
+    return (Notification.select(Notification.id)
             .where((Notification.user == user) & Notification.read_at.is_null())
+            .limit(BELL_COUNT_CAP)
             .count())
+
+
+def bell_text(count: int) -> str:
+    return f"{BELL_COUNT_CAP - 1}+" if count >= BELL_COUNT_CAP else str(count)
+
+
+def has_unread_about(user: User, case: Case) -> bool:
+    return (Notification.select(Notification.id)
+            .where((Notification.user == user) & Notification.read_at.is_null() & (Notification.case == case))
+            .exists())
 
 
 def recent(user: User, limit: int = 20) -> list[Notification]:

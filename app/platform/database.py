@@ -5,11 +5,12 @@ writers queue instead of failing; PostgreSQL gets a bounded connection pool.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 from urllib.parse import urlsplit
 
 import click
-from peewee import SqliteDatabase
+from peewee import PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import parse as parse_db_url
 from playhouse.pool import PooledPostgresqlDatabase
 
@@ -53,6 +54,20 @@ def open_database(url: str, **pool_settings):
     if scheme not in OPENERS:
         raise ValueError(f"DATABASE_URL: okänt databasschema {scheme!r}")
     return OPENERS[scheme](url, **pool_settings)
+
+
+@contextlib.contextmanager
+def unhurried_commit():
+    """A transaction whose commit does not wait for the disk, for rows worth nothing after a
+    crash (rate-limit counters, a session's last-seen time). On PostgreSQL a commit otherwise
+    waits for the WAL to be flushed, several milliseconds on an ordinary disk, for every such
+    row; the transaction is still atomic and isolated, only its last moments before a crash
+    may be lost. SQLite in WAL mode with synchronous=normal already commits this way."""
+    outermost = not db.in_transaction()  # never relax a transaction someone else began
+    with db.atomic():
+        if outermost and isinstance(db.obj, PostgresqlDatabase):
+            db.execute_sql("SET LOCAL synchronous_commit TO OFF")
+        yield
 
 
 def create_tables() -> None:

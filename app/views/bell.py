@@ -11,7 +11,7 @@ bp = Blueprint("bell", __name__)
 @bp.app_context_processor
 def bell_count():
     user = getattr(g, "user", None)
-    return {"bell_unread": notifications.unread_count(user) if user is not None else 0}
+    return {"bell_unread": notifications.bell_text(notifications.unread_count(user)) if user is not None else "0"}
 
 
 @bp.get("/notiser")

@@ -117,9 +117,9 @@ def detail(number: str):
 
 
 def detail_page(case, status: int = 200, **refused_message):
-    handling.mark_read(case, g.user)  # viewing the thread is reading it
-    html = render_template("cases/detail.html", case=case, **documents.page_context(case),
-                           thread=handling.thread(case, include_internal=False),
+    thread = handling.thread(case, include_internal=False)
+    handling.read_on_opening(case, g.user, thread)  # viewing the thread is reading it
+    html = render_template("cases/detail.html", case=case, **documents.page_context(case), thread=thread,
                            **shared.message_form_context(**refused_message))
     return html, status
 
@@ -144,7 +144,6 @@ def post_message(number: str):
 
 @bp.get("/arenden/<number>/pdf")
 @login_required
-@limited_per_user("pdfs", "PDFS_PER_USER")
 def pdf(number: str):
     return shared.pdf_response(own_case_or_404(number))
 

@@ -56,10 +56,10 @@ def case_page(number: str):
 
 
 def handler_page(case, status: int = 200, **shown_again):
-    handling.audit(g.user, case, "visa")
-    handling.mark_read(case, g.user)
-    html = render_template("handler/case.html", case=case, **documents.page_context(case),
-                           thread=handling.thread(case, include_internal=True),
+    handling.audit_view(g.user, case)
+    thread = handling.thread(case, include_internal=True)
+    handling.read_on_opening(case, g.user, thread)
+    html = render_template("handler/case.html", case=case, **documents.page_context(case), thread=thread,
                            history=handling.status_history(case), audit=handling.audit_trail(case),
                            audit_text=handling.audit_text,
                            **{**shared.message_form_context(), **shown_again})
@@ -133,7 +133,6 @@ def post_message(number: str):
 
 @bp.get("/arenden/<number>/pdf")
 @handler_required
-@limited_per_user("pdfs", "PDFS_PER_USER")
 def pdf(number: str):
     case = case_or_404(number)
     handling.audit(g.user, case, "pdf")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from flask import abort, g, make_response, request
 
+from app.accounts import ratelimit
 from app.cases import documents, filing, handling
 
 
 def pdf_response(case):
+    """The case's PDF; only a rendering counts against the user's PDF limit."""
     try:
-        content = documents.pdf(case)
+        content = documents.pdf(case, before_rendering=lambda: ratelimit.check_user("pdfs", "PDFS_PER_USER"))
     except documents.PdfUnavailable:
         abort(503)
     response = make_response(content)
