@@ -10,7 +10,7 @@ FLASK := $(BIN)/flask --app app
 PORT ?= 5000
 SMTP_PORT ?= 1025
 
-.PHONY: run test bench setup system-deps forms-check corpus-report fuzz clean
+.PHONY: run test bench loadtest setup system-deps forms-check corpus-report fuzz clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -43,6 +43,14 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.pdf
 	$(BIN)/python -m bench.queue
+
+# The portal under gunicorn on PostgreSQL against a floor app, driven by wrk (not a test; a few
+# minutes). LOADTEST_DATABASE_URL names the server; LOADTEST_ARGS e.g. "--duration 20".
+loadtest: $(STAMP)
+	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; \
+	  else echo "Installera Debian-paketet wrk"; exit 1; fi; }
+	$(BIN)/python -m bench.loadtest $(LOADTEST_ARGS)
 
 forms-check: $(STAMP)
 	$(FLASK) forms check
