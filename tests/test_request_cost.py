@@ -182,3 +182,25 @@ def test_the_open_case_indexes_name_the_statuses_there_are():
 
     assert NOT_CLOSED.sql == f"\"status\" <> '{CLOSED}'"
     assert OPEN_IN_QUEUE.sql == "\"status\" IN (" + ", ".join(f"'{s}'" for s in STATUSES if s != CLOSED) + ")"
+
+
+def test_the_kept_drawing_of_a_blank_form_is_the_form_drawn_anew(portal, customer):
+    """The form page draws an untouched case form once per version and day: what it shows is
+    exactly what drawing it for this view would show."""
+    from flask import g
+
+    from app.accounts import profiles
+    from app.cases.types import case_types
+    from app.platform.models import User as Person
+    from app.views.customer import ORDERER_PREFIX, render_form
+    from webforms import blank
+
+    customer.get(SITHS)  # the drawing is kept now
+    with portal.test_request_context(SITHS), db.connection_context():
+        g.user = Person.get(Person.personnummer == CUSTOMER)
+        case_type = case_types()["bestallning-av-siths-kort"]
+        orderer = blank(profiles.orderer_type(), profiles.orderer(g.user), prefix=ORDERER_PREFIX)
+        kept, _ = render_form(case_type, blank(case_type), orderer, "k" * 32, untouched=True)
+        anew, _ = render_form(case_type, blank(case_type), orderer, "k" * 32)
+    assert 'name="personer-0-personnummer"' in kept
+    assert kept == anew

@@ -39,9 +39,10 @@ def active_type_or_404(slug: str):
     return case_type
 
 
-def render_form(case_type, caseform, ordererform, form_key, status=200, notice=None):
+def render_form(case_type, caseform, ordererform, form_key, status=200, notice=None, untouched=False):
+    """`untouched`: the case form is blank, so its drawing is the one kept per case-type version."""
     html = render_template("cases/new.html", case_type=case_type, caseform=caseform,
-                           ordererform=ordererform, form_key=form_key, notice=notice)
+                           ordererform=ordererform, form_key=form_key, notice=notice, untouched=untouched)
     return html, status
 
 
@@ -50,7 +51,7 @@ def render_form(case_type, caseform, ordererform, form_key, status=200, notice=N
 def new(slug: str):
     case_type = active_type_or_404(slug)
     ordererform = blank(profiles.orderer_type(), profiles.orderer(g.user), prefix=ORDERER_PREFIX)
-    return render_form(case_type, blank(case_type), ordererform, filing.new_form_key())
+    return render_form(case_type, blank(case_type), ordererform, filing.new_form_key(), untouched=True)
 
 
 def posted_forms(case_type):
