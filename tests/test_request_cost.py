@@ -23,12 +23,12 @@ from tests.statement_counter import counting
 BUDGETS = {
     "start": 3,          # session, bell (2)
     "form": 4,           # session, profile, bell (3)
-    "mina sidor": 7,     # session, ongoing and closed pages each with read marks and messages, bell (6)
+    "mina sidor": 5,     # session, ongoing page, closed page (each with its unread markers), bell (4)
     "case detail": 7,    # session, case, thread, read mark, unread bell rows, bell (6)
     "pdf (stored)": 4,   # session, case, stored PDF (3)
     "mina uppgifter": 5,  # session, profile exists, profile, bell (4)
     "bell": 4,           # session, list, count (3)
-    "queue": 7,          # session, page, read marks, messages, status counts, bell (6)
+    "queue": 5,          # session, page with unread markers, status counts, bell (4)
     "handler case": 10,  # session, case, audited lately, thread, read mark, unread bell rows, history, trail, bell (9)
     "handler bell": 4,
 }

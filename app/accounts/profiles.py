@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import current_app
 
 from app.platform.models import Profile, User, utcnow
+from app.platform.prepared import Prepared, Slot
 from casetypes import CaseType, load_forms_dir
 
 SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schemas"
@@ -26,12 +27,15 @@ def orderer_type() -> CaseType:
     return current_app.extensions[EXTENSION_KEY]["bestallare"]
 
 
+PROFILE_OF = Prepared(lambda: Profile.select().where(Profile.user == Slot("user")).limit(1))
+
+
 def get_profile(user: User) -> Profile | None:
-    return Profile.get_or_none(Profile.user == user)
+    return PROFILE_OF.first(user=user.id)
 
 
 def has_profile(user: User) -> bool:
-    return Profile.select().where(Profile.user == user).exists()
+    return get_profile(user) is not None
 
 
 def initial_document(user: User) -> dict:

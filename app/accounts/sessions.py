@@ -15,6 +15,7 @@ from flask import abort, current_app, g, redirect, request, session, url_for
 from app.platform.database import unhurried_commit
 from app.platform.extensions import db
 from app.platform.models import Session, User, utcnow
+from app.platform.prepared import Prepared, Slot
 
 SESSION_KEY = "sid"
 TOUCH_EVERY = timedelta(seconds=60)  # how stale last_seen_at may get before it is written
@@ -59,11 +60,15 @@ def still_valid(row: Session | None, now) -> bool:
             and row.user.active and row.user.role == row.role)
 
 
+SESSION_BY_TOKEN = Prepared(lambda: Session.select(Session, User).join(User)
+                            .where(Session.token_hash == Slot("token_hash")).limit(1))
+
+
 def current_session() -> Session | None:
     token = session.get(SESSION_KEY)
     if not token:
         return None
-    return Session.select(Session, User).join(User).where(Session.token_hash == token_hash(token)).first()
+    return SESSION_BY_TOKEN.first(token_hash=token_hash(token))
 
 
 def load_user() -> None:

@@ -17,6 +17,7 @@ from app.accounts.profiles import orderer_type
 from app.cases.handling_hours import local_text
 from app.platform.extensions import db
 from app.platform.models import Case, CasePdf
+from app.platform.prepared import Prepared, Slot
 from casetypes import CaseType, case_type_from_frozen
 from renderers.formatters import EMPTY_DISPLAY
 from renderers.html import PrintHeader, detail_html
@@ -98,9 +99,13 @@ def rendered_pdf(case: Case, engine: str) -> bytes:
         raise PdfUnavailable("failed") from failure
 
 
+STORED_PDF = Prepared(lambda: CasePdf.select(CasePdf.content)
+                      .where((CasePdf.case == Slot("case")) & (CasePdf.engine == Slot("engine"))).limit(1))
+
+
 def stored_pdf(case: Case, engine: str) -> bytes | None:
-    row = CasePdf.get_or_none((CasePdf.case == case) & (CasePdf.engine == engine))
-    return bytes(row.content) if row else None
+    content = STORED_PDF.scalar(case=case.id, engine=engine)
+    return bytes(content) if content is not None else None
 
 
 def store_pdf(case: Case, engine: str, content: bytes) -> None:

@@ -12,12 +12,13 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from peewee import IntegrityError, fn
+from peewee import JOIN, SQL, IntegrityError, fn
 
 from app.cases.statuses import CLOSED, SUBMITTED, count_status
 from app.messaging import notifications
 from app.platform.extensions import db
 from app.platform.models import NOT_CLOSED, Case, CaseCounter, Message, ReadMark, StatusChange, User, utcnow
+from app.platform.prepared import Prepared, Slot
 from casetypes import CaseType
 
 PAGE_SIZE = 20
@@ -81,9 +82,12 @@ def file_case(owner: User, case_type: CaseType, document: dict, orderer: dict, f
     return case
 
 
+OWNED_CASE = Prepared(lambda: Case.select().where((Case.number == Slot("number")) & (Case.owner == Slot("owner"))).limit(1))
+
+
 def owned_case(owner: User, number: str) -> Case | None:
     """The owner's case by number; None for anyone else's (the caller answers 404)."""
-    return Case.get_or_none((Case.number == number) & (Case.owner == owner))
+    return OWNED_CASE.first(number=number, owner=owner.id)
 
 
 @dataclass(frozen=True)
@@ -110,15 +114,34 @@ def unread_case_ids(user: User, case_ids: list[int]) -> set[int]:
     return {m.case_id for m in latest if m.case_id not in marks or m.newest > marks[m.case_id]}
 
 
+# What a list of cases shows: not the document, the orderer or the frozen schema, which are
+# most of a case row's bytes and would be read, sent and parsed for every line.
+LIST_COLUMNS = (Case.id, Case.number, Case.owner, Case.case_type_slug, Case.case_type_title,
+                Case.organisation_name, Case.organisation_number, Case.status, Case.version,
+                Case.created_at, Case.updated_at, Case.closed_at)
+
+
+def has_news_for(reader: User):
+    """A column for each listed case: is there a message from someone else (not an internal
+    note) after the reader's read mark, or any such message when there is no mark? The same
+    rule as unread_case_ids, asked inside the page's own query."""
+    mark = ReadMark.alias()
+    news = (Message.select(SQL("1"))
+            .join(mark, JOIN.LEFT_OUTER, on=((mark.case == Message.case) & (mark.user == reader.id)))
+            .where((Message.case == Case.id) & (Message.author != reader.id) & (Message.internal == False)  # noqa: E712
+                   & (mark.id.is_null() | (Message.created_at > mark.read_at))))
+    return fn.EXISTS(news).alias("has_news")
+
+
 def keyset_page(query, reader: User, cursor: int | None, size: int, *, newest_first: bool) -> Page:
-    """One page of cases in id order after `cursor`, with unread markers for `reader`: as fast
-    on page 10 000 as on page 1, because it never counts past rows."""
+    """One page of cases in id order after `cursor`, with unread markers for `reader`, in one
+    statement: as fast on page 10 000 as on page 1, because it never counts past rows."""
     if cursor is not None:
         query = query.where(Case.id < cursor if newest_first else Case.id > cursor)
-    cases = list(query.order_by(Case.id.desc() if newest_first else Case.id).limit(size + 1))
+    cases = list(query.select(*LIST_COLUMNS, has_news_for(reader))
+                 .order_by(Case.id.desc() if newest_first else Case.id).limit(size + 1))
     shown = cases[:size]
-    unread = unread_case_ids(reader, [case.id for case in shown])
-    return Page([CaseRow(case, case.id in unread) for case in shown],
+    return Page([CaseRow(case, bool(case.has_news)) for case in shown],
                 shown[-1].id if len(cases) > size else None)
 
 

@@ -32,6 +32,7 @@ from app.platform.models import (
     User,
     utcnow,
 )
+from app.platform.prepared import Prepared, Slot
 from casetypes.formats import reshape_organisationsnummer
 
 MESSAGE_MAX_LENGTH = 5000
@@ -57,9 +58,12 @@ class EmptyMessage(ValueError):
     pass
 
 
+CASE_BY_NUMBER = Prepared(lambda: Case.select().where(Case.number == Slot("number")).limit(1))
+
+
 def case_by_number(number: str) -> Case | None:
     """Any case by its ärendenummer: the handlers see every case."""
-    return Case.get_or_none(Case.number == number)
+    return CASE_BY_NUMBER.first(number=number)
 
 
 # --- audit -------------------------------------------------------------------------------------
@@ -81,15 +85,16 @@ def audit(actor: User, case: Case | None, action: str) -> None:
 VIEW_AUDITED_ONCE_IN = timedelta(minutes=1)
 
 
+RECENT_VIEW = Prepared(lambda: AuditEntry.select(AuditEntry.id).where(
+    (AuditEntry.case == Slot("case")) & (AuditEntry.actor == Slot("actor"))
+    & (AuditEntry.created_at >= Slot("since")) & (AuditEntry.action == "visa")).limit(1))
+
+
 def audit_view(actor: User, case: Case) -> None:
     """"Visade ärendet", once a minute per handler and case: a reload, or the page shown again
     after a reply, is the same look, and costs a read instead of a write."""
     since = utcnow() - VIEW_AUDITED_ONCE_IN
-    recently = (AuditEntry.select(AuditEntry.id)
-                .where((AuditEntry.case == case) & (AuditEntry.actor == actor)
-                       & (AuditEntry.created_at >= since) & (AuditEntry.action == "visa"))
-                .exists())
-    if not recently:
+    if RECENT_VIEW.scalar(case=case.id, actor=actor.id, since=AuditEntry.created_at.db_value(since)) is None:
         audit(actor, case, "visa")
 
 
@@ -98,9 +103,12 @@ def audit_text(action: str) -> str:
     return AUDIT_TEXTS.get(action, action)
 
 
+AUDIT_TRAIL = Prepared(lambda: AuditEntry.select(AuditEntry, User).join(User)
+                       .where(AuditEntry.case == Slot("case")).order_by(AuditEntry.id.desc()))
+
+
 def audit_trail(case: Case) -> list[AuditEntry]:
-    return list(AuditEntry.select(AuditEntry, User).join(User)
-                .where(AuditEntry.case == case).order_by(AuditEntry.id.desc()))
+    return AUDIT_TRAIL.rows(case=case.id)
 
 
 # --- status ------------------------------------------------------------------------------------
@@ -127,9 +135,12 @@ def change_status(case: Case, action: str, actor: User, seen_version: int, closi
     return fresh
 
 
+STATUS_HISTORY = Prepared(lambda: StatusChange.select(StatusChange, User).join(User)
+                          .where(StatusChange.case == Slot("case")).order_by(StatusChange.id))
+
+
 def status_history(case: Case) -> list[StatusChange]:
-    return list(StatusChange.select(StatusChange, User).join(User)
-                .where(StatusChange.case == case).order_by(StatusChange.id))
+    return STATUS_HISTORY.rows(case=case.id)
 
 
 # --- messages ----------------------------------------------------------------------------------
@@ -173,11 +184,19 @@ def post_once(case: Case, author: User, body: str, *, internal: bool, form_key: 
         return Message.get(Message.form_key == form_key)
 
 
+THREADS = {
+    True: Prepared(lambda: Message.select(Message, User).join(User)
+                   .where(Message.case == Slot("case")).order_by(Message.id)),
+    False: Prepared(lambda: Message.select(Message, User).join(User)
+                    .where((Message.case == Slot("case")) & (Message.internal == False))  # noqa: E712
+                    .order_by(Message.id)),
+}
+READ_MARK = Prepared(lambda: ReadMark.select().where((ReadMark.case == Slot("case")) & (ReadMark.user == Slot("user")))
+                     .limit(1))
+
+
 def thread(case: Case, *, include_internal: bool) -> list[Message]:
-    query = Message.select(Message, User).join(User).where(Message.case == case)
-    if not include_internal:
-        query = query.where(Message.internal == False)  # noqa: E712
-    return list(query.order_by(Message.id))
+    return THREADS[include_internal].rows(case=case.id)
 
 
 def mark_read(case: Case, user: User) -> None:
@@ -191,7 +210,7 @@ def read_on_opening(case: Case, user: User, shown: list[Message]) -> None:
     """Opening a case reads it, like mark_read, but writes only when there is something new:
     a message from someone else after the read mark, or an unread bell row about the case.
     Looking at a case again costs two indexed reads and no write."""
-    mark = ReadMark.get_or_none((ReadMark.case == case) & (ReadMark.user == user))
+    mark = READ_MARK.first(case=case.id, user=user.id)
     if mark is None or any(is_news(message, user, mark.read_at) for message in shown):
         now = utcnow()
         ReadMark.upsert({"case": case, "user": user}, {"read_at": now}, {"read_at": now})

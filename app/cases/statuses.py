@@ -7,6 +7,7 @@ from peewee import fn
 
 from app.platform.extensions import db
 from app.platform.models import Case, StatusCount
+from app.platform.prepared import Prepared
 
 SUBMITTED = "Inskickat"
 IN_PROGRESS = "Under handläggning"
@@ -27,6 +28,10 @@ def recount_statuses() -> None:
             StatusCount.create(status=row.status, count=row.n)
 
 
+ALL_COUNTS = Prepared(lambda: StatusCount.select(StatusCount.status, StatusCount.count).tuples())
+
+
 def status_counts() -> dict:
-    found = {row.status: row.count for row in StatusCount.select()}
+    _query, cursor = ALL_COUNTS.cursor({})
+    found = dict(cursor.fetchall())
     return {status: found.get(status, 0) for status in STATUSES}

@@ -21,8 +21,10 @@ from urllib.parse import quote, urlsplit
 
 from flask import current_app
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from peewee import SQL, fn
 
 from app.platform.models import Case, Notification, OutboxMail, Profile, User, utcnow
+from app.platform.prepared import Prepared, Slot
 from casetypes.formats import is_email
 
 log = logging.getLogger(__name__)
@@ -195,13 +197,18 @@ def canonical_base_url(base_url: str | None) -> str:
 BELL_COUNT_CAP = 100  # the bell shows "99+" beyond: counting stops there, however many are unread
 
 
+UNREAD_COUNT = Prepared(lambda: Notification.select(fn.COUNT(SQL("1"))).from_(
+    Notification.select(Notification.id)
+    .where((Notification.user == Slot("user")) & Notification.read_at.is_null())
+    .limit(BELL_COUNT_CAP).alias("unread")))
+UNREAD_ABOUT_CASE = Prepared(lambda: Notification.select(Notification.id).where(
+    (Notification.user == Slot("user")) & Notification.read_at.is_null() & (Notification.case == Slot("case"))).limit(1))
+
+
 def unread_count(user: User) -> int:
     """The user's unread notifications, counted up to BELL_COUNT_CAP: a handler gets one for
     every filed case, and the bell is on every page, so the count must not grow with them."""
-    return (Notification.select(Notification.id)
-            .where((Notification.user == user) & Notification.read_at.is_null())
-            .limit(BELL_COUNT_CAP)
-            .count())
+    return UNREAD_COUNT.scalar(user=user.id)
 
 
 def bell_text(count: int) -> str:
@@ -209,9 +216,7 @@ def bell_text(count: int) -> str:
 
 
 def has_unread_about(user: User, case: Case) -> bool:
-    return (Notification.select(Notification.id)
-            .where((Notification.user == user) & Notification.read_at.is_null() & (Notification.case == case))
-            .exists())
+    return UNREAD_ABOUT_CASE.scalar(user=user.id, case=case.id) is not None
 
 
 def recent(user: User, limit: int = 20) -> list[Notification]:
