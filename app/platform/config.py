@@ -51,6 +51,10 @@ DEFAULTS = {
     "status_changes_per_user": 30,
     "searches_per_user": 60,
     "pdfs_per_user": 30,
+    "drafts_per_user": 60,
+    "draft_days": 30,
+    "drafts_per_customer": 20,
+    "draft_max_bytes": 1_000_000,
 }
 
 

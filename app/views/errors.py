@@ -25,6 +25,7 @@ ERRORS = {
 # Views whose form is shown again, with what was typed, when its CSRF token has expired (C3).
 RERENDER_ON_EXPIRED_TOKEN = {
     "cases.submit": customer.rerender_after_expired_token,
+    "drafts.save": customer.rerender_after_expired_token,
     "cases.post_message": customer.rerender_message_after_expired_token,
     "handler.post_message": handler.rerender_message_after_expired_token,
     "handler.change_status": handler.rerender_closing_after_expired_token,
