@@ -50,11 +50,17 @@ def answers(case_type: CaseType, value, path: tuple = ()):
     if isinstance(value, dict):
         for key, inner in value.items():
             yield from answers(case_type, inner, path + (key,))
-    elif isinstance(value, list) and value and case_type.spec_at(path + (0,)) is not None:
+    elif isinstance(value, list) and has_rows(case_type, value, path):
         for index, inner in enumerate(value):
             yield from answers(case_type, inner, path + (index,))
     elif path and not is_blank(value):
         yield path, value
+
+
+def has_rows(case_type: CaseType, value: list, path: tuple) -> bool:
+    """A table's rows (objects) or a list whose items are fields of their own; a choice list's
+    values are one answer."""
+    return any(isinstance(item, (dict, list)) for item in value) or case_type.spec_at(path + (0,)) is not None
 
 
 def is_blank(value) -> bool:
