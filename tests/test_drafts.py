@@ -8,6 +8,7 @@ import json
 import logging
 import re
 import shutil
+import time
 from datetime import timedelta
 from html import unescape
 from pathlib import Path
@@ -17,7 +18,7 @@ import pytest
 from app.cases.types import case_types
 from app.platform.extensions import db
 from app.platform.models import Case, Draft, utcnow
-from tests.login_helpers import CUSTOMER, OTHER_CUSTOMER, log_in_with_profile, portal_app
+from tests.login_helpers import CUSTOMER, OTHER_CUSTOMER, log_in_with_csrf, log_in_with_profile, portal_app
 from tests.test_cases import ORDERER, ROW, SITHS, form_key
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -271,3 +272,21 @@ def test_a_changed_case_type_continues_with_the_answers_that_still_fit(database_
     assert "Ärendetypen har ändrats" not in customer.get(f"/utkast/{token}").get_data(as_text=True)
     with after.app_context(), db.connection_context():
         assert Draft.get().schema_sha256 == current
+
+
+def test_an_expired_token_costs_the_autosave_one_retry_and_the_button_nothing_typed(sqlite_url, simulator_url):
+    """A form kept open for hours by its autosave outlives its CSRF token: the script is given
+    a fresh one and saves again; without the script the form comes back as typed."""
+    portal = portal_app(sqlite_url, simulator_url, wtf_csrf_enabled=True, wtf_csrf_time_limit=1)
+    client = portal.test_client()
+    log_in_with_csrf(client, CUSTOMER)
+    html = client.get(SITHS).get_data(as_text=True)
+    data = {**ORDERER, **ROW, "form_key": value_of(html, "form_key"), "csrf_token": value_of(html, "csrf_token")}
+    time.sleep(2.1)  # the token carries whole seconds
+    autosave = client.post(SAVE, data=data, headers={"X-Utkast": "1"})
+    assert autosave.status_code == 400 and autosave.get_json()["csrf_token"]
+    assert drafts_count(portal) == 0
+    button = client.post(SAVE, data=data)
+    assert button.status_code == 400 and value_of(button.get_data(as_text=True), "personer-0-namn") == "Anna Åkesson"
+    again = client.post(SAVE, data={**data, "csrf_token": autosave.get_json()["csrf_token"]}, headers={"X-Utkast": "1"})
+    assert again.status_code == 200 and drafts_count(portal) == 1

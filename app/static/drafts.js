@@ -17,7 +17,7 @@
   var warnAfter = idleSeconds - Math.min(300, idleSeconds / 2);
   var saveAfter = idleSeconds - Math.min(120, idleSeconds / 4);
   var DEBOUNCE_MS = 1500;
-  var dirty = false, saving = false, again = false, ended = false, savedOnce = false;
+  var dirty = false, saving = false, again = false, ended = false, savedOnce = false, tokenRenewed = false;
   var debounceTimer = null, clockTimers = [];
 
   function say(text) { status.textContent = text; }
@@ -29,7 +29,12 @@
     var isJson = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
     if (!isJson) { throw new Error("Utkastet kunde inte sparas just nu. Försök igen om en stund."); }
     return response.json().then(function (body) {
+      if (body.csrf_token && !tokenRenewed) {  // the page's token had expired: take a fresh one, save again once
+        form.querySelector("input[name=csrf_token]").value = body.csrf_token;
+        tokenRenewed = again = true;
+      }
       if (!response.ok) { throw new Error(body.message); }
+      tokenRenewed = false;
       return body;
     });
   }

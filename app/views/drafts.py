@@ -8,6 +8,7 @@ Drafts are addressed by an opaque token only, and only their owner finds them (a
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, request, url_for
+from flask_wtf.csrf import generate_csrf
 
 from app.accounts import profiles
 from app.accounts.ratelimit import limited_per_user
@@ -61,6 +62,14 @@ def refused_page(case_type, form_key: str, text: str):
     if wants_json():
         return jsonify(message=text), 422
     return customer.render_form(case_type, *customer.posted_forms(case_type), form_key, status=422, notice=text)
+
+
+def rerender_after_expired_token():
+    """CSRF token too old (a form open for hours, kept alive by its autosave): the script gets
+    a fresh token to save with again; without it, the form again as typed."""
+    if wants_json() and g.get("user") is not None:
+        return jsonify(message="Sidan hade varit öppen länge. Utkastet sparas igen.", csrf_token=generate_csrf()), 400
+    return customer.rerender_after_expired_token()
 
 
 def own_draft_or_404(token: str):
