@@ -110,8 +110,12 @@ def parse_receiver(url: str) -> Receiver:
     return Receiver(parts.scheme, parts.hostname, port, target, parts.netloc)
 
 
+def allowed_networks_from(texts: list[str]) -> list:
+    return [ipaddress.ip_network(text, strict=False) for text in texts]
+
+
 def allowed_networks(app) -> list:
-    return [ipaddress.ip_network(text, strict=False) for text in setting(app, "WEBHOOK_ALLOWED_NETWORKS")]
+    return allowed_networks_from(setting(app, "WEBHOOK_ALLOWED_NETWORKS"))
 
 
 def is_refused(address: str, allowed: list) -> bool:
