@@ -134,7 +134,7 @@ def checked_addresses(receiver: Receiver, allowed: list) -> list[str]:
         infos = socket.getaddrinfo(receiver.host, receiver.port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
         raise UnresolvedHost() from None
-    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if not addresses or any(is_refused(address, allowed) for address in addresses):
         raise RefusedReceiver("Adressen pekar på ett internt nät (loopback, privat eller "
                               "länklokal adress); tillåt nätet i WEBHOOK_ALLOWED_NETWORKS om det är avsikten.")
