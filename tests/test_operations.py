@@ -193,8 +193,9 @@ def test_metrics_scraped_as_prometheus_would(sqlite_url, simulator_url):
 
     assert grew("kundportalen_request_seconds_count", route="public.start", method="GET", status="2xx") == 3
     assert grew("kundportalen_logins_total", outcome="complete") == 1
-    assert value(after, "kundportalen_outbox_depth") == 4  # read from this app's database
-    assert value(after, "kundportalen_outbox_oldest_seconds") >= 0
+    assert value(after, "kundportalen_outbox_depth", channel="e-post") == 4  # read from this app's database
+    assert value(after, "kundportalen_outbox_depth", channel="webhook") == 0
+    assert value(after, "kundportalen_outbox_oldest_seconds", channel="e-post") >= 0
 
     outsider = {"REMOTE_ADDR": "203.0.113.7"}
     assert client.get("/metrics", environ_base=outsider).status_code == 404

@@ -4,9 +4,9 @@
   which may hold an id), method and status class;
 - `kundportalen_pdf_render_seconds` — time to render a case's PDF, per engine;
 - `kundportalen_logins_total` — BankID logins by outcome;
-- `kundportalen_outbox_depth` / `kundportalen_outbox_oldest_seconds` — mails waiting to be sent
-  and the age of the oldest, read from the database when scraped, so they are right whichever
-  process (or instance) queued them.
+- `kundportalen_outbox_depth` / `kundportalen_outbox_oldest_seconds` — e-mails and webhooks
+  (`channel`) waiting to be delivered and the age of the oldest, read from the database when
+  scraped, so they are right whichever process (or instance) queued them.
 
 Under gunicorn several worker processes answer: with `PROMETHEUS_MULTIPROC_DIR` set (gunicorn.conf.py
 sets it) each process writes its samples to files there and a scrape sums them
@@ -48,15 +48,20 @@ def count_login(outcome: str) -> None:
 
 
 class OutboxCollector:
-    """The outbox as the database holds it now, asked at scrape time."""
+    """The outbox as the database holds it now, asked at scrape time, per channel."""
 
     def collect(self):
         from app.messaging.backlog import outbox_backlog
 
-        depth, oldest_seconds = outbox_backlog()
-        yield GaugeMetricFamily("kundportalen_outbox_depth", "E-post som väntar på att skickas", value=depth)
-        yield GaugeMetricFamily("kundportalen_outbox_oldest_seconds", "Ålder på det äldsta väntande e-postmeddelandet",
-                                value=oldest_seconds)
+        depth = GaugeMetricFamily("kundportalen_outbox_depth", "Utkorgens rader som väntar på att levereras",
+                                  labels=["channel"])
+        age = GaugeMetricFamily("kundportalen_outbox_oldest_seconds", "Ålder på den äldsta väntande raden",
+                                labels=["channel"])
+        for channel, (waiting, oldest_seconds) in outbox_backlog().items():
+            depth.add_metric([channel], waiting)
+            age.add_metric([channel], oldest_seconds)
+        yield depth
+        yield age
 
 
 def scrape_registry() -> CollectorRegistry:
