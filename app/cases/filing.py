@@ -17,7 +17,7 @@ from peewee import IntegrityError, fn
 
 from app.cases import drafts
 from app.cases.statuses import CLOSED, SUBMITTED, count_status
-from app.messaging import notifications
+from app.messaging import notifications, webhooks
 from app.platform.extensions import db
 from app.platform.models import Case, CaseCounter, Message, ReadMark, StatusChange, User, utcnow
 from casetypes import CaseType
@@ -76,6 +76,7 @@ def file_case(owner: User, case_type: CaseType, document: dict, orderer: dict, f
             notifications.notify_handlers(case, "filed")
             notifications.notify_customer(case, "filed")  # the receipt, by e-mail if they asked
             drafts.forget_filed(owner, form_key)  # a filed draft is gone with the same commit
+            webhooks.case_filed(case)
     except IntegrityError:
         found = existing(owner, form_key)
         if found is None:
