@@ -23,6 +23,7 @@ PUBLIC, CUSTOMER_ONLY, HANDLER_ONLY, DEVELOPMENT = "public", "customer", "handle
 
 ROUTES = {
     "public.start": PUBLIC, "static": PUBLIC,
+    "health.healthz": PUBLIC, "health.readyz": PUBLIC, "metrics": PUBLIC,  # operators' probes (loopback or token for metrics)
     "auth.login": PUBLIC, "auth.start": PUBLIC, "auth.waiting": PUBLIC, "auth.poll": PUBLIC,
     "auth.qr": PUBLIC, "auth.cancel": PUBLIC, "auth.logout": PUBLIC,
     "profile.edit": CUSTOMER_ONLY,
