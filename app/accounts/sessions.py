@@ -82,8 +82,8 @@ def load_user() -> None:
             Session.delete().where(Session.id == row.id).execute()
         session.clear()
         return
-    if now - row.last_seen_at > TOUCH_EVERY:  # the one write a page view may make, once a minute
-        with unhurried_commit():
+    if now - row.last_seen_at > min(TOUCH_EVERY, limits()[0] / 10):  # a short idle limit is kept as exactly
+        with unhurried_commit():  # the one write a page view may make, once a minute
             Session.update(last_seen_at=now).where(Session.id == row.id).execute()
     g.user = row.user
 

@@ -10,6 +10,7 @@ import logging
 from urllib.parse import urlsplit
 
 import click
+from flask import request
 from peewee import PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import parse as parse_db_url
 from playhouse.pool import PooledPostgresqlDatabase
@@ -70,6 +71,12 @@ def unhurried_commit():
         yield
 
 
+def without_database(view):
+    """Marks a view that must answer without a database connection (the health probe)."""
+    view.without_database = True
+    return view
+
+
 def create_tables() -> None:
     with db.connection_context():
         db.create_tables(MODELS, safe=True)
@@ -83,7 +90,8 @@ def init_app(app) -> None:
 
     @app.before_request
     def _connect():
-        db.connect(reuse_if_open=True)
+        if not getattr(app.view_functions.get(request.endpoint), "without_database", False):
+            db.connect(reuse_if_open=True)
 
     @app.teardown_request
     def _close(_exc):
