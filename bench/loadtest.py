@@ -105,10 +105,11 @@ def database_backends(database_url: str) -> list[int]:
 
 
 @contextlib.contextmanager
-def gunicorn(app_spec: str, port: int, cwd: Path, env: dict):
-    """`gunicorn -w 2` with sync workers, as the issue's measurements were made."""
-    command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{port}",
-               "--log-level", "warning", app_spec]
+def gunicorn(app_spec: str, port: int, cwd: Path, env: dict, config: Path):
+    """`gunicorn -w 2` with sync workers, as the issue's measurements were made; the portal
+    with its own gunicorn.conf.py (as an operator runs it), the floor with an empty one."""
+    command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(config), "-w", "2", "-k", "sync",
+               "-b", f"127.0.0.1:{port}", "--log-level", "warning", app_spec]
     process = subprocess.Popen(command, cwd=cwd, env={**os.environ, **env})  # noqa: S603
     try:
         wait_for(f"http://127.0.0.1:{port}/")
@@ -373,7 +374,11 @@ def main() -> None:
             flask_command(args.portal_dir, config, "users", "grant-handler", HANDLER)
             floor_table(database_url)
             portal_env = {"PORTAL_CONFIG": str(config)}
-            with gunicorn("app:create_app()", free_port(), args.portal_dir, portal_env) as portal_server:
+            portal_conf = args.portal_dir / "gunicorn.conf.py"
+            empty_conf = folder / "floor.conf.py"
+            empty_conf.write_text("", encoding="utf-8")
+            with gunicorn("app:create_app()", free_port(), args.portal_dir, portal_env,
+                          portal_conf if portal_conf.exists() else empty_conf) as portal_server:
                 portal = portal_server.url
                 with ThreadPoolExecutor(8) as pool:
                     customers = list(pool.map(lambda n: customer(portal, n), range(args.customers)))
@@ -385,7 +390,7 @@ def main() -> None:
                       f"{args.customers} kunder, 1 handläggare; formulärsidan {page_bytes} byte; "
                       f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s; portal {args.portal_dir}")
                 floor_env = {"FLOOR_DATABASE_URL": database_url, "FLOOR_PAGE_BYTES": str(page_bytes)}
-                with gunicorn("bench.floor_app:create_app()", free_port(), ROOT, floor_env) as floor_server:
+                with gunicorn("bench.floor_app:create_app()", free_port(), ROOT, floor_env, empty_conf) as floor_server:
                     floor_lua = Scenario("floor", [customers[0]], ["/"]).lua("f")
                     floor = run_wrk(floor_server, database_url, floor_lua, args, folder, "floor")
                 rows = []

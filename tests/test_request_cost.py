@@ -117,8 +117,8 @@ def test_filing_writes_the_case_in_one_durable_transaction(customer, handler):
     assert response.status_code == 303
     assert seen.transactions == 2  # the rate-limit count (not waiting for the disk), the case
     assert seen.written_tables == ["ratecounter", "casecounter", "case", "statuschange", "statuscount",
-                                   "readmark", "notification", "outboxmail"]
-    assert seen.count <= 16, str(seen)
+                                   "readmark", "notification", "outboxmail", "draft"]
+    assert seen.count <= 15, str(seen)  # 15 on SQLite, 13 on PostgreSQL (counts come back with their writes)
 
 
 def read_rows(statements, table: str) -> int:

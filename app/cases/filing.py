@@ -48,8 +48,14 @@ def posted_form_key(text: str | None) -> str:
 def next_number(year: int) -> str:
     """The next ärendenummer of the year, inside the caller's write transaction: the UPDATE
     takes the counter row's lock (PostgreSQL) or runs under the IMMEDIATE lock (SQLite)."""
-    CaseCounter.upsert({"year": year}, {"last_number": CaseCounter.last_number + 1}, {"last_number": 1})
-    number = CaseCounter.get(CaseCounter.year == year).last_number
+    if db.returning_clause:  # PostgreSQL: one statement, the new number comes back with it
+        number = (CaseCounter.insert(year=year, last_number=1)
+                  .on_conflict(conflict_target=[CaseCounter.year],
+                               update={CaseCounter.last_number: CaseCounter.last_number + 1})
+                  .returning(CaseCounter.last_number).tuples().execute())[0][0]
+    else:
+        CaseCounter.upsert({"year": year}, {"last_number": CaseCounter.last_number + 1}, {"last_number": 1})
+        number = CaseCounter.get(CaseCounter.year == year).last_number
     return f"{year}-{number:05d}"
 
 
@@ -58,10 +64,10 @@ def existing(owner: User, form_key: str) -> Case | None:
 
 
 def file_case(owner: User, case_type: CaseType, document: dict, orderer: dict, form_key: str) -> Case:
-    """Store a validated case; raises DuplicateSubmission when this form was filed already."""
-    found = existing(owner, form_key)
-    if found is not None:
-        raise DuplicateSubmission(found)
+    """Store a validated case; raises DuplicateSubmission when this form was filed already.
+    The unique (owner, form key) index finds a second post of the same form (nothing is looked
+    up first: a double click is rare, a filing is not), and its transaction is rolled back
+    whole, the case number with it."""
     try:
         with db.atomic():
             now = utcnow()

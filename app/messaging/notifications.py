@@ -21,7 +21,7 @@ from urllib.parse import quote, urlsplit
 
 from flask import current_app
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from peewee import SQL, fn
+from peewee import SQL, Value, fn
 
 from app.platform.models import Case, Notification, OutboxMail, Profile, User, utcnow
 from app.platform.prepared import Prepared, Slot
@@ -97,14 +97,11 @@ def notify_customer(case: Case, event: str, *, base_url: str | None = None) -> N
 def notify_handlers(case: Case, event: str) -> None:
     """A bell row for every active handler; handlers get no e-mail."""
     text = lookup_event(HANDLER_BELLS, event, "handläggare").format(number=case.number)
-    handler_ids = [user.id for user in
-                   User.select(User.id).where((User.role == HANDLER_ROLE) & (User.active == True))]  # noqa: E712
-    if handler_ids:
-        created_at = utcnow()
-        Notification.insert_many(
-            [{"user": user_id, "case": case.id, "text": text, "created_at": created_at}
-             for user_id in handler_ids]
-        ).execute()
+    handlers = (User.select(User.id, Value(case.id), Value(text), Value(utcnow(), converter=Notification.created_at.db_value))
+                .where((User.role == HANDLER_ROLE) & (User.active == True)))  # noqa: E712
+    # One statement: the rows come from the handlers' select inside the database.
+    Notification.insert_from(handlers, [Notification.user, Notification.case, Notification.text,
+                                        Notification.created_at]).execute()
 
 
 def add_bell(user_id: int, case: Case, text: str) -> None:
