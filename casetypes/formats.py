@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -163,6 +164,11 @@ def is_email(value) -> bool:
     """One plain address: no display name, no line breaks, at most 254 characters, a domain with a dot."""
     if not isinstance(value, str) or len(value) > EMAIL_MAX_LENGTH or value != value.strip():
         return False
+    return is_plain_address(value)
+
+
+@lru_cache(maxsize=4096)  # the same addresses come back (an orderer's, a team's): the verdict is kept
+def is_plain_address(value: str) -> bool:
     if any(ch in value for ch in "\r\n,;<>\"\\ "):
         return False
     try:
