@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
+from functools import lru_cache
 
 from flask import current_app
 from peewee import IntegrityError
@@ -59,8 +60,33 @@ def tables_in(items):
 
 def page_context(case: Case) -> dict:
     """What both case pages show of the document, from one tree: its HTML and its tables (the
-    handler's page offers each as CSV)."""
-    tree = case_tree(case)
+    handler's page offers each as CSV). A filed case's document never changes (its data, its
+    orderer's snapshot and its frozen schema are written once), so the drawing is kept for the
+    cases looked at lately: the case page is opened again and again while a case is handled."""
+    return kept_page_context(CaseDocumentKey(case))
+
+
+class CaseDocumentKey:
+    """A case as the kept drawings know it: by id, ärendenummer, filing time and frozen schema,
+    so another case under a reused id (SQLite may reuse one, a restored database starts over)
+    never finds the old drawing."""
+
+    __slots__ = ("case", "identity")
+
+    def __init__(self, case: Case):
+        self.case = case
+        self.identity = (case.id, case.number, case.created_at, case.schema_sha256)
+
+    def __hash__(self) -> int:
+        return hash(self.identity)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, CaseDocumentKey) and other.identity == self.identity
+
+
+@lru_cache(maxsize=256)
+def kept_page_context(key: CaseDocumentKey) -> dict:
+    tree = case_tree(key.case)
     return {"document": detail_html(tree), "tables": tables(tree)}
 
 
