@@ -131,31 +131,58 @@ LIST_COLUMNS = (Case.id, Case.number, Case.owner, Case.case_type_slug, Case.case
                 Case.created_at, Case.updated_at, Case.closed_at)
 
 
-def has_news_for(reader: User):
+def has_news_for(reader):
     """A column for each listed case: is there a message from someone else (not an internal
     note) after the reader's read mark, or any such message when there is no mark? The same
-    rule as unread_case_ids, asked inside the page's own query."""
+    rule as unread_case_ids, asked inside the page's own query. `reader`: a user's id or a Slot."""
     mark = ReadMark.alias()
     news = (Message.select(SQL("1"))
-            .join(mark, JOIN.LEFT_OUTER, on=((mark.case == Message.case) & (mark.user == reader.id)))
-            .where((Message.case == Case.id) & (Message.author != reader.id) & (Message.internal == False)  # noqa: E712
+            .join(mark, JOIN.LEFT_OUTER, on=((mark.case == Message.case) & (mark.user == reader)))
+            .where((Message.case == Case.id) & (Message.author != reader) & (Message.internal == False)  # noqa: E712
                    & (mark.id.is_null() | (Message.created_at > mark.read_at))))
     return fn.EXISTS(news).alias("has_news")
 
 
-def keyset_page(query, reader: User, cursor: int | None, size: int, *, newest_first: bool) -> Page:
-    """One page of cases in id order after `cursor`, with unread markers for `reader`, in one
-    statement: as fast on page 10 000 as on page 1, because it never counts past rows."""
+def page_select(query, reader, cursor, limit, *, newest_first: bool):
+    """The page's one statement: the list's columns and unread markers, in id order after the
+    cursor. Values may be Slots (a prepared page) or plain values."""
     if cursor is not None:
         query = query.where(Case.id < cursor if newest_first else Case.id > cursor)
-    cases = list(query.select(*LIST_COLUMNS, has_news_for(reader))
-                 .order_by(Case.id.desc() if newest_first else Case.id).limit(size + 1))
+    return (query.select(*LIST_COLUMNS, has_news_for(reader))
+            .order_by(Case.id.desc() if newest_first else Case.id).limit(limit))
+
+
+def page_of(cases: list, size: int) -> Page:
     shown = cases[:size]
     return Page([CaseRow(case, bool(case.has_news)) for case in shown],
                 shown[-1].id if len(cases) > size else None)
 
 
+def keyset_page(query, reader: User, cursor: int | None, size: int, *, newest_first: bool) -> Page:
+    """One page of cases in id order after `cursor`, with unread markers for `reader`, in one
+    statement: as fast on page 10 000 as on page 1, because it never counts past rows."""
+    return page_of(list(page_select(query, reader.id, cursor, size + 1, newest_first=newest_first)), size)
+
+
+_prepared_pages: dict[tuple, Prepared] = {}
+
+
+def prepared_page(shape: tuple, build_filter, values: dict, reader: User, cursor: int | None, size: int, *,
+                  newest_first: bool) -> Page:
+    """keyset_page for a list whose filter `build_filter()` writes with Slots for `values`: its
+    statement is prepared once per shape (a bounded set: the caller's list and filters, whether
+    there is a cursor) and sent with the values after that."""
+    key = (shape, cursor is not None, newest_first)
+    prepared = _prepared_pages.get(key)
+    if prepared is None:
+        cursor_slot = Slot("cursor") if cursor is not None else None
+        prepared = _prepared_pages[key] = Prepared(lambda: page_select(
+            build_filter(), Slot("reader"), cursor_slot, Slot("limit"), newest_first=newest_first))
+    return page_of(prepared.rows(**values, reader=reader.id, cursor=cursor, limit=size + 1), size)
+
+
 def my_cases(owner: User, *, closed: bool, before: int | None = None, size: int = PAGE_SIZE) -> Page:
     """One page of the owner's ongoing or closed cases, newest first."""
     group = (Case.status == CLOSED) if closed else NOT_CLOSED  # each walks an index in id order
-    return keyset_page(Case.select().where((Case.owner == owner) & group), owner, before, size, newest_first=True)
+    return prepared_page(("mine", closed), lambda: Case.select().where((Case.owner == Slot("owner")) & group),
+                         {"owner": owner.id}, owner, before, size, newest_first=True)

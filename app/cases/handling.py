@@ -17,7 +17,7 @@ from datetime import timedelta
 from peewee import IntegrityError, fn
 
 from app.cases import documents
-from app.cases.filing import Page, keyset_page
+from app.cases.filing import Page, keyset_page, prepared_page
 from app.cases.statuses import CLOSED, IN_PROGRESS, STATUSES, SUBMITTED, count_status
 from app.messaging import notifications, webhooks
 from app.platform.extensions import db
@@ -260,8 +260,18 @@ def filtered(criteria: QueueFilter):
 
 
 def queue(handler: User, criteria: QueueFilter, after: int | None = None, size: int = QUEUE_PAGE_SIZE) -> Page:
-    """Oldest first, so unhandled cases come up in the order they arrived."""
-    return keyset_page(filtered(criteria), handler, after, size, newest_first=False)
+    """Oldest first, so unhandled cases come up in the order they arrived. Without a search
+    term (the queue as it is mostly opened) the page's statement is a prepared one."""
+    if criteria.query.strip():
+        return keyset_page(filtered(criteria), handler, after, size, newest_first=False)
+    status = criteria.status if criteria.status in STATUS_FILTERS else "open"  # a bounded set of shapes
+
+    def build_filter():
+        query = Case.select().where(STATUS_FILTERS[status]())
+        return query.where(Case.case_type_slug == Slot("case_type")) if criteria.case_type else query
+
+    return prepared_page(("queue", status, bool(criteria.case_type)), build_filter,
+                         {"case_type": criteria.case_type}, handler, after, size, newest_first=False)
 
 
 # --- searches kept out of the address ---------------------------------------------------------

@@ -3,8 +3,8 @@
 peewee builds the SQL text of every query anew by walking its expression tree; for the small
 queries every page sends (the session lookup, the bell's count, a case by its number) that walk
 costs more than the database's answer. A `Prepared` query is written with peewee as usual, with
-`Slot("name")` where a value goes; its text is built on first use for each database (SQLite's
-and PostgreSQL's differ) and kept, and each call sends it with the values named.
+`Slot("name")` where a value goes; its text is built on first use for the database in use
+(SQLite's and PostgreSQL's differ) and kept, and each call sends it with the values named.
 
 Values are sent as given, without the field's conversion: pass what the column holds (an id,
 not a model; text; a naive UTC datetime).
@@ -42,15 +42,17 @@ class Prepared:
 
     def __init__(self, build: Callable):
         self.build = build
-        self.compiled: dict[int, tuple] = {}
+        self.compiled: tuple | None = None  # (database, query, sql, params) for the database in use
 
     def compile(self) -> tuple:
+        """The text for the database in use; built again only when that changes (a process has
+        one; a test run opens many, and keeps none of the old ones alive through here)."""
         database = db.obj
-        entry = self.compiled.get(id(database))
+        entry = self.compiled
         if entry is None or entry[0] is not database:
             query = self.build()
             sql, params = database.get_sql_context().sql(query).query()
-            entry = self.compiled[id(database)] = (database, query, sql, params)
+            entry = self.compiled = (database, query, sql, params)
         return entry
 
     def cursor(self, values: dict):
