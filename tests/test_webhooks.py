@@ -258,6 +258,7 @@ def test_attempts_run_out_and_the_row_fails(sqlite_hook_app, webhook_receiver):
     "http://127.0.0.1:8080/hook", "http://localhost/hook", "http://[::1]/hook", "http://[::ffff:127.0.0.1]/hook",
     "http://10.0.0.5/hook", "http://192.168.1.1/hook", "http://172.16.0.1/hook", "http://169.254.169.254/latest",
     "http://[fe80::1]/hook", "http://0.0.0.0/hook", "http://100.64.0.1/hook", "http://224.0.0.1/hook",
+    "http://0x7f000001/hook", "http://2130706433/hook", "http://127.1/hook",  # loopback spelt as the resolver reads it
 ])
 def test_a_receiver_on_an_internal_address_is_refused_at_add(app, url):
     """Production allows no internal network: nothing is stored, the operator is told why."""
