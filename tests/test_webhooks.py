@@ -21,12 +21,13 @@ from app.cases.retention import purge
 from app.messaging import mailer, webhooks, worker
 from app.platform.extensions import db
 from app.platform.models import OutboxWebhook, WebhookSubscription, utcnow
+from tests.bankid_fixtures import make_pki
 from tests.login_helpers import portal_app
 from tests.test_handling import CANARY, change, file_case, reply
 from tests.test_notifications import make_case, make_user, personnummer_like
-from tests.webhook_fixtures import Answer
+from tests.webhook_fixtures import Answer, WebhookReceiver
 
-LOOPBACK = ["127.0.0.0/8"]
+LOOPBACK = ["127.0.0.0/8", "::1/128"]
 ALL_EVENTS = list(webhooks.EVENT_TYPES)
 REPO = Path(__file__).resolve().parents[1]
 
@@ -250,6 +251,33 @@ def test_attempts_run_out_and_the_row_fails(sqlite_hook_app, webhook_receiver):
     assert delays[:2] == [30, 60]
     assert (row(delivery).status, row(delivery).attempts) == ("failed", 3)
     assert len(webhook_receiver.deliveries) == 3
+
+
+@pytest.fixture
+def tls_receiver(tmp_path):
+    """The receiver over https as "localhost", with a certificate from a throwaway CA."""
+    pki = make_pki(tmp_path)
+    receiver = WebhookReceiver()
+    receiver.serve_tls(*pki.server)
+    receiver.start()
+    yield receiver, pki
+    receiver.stop()
+
+
+def test_https_to_the_checked_address_verifies_the_url_s_name(sqlite_hook_app, tls_receiver):
+    """The worker connects to the address it checked, yet TLS checks the certificate against the
+    URL's host name and the configured CAs; an untrusted certificate gets nothing."""
+    receiver, pki = tls_receiver
+    subscribe(sqlite_hook_app, receiver)
+    [first] = filed_events(1)
+    sqlite_hook_app.config["WEBHOOK_CA_BUNDLE"] = str(pki.other_ca)
+    assert webhooks.deliver_due(sqlite_hook_app) == counts(retry=1)
+    assert row(first).last_error.startswith("SSLError") and receiver.deliveries == []
+
+    sqlite_hook_app.config["WEBHOOK_CA_BUNDLE"] = str(pki.ca)
+    assert webhooks.deliver_due(sqlite_hook_app, now=utcnow() + timedelta(seconds=31)) == counts(sent=1)
+    [delivery] = receiver.deliveries
+    assert delivery.verified and delivery.headers["host"] == receiver.origin.removeprefix("https://")
 
 
 # --- SSRF -----------------------------------------------------------------------------------
