@@ -39,14 +39,17 @@ def active_type_or_404(slug: str):
     return case_type
 
 
-def render_form(case_type, caseform, ordererform, form_key, status=200, notice=None, page=None):
+def render_form(case_type, caseform, ordererform, form_key, status=200, notice=None, page=None, **extra):
     """The case form; for a stepped case type the page asked for (else the one it was posted
-    from), with the other steps' answers carried along."""
-    page = page or stepping.posted_page(case_type, request.form)
-    carried = stepping.carried_pairs(case_type, page, caseform.formdata, ordererform.formdata,
-                                     ORDERER_PREFIX) if page else ()
+    from), with the other steps' answers carried along. `extra` is for the page's other parts."""
+    page = page or stepping.posted_page(case_type, caseform.formdata)  # a draft reopens on its step
+    carried = ()
+    if page:
+        carried = stepping.carried_pairs(case_type, page, caseform.formdata, ordererform.formdata, ORDERER_PREFIX)
+        caseform.problems = list(stepping.problems_on(page, caseform.problems))  # the others' fields are not drawn
     html = render_template("cases/new.html", case_type=case_type, caseform=caseform,
-                           ordererform=ordererform, form_key=form_key, notice=notice, page=page, carried=carried)
+                           ordererform=ordererform, form_key=form_key, notice=notice, page=page, carried=carried,
+                           **extra)
     return html, status
 
 
