@@ -77,13 +77,14 @@ def test_three_steps_forward_back_review_and_file(open_page, live_portal, javasc
     page.get_by_label("Enhet som uppdraget gäller").fill("Akutmottagningen")
     page.get_by_label("Gäller från").fill("2026-03-01")
     phone.fill("12")
-    press(page, "Nästa")
+    phone.press("Enter")  # Enter in a field means "Nästa", not the first button on the page ("Föregående")
     at_step(page, 2, "Uppdraget")  # stopped here: the wrong answer is this step's
     expect(page.locator("#telefon-error")).to_contain_text("telefonnummer")
     expect(page.get_by_label("Telefonnummer")).to_have_value("12")
     expect(page.get_by_label("Enhet som uppdraget gäller")).to_have_value("Akutmottagningen")
     expect(page.locator("#error-summary")).not_to_contain_text("Personer")  # step 3 is not judged yet
-    assert_accessible(page, "steg 2 med fel")
+    if javascript:  # axe runs in the page's JavaScript; the markup is the same without it
+        assert_accessible(page, "steg 2 med fel")
     screenshot(page, f"steg-2-med-fel-{'js' if javascript else 'nojs'}")
 
     page.get_by_role("button", name="Föregående").click()
@@ -107,7 +108,8 @@ def test_three_steps_forward_back_review_and_file(open_page, live_portal, javasc
     for answer in ("Region Uppland", "Akutmottagningen", "Telefon", "2026-03-01", "070-123 45 67",
                    "Anna Åkesson", "19121212-1212"):
         expect(review).to_contain_text(answer)
-    assert_accessible(page, "Granska och skicka")
+    if javascript:
+        assert_accessible(page, "Granska och skicka")
     screenshot(page, f"granska-och-skicka-{'js' if javascript else 'nojs'}")
 
     press(page, "Ändra Uppdraget")
