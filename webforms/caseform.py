@@ -130,6 +130,8 @@ class CaseForm:
     problems: list = field(default_factory=list)
     prefix: str = ""  # set when several schema forms share one HTML form
     focus: str = ""  # the field the page opens on (a new row's first field), "" for none
+    # What "Importera från fil" said, by table name: (message, whether it is an error).
+    row_imports: dict = field(default_factory=dict)
 
     @property
     def fields(self) -> tuple:
@@ -222,6 +224,23 @@ BLANK_ROWS = {"table": blank_table_row, "list": blank_list_row}
 def blank_row_pairs(table: FieldSpec) -> list:
     """What a browser posts for a new, untouched row of this table (names relative to the row)."""
     return BLANK_ROWS[table.kind](table)
+
+
+def posted_rows(table: FieldSpec, formdata: MultiDict, table_name: str) -> list[tuple[int, dict]]:
+    """(posted index, the row as a document) for every posted row of a table."""
+    return [(index, read_document(posted_form(table.children, formdata, f"{table_name}{SEPARATOR}{index}{SEPARATOR}"),
+                                  table.children))
+            for index in row_indices(formdata.keys(), table_name)]
+
+
+def blank_row_document(table: FieldSpec) -> dict:
+    """What a new, untouched row of the table reads as (its defaults)."""
+    return read_document(posted_form(table.children, MultiDict(blank_row_pairs(table))), table.children)
+
+
+def row_pairs(table: FieldSpec, document: dict) -> list:
+    """What a browser posts for one row holding this document (names relative to the row)."""
+    return list(posted_pairs(table.children, document))
 
 
 def judge(case_type: CaseType, formdata: MultiDict, prefix: str = "") -> tuple[dict, list[Problem]]:
