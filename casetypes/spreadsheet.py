@@ -197,7 +197,7 @@ def sheet_of(numbered_rows) -> Sheet:
         if header is None:
             header = trimmed_header(cells)
             continue
-        rows.append((number, tuple(cells)))
+        rows.append((number, without_blank_end(cells)))
         if len(rows) > MAX_DATA_ROWS:
             break
     if header is None:
@@ -205,11 +205,17 @@ def sheet_of(numbered_rows) -> Sheet:
     return Sheet(header=header, rows=tuple(rows))
 
 
-def trimmed_header(cells) -> tuple:
-    """The header without blank cells at its end; more columns than any table has is refused."""
+def without_blank_end(cells) -> tuple:
+    """A row without the blank cells at its end (a workbook's rows come padded to the widest)."""
     cells = list(cells)
     while cells and not cells[-1].strip():
         cells.pop()
+    return tuple(cells)
+
+
+def trimmed_header(cells) -> tuple:
+    """The header without blank cells at its end; more columns than any table has is refused."""
+    cells = without_blank_end(cells)
     if len(cells) > MAX_COLUMNS:
         raise SpreadsheetError(f"Filen har för många kolumner: högst {MAX_COLUMNS} går att importera.")
     return tuple(cells)

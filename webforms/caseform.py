@@ -137,6 +137,11 @@ class CaseForm:
     def fields(self) -> tuple:
         return answerable(self.case_type.fields)
 
+    @property
+    def import_refused(self) -> bool:
+        """Whether a file offered to "Importera från fil" was refused (the page answers 422)."""
+        return any(is_error for _, is_error in self.row_imports.values())
+
     def document(self) -> dict:
         return read_posted(self.case_type, self.formdata, self.prefix)
 

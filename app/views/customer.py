@@ -67,7 +67,8 @@ def submit(slug: str):
     case_type = active_type_or_404(slug)
     form_key = filing.posted_form_key(request.form.get(FORM_KEY))
     if ACTION_FIELD in request.form:
-        return render_form(case_type, *posted_forms(case_type), form_key)
+        caseform, ordererform = posted_forms(case_type)
+        return render_form(case_type, caseform, ordererform, form_key, status=422 if caseform.import_refused else 200)
     document, problems = judge(case_type, request.form)
     orderer, orderer_problems = judge(profiles.orderer_type(), request.form, ORDERER_PREFIX)
     if problems or orderer_problems:  # every error at once, next to its field
@@ -81,7 +82,7 @@ def submit(slug: str):
     return redirect(url_for("cases.submitted", number=case.number), 303)
 
 
-@bp.get("/arenden/nytt/<slug>/mall/<table>.<any(csv, xlsx):file_format>")
+@bp.get("/arenden/nytt/<slug>/mall/<table>.<file_format>")
 @login_required
 def row_template(slug: str, table: str, file_format: str):
     """"Ladda ner mall": a table's CSV or XLSX template, made from the schema."""

@@ -41,9 +41,10 @@ def form(slug: str):
         document, problems = judge(case_type, request.form)
         caseform = rejected(case_type, request.form, problems)  # shown again as posted
         document = None if problems else document
-    return render_template("preview_form.html", caseform=caseform, document=document)
+    status = 422 if caseform.import_refused else 200
+    return render_template("preview_form.html", caseform=caseform, document=document), status
 
 
-@bp.get("/<slug>/mall/<table>.<any(csv, xlsx):file_format>")
+@bp.get("/<slug>/mall/<table>.<file_format>")
 def row_template(slug: str, table: str, file_format: str):
     return shared.template_response(row_import.template_file(case_type_or_404(slug), table, file_format))
