@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from peewee import IntegrityError, fn
 
 from app.cases.statuses import CLOSED, SUBMITTED, count_status
-from app.messaging import notifications
+from app.messaging import notifications, webhooks
 from app.platform.extensions import db
 from app.platform.models import Case, CaseCounter, Message, ReadMark, StatusChange, User, utcnow
 from casetypes import CaseType
@@ -73,6 +73,7 @@ def file_case(owner: User, case_type: CaseType, document: dict, orderer: dict, f
             ReadMark.create(case=case, user=owner, read_at=now)
             notifications.notify_handlers(case, "filed")
             notifications.notify_customer(case, "filed")  # the receipt, by e-mail if they asked
+            webhooks.case_filed(case)
     except IntegrityError:
         found = existing(owner, form_key)
         if found is None:
