@@ -349,7 +349,7 @@ def test_more_rows_than_fit_are_refused_saying_how_many_fit(customer):
     response = import_file(customer, xlsx(SITHS_COLUMNS, persons(200)), "för många.xlsx", typed)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert ("Filen har 200 rader, men tabellen rymmer högst 200 rader. 1 rader är redan ifyllda, så 199 till "
+    assert ("Filen har 200 rader, men tabellen rymmer högst 200 rader. 1 rad är redan ifylld, så 199 till "
             "får plats.") in html
     assert re.findall(r'name="personer-\d+-namn"[^>]*value="([^"]*)"', html) == ["Skriven Först"]
 
@@ -370,8 +370,69 @@ def test_a_hostile_file_gets_its_message_at_the_file_input_and_nothing_is_lost(c
     assert 'value="Kvar Efteråt"' in html and 'value="Röntgen"' in html
 
 
+def test_a_checkbox_cell_that_says_neither_yes_nor_no_is_marked_at_its_cell(customer):
+    rows = persons(2)
+    rows[1][5] = "kanske"
+    html = import_file(customer, excel_csv(SITHS_COLUMNS, rows), "lista.csv").get_data(as_text=True)
+    assert re.findall(r'<li><a href="#([^"]+)">([^<]+)</a></li>', html) == [
+        ("personer-1-eget_kortkontor", "Rad 2, Eget kortkontor: Skriv Ja eller Nej (eller lämna cellen tom för Nej), "
+                                       "inte ”kanske”.")]
+    assert 'id="personer-1-eget_kortkontor-error"' in html
+
+
 def test_pressing_import_without_a_file_asks_for_one(customer):
     data = {**ORDERER, "form_key": form_key(customer), "personer-0-_row": "", **IMPORT}
     response = customer.post(SITHS, data=data, content_type="multipart/form-data")
     assert response.status_code == 422
     assert "Välj en fil att importera: en CSV-fil eller en Excel-arbetsbok (.xlsx)." in response.get_data(as_text=True)
+
+
+# --- any table: inside a section, with numbers, several choices, Ja/Nej -------------------------
+
+NESTED = {
+    "title": "Utrustning", "type": "object", "additionalProperties": False,
+    "properties": {"beställning": {
+        "type": "object", "title": "Beställning", "additionalProperties": False,
+        "properties": {"enhet": {"type": "string", "title": "Enhet", "maxLength": 50},
+                       "saker": {
+            "type": "array", "title": "Saker", "maxItems": 3,
+            "items": {"type": "object", "additionalProperties": False, "required": ["antal"],
+                      "properties": {
+                          "antal": {"type": "integer", "title": "Antal", "minimum": 1},
+                          "färger": {"type": "array", "title": "Färger", "uniqueItems": True,
+                                     "items": {"enum": ["röd", "blå"]}},
+                          "brådskande": {"type": "boolean", "title": "Brådskande", "x-ui": {"widget": "yesno"}},
+                          "storlek": {"type": "string", "title": "Storlek", "x-ui": {"widget": "radio"},
+                                      "oneOf": [{"const": "s", "title": "Liten"}, {"const": "l", "title": "Stor"}]}}}}}}},
+}
+
+
+@pytest.fixture
+def nested_preview(tmp_path):
+    import json
+
+    from tests.conftest import make_app
+    (tmp_path / "forms").mkdir()
+    (tmp_path / "forms" / "utrustning.json").write_text(json.dumps(NESTED), encoding="utf-8")
+    return make_app(f"sqlite:///{tmp_path / 'portal.db'}", forms_dir=str(tmp_path / "forms")).test_client()
+
+
+def test_a_table_inside_a_section_imports_numbers_choices_and_yes_no(nested_preview):
+    page = nested_preview.get("/forhandsgranska/utrustning").get_data(as_text=True)
+    table = re.search(r'name="action" value="import:([^"]+)"', page).group(1)
+    assert table.endswith("-saker") and table != "saker"
+    header = ["Antal", "Färger", "Brådskande", "Storlek"]
+    rows = [["2", "Röd; blå", "Ja", "Stor"], ["två", "grön", "kanske", "s"]]
+    data = data_dict([(f"{table.split('-')[0]}-enhet", "Lager 3"), ("action", f"import:{table}"),
+                      (f"importfil-{table}", (io.BytesIO(excel_csv(header, rows)), "saker.csv"))])
+    html = nested_preview.post("/forhandsgranska/utrustning", data=data,
+                               content_type="multipart/form-data").get_data(as_text=True)
+    assert "2 rader importerades från saker.csv: rad 1–2 i tabellen, från filens rad 2–3." in html
+    assert 'value="Lager 3"' in html
+    assert re.search(rf'<input[^>]*checked[^>]*id="{table}-0-[^"]*-0"|<input[^>]*id="{table}-0-[^"]*-0"[^>]*checked', html)
+    summary = [text for _, text in re.findall(r'<li><a href="#([^"]+)">([^<]+)</a></li>', html)]
+    assert summary == ["Rad 2, Antal: Ange ett heltal.",
+                       "Rad 2, Färger: Välj ett av alternativen.",
+                       "Rad 2, Brådskande: Välj Ja eller Nej."], summary
+    names = dict(re.findall(r'<li><a href="#([^"]+)">(Rad 2, [^:]+):', html))
+    assert all(name.startswith(f"{table}-1-") for name in names)

@@ -177,11 +177,17 @@ class CaseForm:
         return [(name, self.describe(problem.path), problem.message) for name, problem in self.located_problems()]
 
     def describe(self, path: tuple) -> str:
+        path = self.shown_path(path)
         spec = self.case_type.spec_at(path)
         rows_in_path = [f"rad {part + 1}" for part in path if isinstance(part, int)]
         label = spec.label if spec else "Formuläret"
         text = ", ".join(rows_in_path + [label])
         return text[:1].upper() + text[1:]
+
+    def shown_path(self, path: tuple) -> tuple:
+        """Where a problem is told: an item of a checkbox group (one of its values) on the group."""
+        group = self.case_type.spec_at(path[:-1]) if path and isinstance(path[-1], int) else None
+        return path[:-1] if group is not None and group.kind == "checkboxes" else path
 
     def row_prototype(self, table: FieldSpec, name: str) -> "RowPrototype":
         """A blank row named with the placeholder index, for the script that adds rows."""

@@ -130,7 +130,8 @@ def check_room(table, filled: int, wanted: int) -> None:
     if wanted <= room:
         return
     counted = f"fler än {MAX_DATA_ROWS}" if wanted > MAX_DATA_ROWS else str(wanted)
-    already = (f" {filled} rader är redan ifyllda, så {room} till får plats." if filled
+    filled_text = "1 rad är redan ifylld" if filled == 1 else f"{filled} rader är redan ifyllda"
+    already = (f" {filled_text}, så {room} till får plats." if filled
                else f" Dela upp filen i delar om högst {limit} rader.")
     raise ImportRefused(f"Filen har {counted} rader, men tabellen rymmer högst {limit} rader.{already}")
 
