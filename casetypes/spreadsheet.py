@@ -27,6 +27,7 @@ MAX_CELL_CHARACTERS = 10_000  # a cell longer than any field's text (csv's own l
 MAX_UNPACKED_BYTES = 10 * 1024 * 1024  # an XLSX archive's parts, unpacked, together
 MAX_ARCHIVE_PARTS = 500
 
+TOO_LARGE = f"Filen är för stor: högst {MAX_FILE_BYTES // 1024 // 1024} MB går att importera."
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 (.xls), and encrypted .xlsx
 DELIMITERS = (";", ",", "\t")
@@ -56,7 +57,7 @@ def read_sheet(content: bytes) -> Sheet:
     if not content:
         raise SpreadsheetError("Filen är tom.")
     if len(content) > MAX_FILE_BYTES:
-        raise SpreadsheetError(f"Filen är för stor: högst {MAX_FILE_BYTES // 1024 // 1024} MB går att importera.")
+        raise SpreadsheetError(TOO_LARGE)
     if content.startswith(OLE2_MAGIC):
         raise SpreadsheetError("Filen är i Excels gamla format (.xls) eller lösenordsskyddad. "
                                "Spara den som Excel-arbetsbok (.xlsx) eller CSV och försök igen.")

@@ -16,6 +16,7 @@ from markupsafe import Markup
 from app.cases.handling_hours import local_text
 from app.cases.row_import import FILE_FIELD_PREFIX
 from casetypes.row_import import allowed_texts, importable_columns
+from casetypes.spreadsheet import MAX_FILE_BYTES, TOO_LARGE
 from renderers.markdown import description_html
 from webforms import FIELD_KINDS
 from webforms.kinds import post_text
@@ -127,6 +128,8 @@ def init_app(app) -> None:
         row_template=row_template,
         ROW_MARKER=ROW_MARKER,
         IMPORT_FILE_PREFIX=FILE_FIELD_PREFIX,
+        IMPORT_MAX_BYTES=MAX_FILE_BYTES,
+        IMPORT_TOO_LARGE=TOO_LARGE,
         import_choices=import_choices,
         row_template_url=row_template_url,
     )

@@ -63,3 +63,23 @@ def test_three_persons_imported_from_excel_are_filed(open_page, live_portal, tmp
              "kortutlamningskontor": "umea", "eget_kortkontor": False},
             {"namn": "Märta Ågren", "personnummer": "198112289874", "epost": "marta@example.se",
              "eget_kortkontor": True}]
+
+
+def test_a_file_over_the_limit_is_refused_before_the_form_is_sent(open_page, live_portal, tmp_path):
+    """With JavaScript, a 1.5 MB file gets the Swedish message at the file input at once: no
+    request leaves the page, and what was typed stays."""
+    huge = tmp_path / "stor.csv"
+    huge.write_bytes(b"Namn\r\n" + b"a" * 1_500_000)
+    page = open_page()
+    page.goto(live_portal.at("/forhandsgranska/bestallning-av-siths-kort"))
+    person_rows(page).nth(0).get_by_label("För- och efternamn").fill("Kvar Efteråt")
+    file_input = page.get_by_label("Importera rader från fil (CSV eller Excel)")
+    file_input.set_input_files(str(huge))
+    posts = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    page.get_by_role("button", name="Importera från fil").click()
+    expect(page.get_by_role("alert")).to_have_text("Fel: Filen är för stor: högst 1 MB går att importera.")
+    expect(file_input).to_have_attribute("aria-invalid", "true")
+    expect(file_input).to_be_focused()
+    assert posts == []
+    expect(person_rows(page).nth(0).get_by_label("För- och efternamn")).to_have_value("Kvar Efteråt")
