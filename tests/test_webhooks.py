@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from app.messaging import webhooks, worker
+from app.cases.retention import purge
+from app.messaging import mailer, webhooks, worker
 from app.platform.extensions import db
 from app.platform.models import OutboxWebhook, WebhookSubscription, utcnow
 from tests.login_helpers import portal_app
@@ -332,3 +333,28 @@ def test_flask_outbox_send_delivers_webhooks_too(sqlite_hook_app, webhook_receiv
     assert result.exit_code == 0, result.output
     assert "webhooks: sent 2, retry 0, failed 0" in result.output
     assert len(webhook_receiver.processed) == 2
+
+
+def test_a_crashing_mail_channel_does_not_stop_the_webhooks(sqlite_hook_app, webhook_receiver, monkeypatch, caplog):
+    subscribe(sqlite_hook_app, webhook_receiver)
+    filed_events(1)
+
+    def broken_mail_run(app):
+        raise RuntimeError("SMTP-konfigurationen är trasig")
+
+    monkeypatch.setattr(mailer, "deliver_due", broken_mail_run)
+    results = worker.loop_once(sqlite_hook_app)
+    assert results == {"e-post": counts(), "webhooks": counts(sent=1)}
+    assert "Utkorgen (e-post): körningen avbröts (RuntimeError)" in caplog.text
+    assert len(webhook_receiver.processed) == 1
+
+
+def test_retention_removes_finished_deliveries_only(sqlite_hook_app, webhook_receiver):
+    subscribe(sqlite_hook_app, webhook_receiver)
+    old_sent, old_waiting, recent_sent = filed_events(3)
+    long_ago = utcnow() - timedelta(days=400)
+    OutboxWebhook.update(status="sent", created_at=long_ago).where(OutboxWebhook.id == old_sent.id).execute()
+    OutboxWebhook.update(created_at=long_ago).where(OutboxWebhook.id == old_waiting.id).execute()
+    OutboxWebhook.update(status="sent").where(OutboxWebhook.id == recent_sent.id).execute()
+    assert purge(365)["webhooks"] == 1
+    assert [d.id for d in OutboxWebhook.select().order_by(OutboxWebhook.id)] == [old_waiting.id, recent_sent.id]

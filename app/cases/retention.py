@@ -1,7 +1,7 @@
 """Keeping data no longer than needed (IMY): `flask --app app retention run` deletes cases closed
 more than RETENTION_DAYS ago — with their messages, PDFs, bell notifications, status history and
-audit rows — and outbox mails that were sent or failed that long ago. Off when RETENTION_DAYS is 0;
-handlers' queue searches older than a day go on every run.
+audit rows — and outbox mails and webhook deliveries that were sent or failed that long ago. Off
+when RETENTION_DAYS is 0; handlers' queue searches older than a day go on every run.
 One case per transaction, so a failure leaves that case and the rest carry on.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from flask.cli import AppGroup
 from app.cases.handling import forget_old_searches
 from app.cases.statuses import CLOSED, count_status
 from app.platform.extensions import db
-from app.platform.models import Case, OutboxMail, utcnow
+from app.platform.models import Case, OutboxMail, OutboxRow, OutboxWebhook, utcnow
 
 log = logging.getLogger(__name__)
 retention_cli = AppGroup("retention", help="Gallring: ta bort gamla avslutade ärenden.")
@@ -36,9 +36,13 @@ def purge(days: int, now=None) -> dict:
         except Exception as error:  # one case that cannot go must not stop the others
             failed += 1
             log.error("Gallring: ärende-id %s kunde inte tas bort (%s)", case_id, type(error).__name__)
-    mails = (OutboxMail.delete()
-             .where(OutboxMail.status.in_(("sent", "failed")) & (OutboxMail.created_at < cutoff)).execute())
-    return {"cases": deleted, "failed": failed, "mails": mails}
+    return {"cases": deleted, "failed": failed, "mails": purge_outbox(OutboxMail, cutoff),
+            "webhooks": purge_outbox(OutboxWebhook, cutoff)}
+
+
+def purge_outbox(model: type[OutboxRow], cutoff) -> int:
+    """Rows the worker is done with; pending ones wait, however old."""
+    return model.delete().where(model.status.in_(("sent", "failed")) & (model.created_at < cutoff)).execute()
 
 
 @retention_cli.command("run")
@@ -52,7 +56,8 @@ def run_command(days: int | None) -> None:
         click.echo("Gallring är avstängd (RETENTION_DAYS = 0).")
         return
     counts = purge(days)
-    click.echo(f"Borttaget: {counts['cases']} ärenden, {counts['mails']} e-brev; misslyckade: {counts['failed']}.")
+    click.echo(f"Borttaget: {counts['cases']} ärenden, {counts['mails']} e-brev, {counts['webhooks']} webhook-leveranser; "
+               f"misslyckade: {counts['failed']}.")
 
 
 def init_app(app) -> None:
