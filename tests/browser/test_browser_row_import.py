@@ -45,7 +45,7 @@ def test_three_persons_imported_from_excel_are_filed(open_page, live_portal, tmp
     page.get_by_label("Importera rader från fil (CSV eller Excel)").set_input_files(str(staff))
     page.get_by_role("button", name="Importera från fil").click()
 
-    expect(page.get_by_role("status")).to_have_text(
+    expect(page.get_by_role("status").filter(has_text="importerades")).to_have_text(
         "3 rader importerades från personal.csv: rad 1–3 i tabellen, från filens rad 2–4.")
     expect(person_rows(page)).to_have_count(3)  # the form's empty first row was replaced
     assert [read_person(person_rows(page).nth(index)) for index in range(3)] == PERSONS
