@@ -163,3 +163,24 @@ def test_the_siths_order_keeps_its_single_page(customer, portal):
 def counts(portal) -> int:
     with portal.app_context(), db.connection_context():
         return Case.select().count()
+
+
+def test_a_draft_saved_on_step_2_reopens_there_and_still_files(customer, portal):
+    from app.platform.models import Draft
+    first = text(customer.get(STEPPED))
+    second = text(press(customer, first, "next", {**ORDERER, "kontaktvag": "telefon"}))
+    pairs = hidden_pairs(second) + [("enhet", "Akuten"), ("telefon", "070-123 45 67")]
+    saved = customer.post(STEPPED + "/utkast", data=MultiDict(pairs))
+    assert saved.status_code == 303
+    reopened = customer.get(saved.headers["Location"])
+    page = text(reopened)
+    assert reopened.status_code == 200 and "Steg 2 av 3" in page
+    assert 'value="Akuten"' in page and 'value="070-123 45 67"' in page
+    assert ("kontaktvag", "telefon") in hidden_pairs(page) and ("orderer-organisation", "Region Uppland") in hidden_pairs(page)
+    third = press(customer, page, "next", {"enhet": "Akuten", "telefon": "070-123 45 67"})
+    assert "Steg 3 av 3" in text(third)
+    review = press(customer, text(third), "next", PERSON)
+    assert "<h1>Granska och skicka</h1>" in text(review)
+    assert press(customer, text(review), "file").status_code == 303
+    with portal.app_context(), db.connection_context():
+        assert Case.get().data["telefon"] == "+46701234567" and Draft.select().count() == 0
