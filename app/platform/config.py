@@ -51,6 +51,7 @@ DEFAULTS = {
     "status_changes_per_user": 30,
     "searches_per_user": 60,
     "pdfs_per_user": 30,
+    "api_requests_per_token": 600,
 }
 
 

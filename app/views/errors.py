@@ -8,6 +8,8 @@ from flask_wtf.csrf import CSRFError
 from playhouse.pool import MaxConnectionsExceeded
 from werkzeug.exceptions import SecurityError
 
+from app.api import problems
+
 from . import customer, handler
 
 ERRORS = {
@@ -31,7 +33,9 @@ RERENDER_ON_EXPIRED_TOKEN = {
 }
 
 
-def error_page(status: int, correlation_id: str | None = None):
+def error_page(status: int, correlation_id: str | None = None, error=None):
+    if problems.is_api_request():  # /api answers every error as problem+json, never a page
+        return problems.standard_problem(status, error, correlation_id)
     title, text = ERRORS[status]
     return render_template("error.html", title=title, text=text, correlation_id=correlation_id), status
 
@@ -39,7 +43,7 @@ def error_page(status: int, correlation_id: str | None = None):
 def init_app(app) -> None:
     for status in ERRORS:
         if status != 500:
-            app.register_error_handler(status, lambda error, status=status: error_page(status))
+            app.register_error_handler(status, lambda error, status=status: error_page(status, error=error))
 
     @app.errorhandler(SecurityError)
     def untrusted_host(error):
