@@ -26,7 +26,7 @@ from app.platform.extensions import db
 from app.platform.inputs import UNWANTED_CHARACTERS
 from app.platform.models import ApiToken, User, utcnow
 
-TOKEN_PREFIX = "kp_"
+TOKEN_PREFIX = "kp_"  # noqa: S105 - the mark every secret starts with, not a secret
 SCOPES = ("read", "write")
 API_ROLE = "api"
 NAME_MAX_LENGTH = 60
