@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from flask import Response, json, request
 
+from app.platform.logs import current_request_id
+
 API_PREFIX = "/api/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "urn:kundportalen:problem:"
@@ -49,8 +51,9 @@ def is_api_request() -> bool:
 
 
 def problem_response(problem: ApiProblem) -> Response:
+    request_id = current_request_id()
     body = {"type": TYPE_BASE + problem.kind, "title": problem.title, "status": problem.status,
-            "detail": problem.detail, **problem.extra}
+            "detail": problem.detail, **({"request_id": request_id} if request_id else {}), **problem.extra}
     response = Response(json.dumps(body, ensure_ascii=False), status=problem.status,
                         content_type=PROBLEM_MEDIA_TYPE + "; charset=utf-8")
     response.headers.update(problem.headers)
@@ -58,10 +61,10 @@ def problem_response(problem: ApiProblem) -> Response:
     return response
 
 
-def standard_problem(status: int, error=None, correlation_id: str | None = None) -> Response:
+def standard_problem(status: int, error=None, request_id: str | None = None) -> Response:
     """The portal's error handlers' answer under /api (app.views.errors); a 405 keeps its Allow
-    header, a 500 its correlation id (the log line to look for)."""
+    header, and each the request's id (the log lines to look for)."""
     allowed = getattr(error, "valid_methods", None)
-    extra = {"correlation_id": correlation_id} if correlation_id else {}
+    extra = {"request_id": request_id} if request_id else {}
     return problem_response(ApiProblem(status if status in STANDARD else 500,
                                        headers={"Allow": ", ".join(allowed)} if allowed else None, **extra))
