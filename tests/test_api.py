@@ -240,3 +240,5 @@ def test_a_json_body_is_judged_by_its_schema(portal, customer):
         assert_problem(client.post(f"/api/v1/cases/{number}/messages", headers=bearer(write), json=body), 400)
     stored = client.post(f"/api/v1/cases/{number}/messages", headers=bearer(write), json={"body": "a\u0000b\u001b[2J"})
     assert stored.status_code == 201 and stored.get_json()["body"] == "ab[2J"  # control characters dropped
+    nothing_left = client.post(f"/api/v1/cases/{number}/messages", headers=bearer(write), json={"body": "\u0094\u0000"})
+    assert "Skriv ett meddelande" in assert_problem(nothing_left, 422)["detail"]

@@ -76,13 +76,15 @@ def posted_json(body_name: str) -> dict:
     if not request.is_json:
         raise ApiProblem(415)
     try:
-        body = cleaned(json.loads(request.get_data(cache=True)))
+        body = json.loads(request.get_data(cache=True))
     except (ValueError, RecursionError):
         raise ApiProblem(400, "Innehållet är inte giltig JSON.", kind="ogiltig-json") from None
     problems = openapi.body_problems(body_name, body)
     if problems:
         raise ApiProblem(400, " ".join(problems), kind="ogiltiga-falt", errors=problems)
-    return body
+    # Judged as sent, then cleaned: a message that is nothing but control characters is valid
+    # JSON for its schema and refused by the thread (422), like a blank one from a person.
+    return cleaned(body)
 
 
 # --- the description -------------------------------------------------------------------------------
