@@ -1,7 +1,8 @@
 """Keeping data no longer than needed (IMY): `flask --app app retention run` deletes cases closed
 more than RETENTION_DAYS ago — with their messages, PDFs, bell notifications, status history and
 audit rows — and outbox mails and webhook deliveries that were sent or failed that long ago. Off
-when RETENTION_DAYS is 0; handlers' queue searches older than a day go on every run.
+when RETENTION_DAYS is 0; handlers' queue searches older than a day, and drafts last saved more
+than DRAFT_DAYS ago, go on every run.
 One case per transaction, so a failure leaves that case and the rest carry on.
 """
 from __future__ import annotations
@@ -13,6 +14,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.cases import drafts
 from app.cases.handling import forget_old_searches
 from app.cases.statuses import CLOSED, count_status
 from app.platform.extensions import db
@@ -51,6 +53,9 @@ def run_command(days: int | None) -> None:
     """Delete cases closed more than RETENTION_DAYS days ago, and old sent mails."""
     searches = forget_old_searches()  # whatever RETENTION_DAYS says: a search may hold a personnummer
     click.echo(f"Borttaget: {searches} sökningar äldre än ett dygn.")
+    draft_days = current_app.config["DRAFT_DAYS"]
+    if draft_days > 0:  # whatever RETENTION_DAYS says: an unfinished form is kept DRAFT_DAYS, no longer
+        click.echo(f"Borttaget: {drafts.purge_expired(draft_days)} utkast äldre än {draft_days} dagar.")
     days = current_app.config["RETENTION_DAYS"] if days is None else days
     if days <= 0:
         click.echo("Gallring är avstängd (RETENTION_DAYS = 0).")
