@@ -21,6 +21,7 @@ from app.cases.retention import purge
 from app.messaging import mailer, webhooks, worker
 from app.platform.extensions import db
 from app.platform.models import OutboxWebhook, WebhookSubscription, utcnow
+from tests.api_helpers import bearer, create_token
 from tests.bankid_fixtures import make_pki
 from tests.login_helpers import portal_app
 from tests.test_handling import CANARY, change, file_case, reply
@@ -103,6 +104,26 @@ def test_a_case_s_life_reaches_the_receiver_signed_and_without_personal_data(por
         assert secret_text not in everything
     assert {d.path for d in received} == {"/hooks/kundportalen?kanal=test"}
     assert len({d.webhook_id for d in received}) == 5
+
+
+def test_a_receiver_follows_an_event_to_the_case_through_the_api(portal, customer, webhook_receiver):
+    """What the payload leaves out, the receiver fetches with its token; a message it posts
+    through the API comes back as message.created from "api", so it can skip its own."""
+    with portal.app_context(), db.connection_context():
+        subscribe(portal, webhook_receiver)
+    number = file_case(customer)
+    token = create_token(portal, "Ärendesystemet", "write")
+    assert webhooks.deliver_due(portal) == counts(sent=1)
+    [filed] = webhook_receiver.processed.values()
+    client = portal.test_client()
+    fetched = client.get(f"/api/v1/cases/{filed['data']['case_number']}", headers=bearer(token)).get_json()
+    assert fetched["number"] == number and fetched["document"]["personer"][0]["personnummer"] == "191212121212"
+
+    posted = client.post(f"/api/v1/cases/{number}/messages", headers=bearer(token), json={"body": "Korten är beställda."})
+    assert posted.status_code == 201
+    assert webhooks.deliver_due(portal) == counts(sent=1)
+    *_, message = webhook_receiver.processed.values()
+    assert message["data"] == {"case_number": number, "message_id": posted.get_json()["id"], "author_role": "api"}
 
 
 def test_a_rolled_back_event_sends_nothing(sqlite_hook_app, webhook_receiver):
