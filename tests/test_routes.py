@@ -23,6 +23,7 @@ PUBLIC, CUSTOMER_ONLY, HANDLER_ONLY, DEVELOPMENT = "public", "customer", "handle
 
 ROUTES = {
     "public.start": PUBLIC, "static": PUBLIC,
+    "public.accessibility": PUBLIC, "public.privacy": PUBLIC, "public.cookies": PUBLIC,
     "auth.login": PUBLIC, "auth.start": PUBLIC, "auth.waiting": PUBLIC, "auth.poll": PUBLIC,
     "auth.qr": PUBLIC, "auth.cancel": PUBLIC, "auth.logout": PUBLIC,
     "profile.edit": CUSTOMER_ONLY,
@@ -32,14 +33,16 @@ ROUTES = {
     "bell.index": CUSTOMER_ONLY, "bell.open_item": CUSTOMER_ONLY, "bell.read_all": CUSTOMER_ONLY,
     "handler.queue": HANDLER_ONLY, "handler.search": HANDLER_ONLY, "handler.case_page": HANDLER_ONLY, "handler.change_status": HANDLER_ONLY,
     "handler.post_message": HANDLER_ONLY, "handler.pdf": HANDLER_ONLY, "handler.table_csv": HANDLER_ONLY,
-    "handler.confirm_close": HANDLER_ONLY,
+    "handler.confirm_close": HANDLER_ONLY, "handler.assign": HANDLER_ONLY,
+    "statistics.index": HANDLER_ONLY, "statistics.csv": HANDLER_ONLY,
     "preview.index": DEVELOPMENT, "preview.form": DEVELOPMENT,
 }
 # Endpoints whose POST changes state; none of them may answer GET.
 STATE_CHANGING = {"auth.start", "auth.poll", "auth.cancel", "auth.logout", "cases.submit", "cases.post_message",
-                  "bell.open_item", "bell.read_all", "handler.change_status", "handler.post_message", "handler.search"}
+                  "bell.open_item", "bell.read_all", "handler.change_status", "handler.post_message", "handler.search",
+                  "handler.assign"}
 SAMPLE_VALUES = {"number": "2026-00001", "slug": "bestallning-av-siths-kort", "notification_id": "1",
-                 "index": "0", "filename": "portal.css"}
+                 "index": "0", "filename": "portal.css", "name": "inkomna"}
 
 
 @pytest.fixture
