@@ -45,7 +45,7 @@ def bar_chart_svg(chart: Chart) -> bytes:
     kind = pygal.StackedBar if chart.stacked else pygal.Bar
     drawing = kind(
         style=STYLE, width=WIDTH, height=HEIGHT, explicit_size=True, js=[], title=chart.title,
-        y_title=chart.y_title, legend_at_bottom=True, legend_at_bottom_columns=4, truncate_legend=-1,
+        y_title=chart.y_title, legend_at_bottom=True, legend_at_bottom_columns=2, truncate_legend=-1,
         truncate_label=-1, x_label_rotation=-45 if len(chart.labels) > 8 else 0, show_minor_x_labels=True,
         print_values=False, no_data_text="Inga ärenden", min_scale=1, max_scale=8, order_min=0,
         value_formatter=lambda value: f"{value:.0f}", tooltip_fancy_mode=False, margin=16,
