@@ -143,7 +143,7 @@ def test_trust_pages_are_in_every_footer_and_name_the_real_cookie(open_page, liv
     for path in pages:
         page.goto(live_portal.at(path))
         footer = page.get_by_role("navigation", name="Om tjänsten")
-        for link, heading in TRUST_PAGES.items():
+        for link in TRUST_PAGES:
             expect(footer.get_by_role("link", name=link, exact=True)).to_be_visible()
     for link, heading in TRUST_PAGES.items():
         page.get_by_role("navigation", name="Om tjänsten").get_by_role("link", name=link, exact=True).click()
