@@ -20,7 +20,7 @@ from peewee import JOIN, IntegrityError, fn
 from app.cases import documents, history
 from app.cases.filing import Page, keyset_page
 from app.cases.statuses import CLOSED, IN_PROGRESS, STATUSES, SUBMITTED, count_status
-from app.messaging import notifications
+from app.messaging import notifications, webhooks
 from app.platform.extensions import db
 from app.platform.models import AuditEntry, Case, Message, QueueSearch, ReadMark, User, utcnow
 from casetypes.formats import reshape_organisationsnummer
@@ -102,6 +102,7 @@ def change_status(case: Case, action: str, actor: User, seen_version: int, closi
         if closing_message.strip():
             add_message(fresh, actor, closing_message, internal=False, notify=False)
         notifications.notify_customer(fresh, "status")
+        webhooks.case_status_changed(fresh, case.status)
     return fresh
 
 
@@ -177,6 +178,8 @@ def add_message(case: Case, author: User, body: str, *, internal: bool, notify: 
     with db.atomic():
         message = Message.create(case=case, author=author, body=text, internal=internal, form_key=form_key)
         mark_read(case, author)
+        if not internal:  # a closing message too: it is news to a receiver, though the customer's e-mail covers it
+            webhooks.message_created(case, message, author.role)
         if notify and not internal:
             notify_other_side(case, author)
     return message

@@ -1,7 +1,8 @@
 """Keeping data no longer than needed (IMY): `flask --app app retention run` deletes cases closed
 more than RETENTION_DAYS ago — with their messages, PDFs, bell notifications, status history and
-audit rows — and outbox mails that were sent or failed that long ago. Off when RETENTION_DAYS is 0;
-handlers' queue searches older than a day go on every run.
+audit rows — and outbox mails and webhook deliveries that were sent or failed that long ago. Off
+when RETENTION_DAYS is 0; handlers' queue searches older than a day, and drafts last saved more
+than DRAFT_DAYS ago, go on every run.
 One case per transaction, so a failure leaves that case and the rest carry on.
 """
 from __future__ import annotations
@@ -13,10 +14,11 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.cases import drafts
 from app.cases.handling import forget_old_searches
 from app.cases.statuses import CLOSED, count_status
 from app.platform.extensions import db
-from app.platform.models import Case, OutboxMail, utcnow
+from app.platform.models import Case, OutboxMail, OutboxRow, OutboxWebhook, utcnow
 
 log = logging.getLogger(__name__)
 retention_cli = AppGroup("retention", help="Gallring: ta bort gamla avslutade ärenden.")
@@ -36,9 +38,13 @@ def purge(days: int, now=None) -> dict:
         except Exception as error:  # one case that cannot go must not stop the others
             failed += 1
             log.error("Gallring: ärende-id %s kunde inte tas bort (%s)", case_id, type(error).__name__)
-    mails = (OutboxMail.delete()
-             .where(OutboxMail.status.in_(("sent", "failed")) & (OutboxMail.created_at < cutoff)).execute())
-    return {"cases": deleted, "failed": failed, "mails": mails}
+    return {"cases": deleted, "failed": failed, "mails": purge_outbox(OutboxMail, cutoff),
+            "webhooks": purge_outbox(OutboxWebhook, cutoff)}
+
+
+def purge_outbox(model: type[OutboxRow], cutoff) -> int:
+    """Rows the worker is done with; pending ones wait, however old."""
+    return model.delete().where(model.status.in_(("sent", "failed")) & (model.created_at < cutoff)).execute()
 
 
 @retention_cli.command("run")
@@ -47,12 +53,16 @@ def run_command(days: int | None) -> None:
     """Delete cases closed more than RETENTION_DAYS days ago, and old sent mails."""
     searches = forget_old_searches()  # whatever RETENTION_DAYS says: a search may hold a personnummer
     click.echo(f"Borttaget: {searches} sökningar äldre än ett dygn.")
+    draft_days = current_app.config["DRAFT_DAYS"]
+    if draft_days > 0:  # whatever RETENTION_DAYS says: an unfinished form is kept DRAFT_DAYS, no longer
+        click.echo(f"Borttaget: {drafts.purge_expired(draft_days)} utkast äldre än {draft_days} dagar.")
     days = current_app.config["RETENTION_DAYS"] if days is None else days
     if days <= 0:
         click.echo("Gallring är avstängd (RETENTION_DAYS = 0).")
         return
     counts = purge(days)
-    click.echo(f"Borttaget: {counts['cases']} ärenden, {counts['mails']} e-brev; misslyckade: {counts['failed']}.")
+    click.echo(f"Borttaget: {counts['cases']} ärenden, {counts['mails']} e-brev, {counts['webhooks']} webhook-leveranser; "
+               f"misslyckade: {counts['failed']}.")
 
 
 def init_app(app) -> None:

@@ -55,6 +55,14 @@ DEFAULTS = {
     "status_changes_per_user": 30,
     "searches_per_user": 60,
     "pdfs_per_user": 30,
+    "drafts_per_user": 60,
+    "draft_days": 30,
+    "drafts_per_customer": 20,
+    "draft_max_bytes": 1_000_000,
+    "log_format": "json",  # json | text | none (leave logging as the host process set it)
+    "log_level": "INFO",
+    "access_log": True,  # one line per answered request: route name, method, status, ms
+    "metrics_token": "",  # Bearer token for /metrics from other hosts; empty: loopback only
 }
 
 
