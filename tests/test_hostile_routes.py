@@ -101,7 +101,8 @@ def valid_values(app) -> dict:
     with app.app_context(), db.connection_context():
         return {"number": Case.get().number, "slug": "bestallning-av-siths-kort", "index": "0",
                 "notification_id": str(Notification.select().order_by(Notification.id).first().id),
-                "filename": "portal.css", "token": Draft.get().token, "name": "inkomna"}
+                "filename": "portal.css", "token": Draft.get().token, "table": "personer", "file_format": "csv",
+                "name": "inkomna"}
 
 
 def url_with(rule, values: dict) -> str:
@@ -131,7 +132,7 @@ def requests_for(rule, visitor: Visitor, valid: dict, value: str):
             continue
         pairs = visitor.hostile_pairs(value)
         without_action = [pair for pair in pairs if pair[0] != "action"]
-        for action in (None, value, "add:personer", f"add:{value}", f"remove:personer-{value}"):
+        for action in (None, value, "add:personer", f"add:{value}", f"remove:personer-{value}", f"import:{value}"):
             yield method, path, query, form_body(without_action + ([("action", action)] if action else []))
 
 

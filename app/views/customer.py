@@ -8,13 +8,12 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from app.accounts import profiles
 from app.accounts.ratelimit import limited_per_user
 from app.accounts.sessions import login_required
-from app.cases import documents, drafts, filing, handling, handling_hours
+from app.cases import documents, drafts, filing, handling, handling_hours, row_import
 from app.cases.statuses import CLOSED
 from app.cases.types import active_case_types, case_types
 from app.platform.inputs import database_int
 from app.views import shared
 from webforms import bind, blank, judge, rejected
-from webforms.caseform import apply_row_action
 from webforms.rows import ACTION_FIELD
 
 bp = Blueprint("cases", __name__)
@@ -58,7 +57,7 @@ def posted_forms(case_type):
     formdata = request.form
     ordererform = bind(profiles.orderer_type(), formdata, prefix=ORDERER_PREFIX)
     if ACTION_FIELD in formdata:
-        return apply_row_action(case_type, formdata, formdata[ACTION_FIELD]), ordererform
+        return row_import.form_after_action(case_type, formdata, request.files), ordererform
     return bind(case_type, formdata), ordererform
 
 
@@ -69,7 +68,8 @@ def submit(slug: str):
     case_type = active_type_or_404(slug)
     form_key = filing.posted_form_key(request.form.get(FORM_KEY))
     if ACTION_FIELD in request.form:
-        return render_form(case_type, *posted_forms(case_type), form_key)
+        caseform, ordererform = posted_forms(case_type)
+        return render_form(case_type, caseform, ordererform, form_key, status=422 if caseform.import_refused else 200)
     document, problems = judge(case_type, request.form)
     orderer, orderer_problems = judge(profiles.orderer_type(), request.form, ORDERER_PREFIX)
     if problems or orderer_problems:  # every error at once, next to its field
@@ -81,6 +81,13 @@ def submit(slug: str):
     except filing.DuplicateSubmission as duplicate:
         case = duplicate.case
     return redirect(url_for("cases.submitted", number=case.number), 303)
+
+
+@bp.get("/arenden/nytt/<slug>/mall/<table>.<file_format>")
+@login_required
+def row_template(slug: str, table: str, file_format: str):
+    """"Ladda ner mall": a table's CSV or XLSX template, made from the schema."""
+    return shared.template_response(row_import.template_file(active_type_or_404(slug), table, file_format))
 
 
 def rerender_after_expired_token():
