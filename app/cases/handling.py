@@ -22,7 +22,7 @@ from app.cases.filing import Page, keyset_page
 from app.cases.statuses import CLOSED, IN_PROGRESS, STATUSES, SUBMITTED, count_status
 from app.messaging import notifications, webhooks
 from app.platform.extensions import db
-from app.platform.models import AuditEntry, Case, Message, QueueSearch, ReadMark, User, utcnow
+from app.platform.models import AuditEntry, Case, Message, QueueSearch, ReadMark, StatusChange, User, utcnow
 from casetypes.formats import reshape_organisationsnummer
 
 MESSAGE_MAX_LENGTH = 5000
@@ -60,6 +60,10 @@ AUDIT_TEXTS = {
     "visa": "Visade ärendet",
     "pdf": "Laddade ner PDF",
     "csv": "Exporterade CSV",
+    "api-visa": "Hämtade ärendet via API",
+    "api-pdf": "Hämtade PDF via API",
+    "api-status": "Ändrade status via API",
+    "api-meddelande": "Skrev meddelande via API",
 }
 
 
@@ -106,7 +110,13 @@ def change_status(case: Case, action: str, actor: User, seen_version: int, closi
     return fresh
 
 
-def status_history(case: Case) -> list[history.HistoryLine]:
+def status_history(case: Case) -> list[StatusChange]:
+    """The status changes alone (what the API reports), oldest first."""
+    return history.history_rows(case, (history.STATUS,))
+
+
+def case_history(case: Case) -> list[history.HistoryLine]:
+    """The handler's "Statushistorik": status and assignment changes, as Swedish lines."""
     return history.case_history(case)
 
 
@@ -186,7 +196,7 @@ def add_message(case: Case, author: User, body: str, *, internal: bool, notify: 
 
 
 def notify_other_side(case: Case, author: User) -> None:
-    if author.is_handler:
+    if author.speaks_for_ombud:
         notifications.notify_customer(case, "message")
     else:
         notifications.notify_handlers(case, "message")

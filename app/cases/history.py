@@ -46,12 +46,17 @@ def assignment_text(change: StatusChange) -> str:
 TEXTS = {STATUS: status_text, ASSIGNMENT: assignment_text}
 
 
-def case_history(case: Case) -> list[HistoryLine]:
-    """Oldest first, with the actor's and the assignee's names in the same query."""
+def history_rows(case: Case, kinds: tuple[str, ...] = tuple(TEXTS)) -> list[StatusChange]:
+    """The case's history rows of the kinds asked for, oldest first, with the actor's and the
+    assignee's names in the same query."""
     assignee = User.alias()
-    rows = (StatusChange.select(StatusChange, User, assignee)
-            .join(User, on=(StatusChange.actor == User.id), attr="actor")
-            .switch(StatusChange)
-            .join(assignee, JOIN.LEFT_OUTER, on=(StatusChange.assignee == assignee.id), attr="assignee")
-            .where(StatusChange.case == case).order_by(StatusChange.id))
-    return [HistoryLine(row.created_at, TEXTS[row.kind](row), row.actor.name) for row in rows]
+    return list(StatusChange.select(StatusChange, User, assignee)
+                .join(User, on=(StatusChange.actor == User.id), attr="actor")
+                .switch(StatusChange)
+                .join(assignee, JOIN.LEFT_OUTER, on=(StatusChange.assignee == assignee.id), attr="assignee")
+                .where((StatusChange.case == case) & StatusChange.kind.in_(kinds)).order_by(StatusChange.id))
+
+
+def case_history(case: Case) -> list[HistoryLine]:
+    """Every line of "Statushistorik": status and assignment changes, oldest first."""
+    return [HistoryLine(row.created_at, TEXTS[row.kind](row), row.actor.name) for row in history_rows(case)]

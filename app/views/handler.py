@@ -63,7 +63,7 @@ def handler_page(case, status: int = 200, **shown_again):
     handling.mark_read(case, g.user)
     html = render_template("handler/case.html", case=case, **documents.page_context(case),
                            thread=handling.thread(case, include_internal=True),
-                           history=handling.status_history(case), audit=handling.audit_trail(case),
+                           history=handling.case_history(case), audit=handling.audit_trail(case),
                            audit_text=handling.audit_text, handlers=handling.active_handlers(),
                            **{**shared.message_form_context(), **shown_again})
     return html, status
