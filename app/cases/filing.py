@@ -128,7 +128,7 @@ def unread_case_ids(user: User, case_ids: list[int]) -> set[int]:
 # most of a case row's bytes and would be read, sent and parsed for every line.
 LIST_COLUMNS = (Case.id, Case.number, Case.owner, Case.case_type_slug, Case.case_type_title,
                 Case.organisation_name, Case.organisation_number, Case.status, Case.version,
-                Case.created_at, Case.updated_at, Case.closed_at)
+                Case.assignee, Case.created_at, Case.updated_at, Case.closed_at)
 
 
 def has_news_for(reader):
@@ -144,11 +144,11 @@ def has_news_for(reader):
 
 
 def page_select(query, reader, cursor, limit, *, newest_first: bool):
-    """The page's one statement: the list's columns and unread markers, in id order after the
-    cursor. Values may be Slots (a prepared page) or plain values."""
+    """The page's one statement: the query's columns (LIST_COLUMNS, a list's) and the unread
+    markers, in id order after the cursor. Values may be Slots (a prepared page) or plain values."""
     if cursor is not None:
         query = query.where(Case.id < cursor if newest_first else Case.id > cursor)
-    return (query.select(*LIST_COLUMNS, has_news_for(reader))
+    return (query.select_extend(has_news_for(reader))
             .order_by(Case.id.desc() if newest_first else Case.id).limit(limit))
 
 
@@ -184,5 +184,5 @@ def prepared_page(shape: tuple, build_filter, values: dict, reader: User, cursor
 def my_cases(owner: User, *, closed: bool, before: int | None = None, size: int = PAGE_SIZE) -> Page:
     """One page of the owner's ongoing or closed cases, newest first."""
     group = (Case.status == CLOSED) if closed else NOT_CLOSED  # each walks an index in id order
-    return prepared_page(("mine", closed), lambda: Case.select().where((Case.owner == Slot("owner")) & group),
+    return prepared_page(("mine", closed), lambda: Case.select(*LIST_COLUMNS).where((Case.owner == Slot("owner")) & group),
                          {"owner": owner.id}, owner, before, size, newest_first=True)

@@ -1,11 +1,12 @@
 """Work on filed cases: the handlers' queue, taking, closing and reopening cases (the status
-transitions, with their counters), messages in both directions, and the audit trail of who
-looked at what.
+transitions, with their counters), assigning cases to handlers and handing them back, messages
+in both directions, and the audit trail of who looked at what.
 
 Every change is one transaction with its notifications, so a status change or a message never
 exists without its bell row and e-mail, nor the other way round. Status changes carry the
 version the handler saw: if another handler changed the case in between, nothing is
-overwritten and the caller is told.
+overwritten and the caller is told. An assignment change moves the same version, so a page
+shown before someone else assigned the case cannot close it unseen either.
 """
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from peewee import IntegrityError, fn
+from peewee import JOIN, IntegrityError, fn
 
-from app.cases import documents
-from app.cases.filing import Page, keyset_page, prepared_page
+from app.cases import documents, history
+from app.cases.filing import LIST_COLUMNS, Page, keyset_page, prepared_page
 from app.cases.statuses import CLOSED, IN_PROGRESS, STATUSES, SUBMITTED, count_status
 from app.messaging import notifications, webhooks
 from app.platform.extensions import db
@@ -73,6 +74,10 @@ AUDIT_TEXTS = {
     "visa": "Visade ärendet",
     "pdf": "Laddade ner PDF",
     "csv": "Exporterade CSV",
+    "api-visa": "Hämtade ärendet via API",
+    "api-pdf": "Hämtade PDF via API",
+    "api-status": "Ändrade status via API",
+    "api-meddelande": "Skrev meddelande via API",
 }
 
 
@@ -125,7 +130,9 @@ def change_status(case: Case, action: str, actor: User, seen_version: int, closi
         if not updated:
             raise Conflict()
         fresh = Case.get_by_id(case.id)
-        StatusChange.create(case=fresh, from_status=case.status, to_status=target, actor=actor, created_at=now)
+        history.record_status(fresh, case.status, target, actor, now)
+        if action == TAKING and fresh.assignee_id is None:
+            fresh = claim(fresh, actor, now)
         count_status(case.status, -1)
         count_status(target, 1)
         documents.forget_pdfs(fresh)  # its header shows the status
@@ -136,12 +143,64 @@ def change_status(case: Case, action: str, actor: User, seen_version: int, closi
     return fresh
 
 
-STATUS_HISTORY = Prepared(lambda: StatusChange.select(StatusChange, User).join(User)
-                          .where(StatusChange.case == Slot("case")).order_by(StatusChange.id))
-
-
 def status_history(case: Case) -> list[StatusChange]:
-    return STATUS_HISTORY.rows(case=case.id)
+    """The status changes alone (what the API reports), oldest first."""
+    return history.history_rows(case, (history.STATUS,))
+
+
+def case_history(case: Case) -> list[history.HistoryLine]:
+    """The handler's "Statushistorik": status and assignment changes, as Swedish lines."""
+    return history.case_history(case)
+
+
+# --- assignment --------------------------------------------------------------------------------
+
+# "Ta ärendet" starts the handling and makes the case the taker's own, when nobody has it: taking
+# a case is saying "I handle this", and the queue's "Mina ärenden" should then show it. A case a
+# colleague was given stays theirs: taking never silently moves someone else's case.
+TAKING = "take"
+
+
+def active_handlers() -> list[User]:
+    """Whom a case can be assigned to: active handlers, by name."""
+    return list(User.select().where((User.role == notifications.HANDLER_ROLE) & (User.active == True))  # noqa: E712
+                .order_by(User.name, User.id))
+
+
+def active_handler(user_id: int | None) -> User | None:
+    if user_id is None:
+        return None
+    return User.get_or_none((User.id == user_id) & (User.role == notifications.HANDLER_ROLE)
+                            & (User.active == True))  # noqa: E712
+
+
+def assign(case: Case, actor: User, assignee: User | None, seen_version: int) -> Case:
+    """Give the case to `assignee` (None: hand it back to nobody), with a history row and, when
+    someone else is given it, a bell notification to them. A case already so assigned is left
+    as it is. Conflict when the case changed since the page was shown."""
+    if case.version != seen_version:
+        raise Conflict()
+    if case.assignee_id == (assignee.id if assignee else None):
+        return case
+    now = utcnow()
+    with db.atomic():
+        updated = (Case.update(assignee=assignee, version=Case.version + 1, updated_at=now)
+                   .where((Case.id == case.id) & (Case.version == seen_version)).execute())
+        if not updated:
+            raise Conflict()
+        fresh = Case.get_by_id(case.id)
+        history.record_assignment(fresh, assignee, actor, now)
+        if assignee is not None and assignee.id != actor.id:
+            notifications.notify_handler(fresh, assignee.id, "assigned")
+    return fresh
+
+
+def claim(case: Case, actor: User, now) -> Case:
+    """Inside a status change's transaction: the case becomes the actor's (it had nobody)."""
+    Case.update(assignee=actor).where((Case.id == case.id) & Case.assignee.is_null()).execute()
+    fresh = Case.get_by_id(case.id)
+    history.record_assignment(fresh, actor, actor, now)
+    return fresh
 
 
 # --- messages ----------------------------------------------------------------------------------
@@ -170,7 +229,7 @@ def add_message(case: Case, author: User, body: str, *, internal: bool, notify: 
 
 
 def notify_other_side(case: Case, author: User) -> None:
-    if author.is_handler:
+    if author.speaks_for_ombud:
         notifications.notify_customer(case, "message")
     else:
         notifications.notify_handlers(case, "message")
@@ -234,6 +293,14 @@ class QueueFilter:
     status: str = "open"  # open (not closed) | a status | all
     case_type: str = ""
     query: str = ""  # ärendenummer, organisationsnummer or part of the organisation's name
+    assigned: str = ""  # "" anyone's | "mina" the handler's own | "ingen" nobody's
+
+
+# The assignment filters, by their value in the address; an unknown value filters nothing.
+ASSIGNED_FILTERS = {
+    "mina": lambda handler: Case.assignee == handler,
+    "ingen": lambda handler: Case.assignee.is_null(),
+}
 
 
 STATUS_FILTERS = {
@@ -250,8 +317,15 @@ def matches_query(text: str):
             | fn.LOWER(Case.organisation_name).contains(text.lower()))
 
 
-def filtered(criteria: QueueFilter):
-    query = Case.select().where(STATUS_FILTERS.get(criteria.status, STATUS_FILTERS["open"])())
+def filtered(criteria: QueueFilter, handler: User | None = None, *, listing: bool = False):
+    """The cases the filters let through, each with its assignee's name (one LEFT JOIN);
+    `listing`: only the columns a list shows (filing.LIST_COLUMNS), not the documents."""
+    assignee = User.alias()
+    query = (Case.select(*(LIST_COLUMNS if listing else (Case,)), assignee.id, assignee.name)
+             .join(assignee, JOIN.LEFT_OUTER, on=(Case.assignee == assignee.id), attr="assignee")
+             .where(STATUS_FILTERS.get(criteria.status, STATUS_FILTERS["open"])()))
+    if criteria.assigned in ASSIGNED_FILTERS and handler is not None:
+        query = query.where(ASSIGNED_FILTERS[criteria.assigned](handler))
     if criteria.case_type:
         query = query.where(Case.case_type_slug == criteria.case_type)
     if criteria.query.strip():
@@ -263,15 +337,20 @@ def queue(handler: User, criteria: QueueFilter, after: int | None = None, size: 
     """Oldest first, so unhandled cases come up in the order they arrived. Without a search
     term (the queue as it is mostly opened) the page's statement is a prepared one."""
     if criteria.query.strip():
-        return keyset_page(filtered(criteria), handler, after, size, newest_first=False)
-    status = criteria.status if criteria.status in STATUS_FILTERS else "open"  # a bounded set of shapes
+        return keyset_page(filtered(criteria, handler, listing=True), handler, after, size, newest_first=False)
+    # A bounded set of shapes: unknown filter values filter nothing, as filtered() treats them.
+    status = criteria.status if criteria.status in STATUS_FILTERS else "open"
+    assigned = criteria.assigned if criteria.assigned in ASSIGNED_FILTERS else ""
 
     def build_filter():
-        query = Case.select().where(STATUS_FILTERS[status]())
-        return query.where(Case.case_type_slug == Slot("case_type")) if criteria.case_type else query
+        # The same filters with Slots where the values go (filtered() only tests them for truth).
+        shape = QueueFilter(status=status, case_type=Slot("case_type") if criteria.case_type else "",
+                            assigned=assigned)
+        return filtered(shape, Slot("handler"), listing=True)
 
-    return prepared_page(("queue", status, bool(criteria.case_type)), build_filter,
-                         {"case_type": criteria.case_type}, handler, after, size, newest_first=False)
+    return prepared_page(("queue", status, bool(criteria.case_type), assigned), build_filter,
+                         {"case_type": criteria.case_type, "handler": handler.id}, handler, after, size,
+                         newest_first=False)
 
 
 # --- searches kept out of the address ---------------------------------------------------------

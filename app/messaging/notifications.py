@@ -1,6 +1,6 @@
 """Notifications: the bell rows every user reads, and the outbox e-mails customers get.
 
-This module owns the events API the case services call (notify_customer, notify_handlers),
+This module owns the events API the case services call (notify_customer, notify_handlers, notify_handler),
 the bell reads (unread_count, recent, mark_read, mark_all_read) and the e-mail texts
 (templates under app/templates/email/). Delivery is app.messaging.mailer's job.
 
@@ -64,6 +64,7 @@ CUSTOMER_EVENTS = {
 HANDLER_BELLS = {
     "filed": "Nytt ärende {number}",
     "message": "Nytt meddelande från kund i ärende {number}",
+    "assigned": "Ärende {number} har tilldelats dig",
 }
 
 
@@ -102,6 +103,11 @@ def notify_handlers(case: Case, event: str) -> None:
     # One statement: the rows come from the handlers' select inside the database.
     Notification.insert_from(handlers, [Notification.user, Notification.case, Notification.text,
                                         Notification.created_at]).execute()
+
+
+def notify_handler(case: Case, user_id: int, event: str) -> None:
+    """A bell row for one handler (a case assigned to them); handlers get no e-mail."""
+    add_bell(user_id, case, lookup_event(HANDLER_BELLS, event, "handläggare").format(number=case.number))
 
 
 def add_bell(user_id: int, case: Case, text: str) -> None:
