@@ -329,7 +329,7 @@ def goal_of(name: str):
 def report(rows: list, floor: dict) -> None:
     """Two ratios to the floor: requests/s (what the issue's goals are written in) and CPU time
     per request (the same on an idle machine, and still meaningful when other work shares it)."""
-    print(f"\n{'scenario':<26} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6} "
+    print(f"\n{'scenario':<26} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'err':>6} "
           f"{'cpu ms':>7} {'× floor':>8} {'cpu ×':>6} {'goal':>5}")
     for name, result in [("floor", floor), *rows]:
         ratio = result["rps"] / floor["rps"]
@@ -337,9 +337,9 @@ def report(rows: list, floor: dict) -> None:
         goal = goal_of(name)
         verdict = "" if goal is None else ("ok" if min(ratio, cpu_ratio) >= goal else
                                            "ok (cpu)" if cpu_ratio >= goal else "UNDER")
-        errors = result["socket_errors"] + result["status_errors"]
+        errors = f"{result['status_errors']}/{result['socket_errors']}"  # 4xx-5xx answers / broken connections
         print(f"{name:<26} {result['rps']:7.0f} {result['p50_us'] / 1000:7.1f} {result['p95_us'] / 1000:7.1f} "
-              f"{result['p99_us'] / 1000:7.1f} {errors:6d} {result['cpu_ms']:7.2f} {ratio:8.2f} {cpu_ratio:6.2f} "
+              f"{result['p99_us'] / 1000:7.1f} {errors:>6} {result['cpu_ms']:7.2f} {ratio:8.2f} {cpu_ratio:6.2f} "
               f"{'' if goal is None else goal:>5} {verdict}")
     load = os.getloadavg()[0]
     print(f"\nload average at the end: {load:.1f} on {os.cpu_count()} cores"
