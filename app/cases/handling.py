@@ -18,6 +18,7 @@ from datetime import timedelta
 from peewee import JOIN, IntegrityError, fn
 
 from app.cases import documents, history
+from app.cases.case_days import count_case_day
 from app.cases.filing import Page, keyset_page
 from app.cases.statuses import CLOSED, IN_PROGRESS, STATUSES, SUBMITTED, count_status
 from app.messaging import notifications, webhooks
@@ -102,6 +103,9 @@ def change_status(case: Case, action: str, actor: User, seen_version: int, closi
             fresh = claim(fresh, actor, now)
         count_status(case.status, -1)
         count_status(target, 1)
+        if case.closed_at != fresh.closed_at:  # closed or reopened: Statistik's day counters move
+            count_case_day(case.case_type_slug, case.created_at, case.closed_at, -1)
+            count_case_day(fresh.case_type_slug, fresh.created_at, fresh.closed_at, 1)
         documents.forget_pdfs(fresh)  # its header shows the status
         if closing_message.strip():
             add_message(fresh, actor, closing_message, internal=False, notify=False)

@@ -15,6 +15,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app.cases import drafts
+from app.cases.case_days import count_case_day
 from app.cases.handling import forget_old_searches
 from app.cases.statuses import CLOSED, count_status
 from app.platform.extensions import db
@@ -27,13 +28,16 @@ retention_cli = AppGroup("retention", help="Gallring: ta bort gamla avslutade ä
 def purge(days: int, now=None) -> dict:
     """Delete what is older than `days`; returns counts. Each case goes in its own transaction."""
     cutoff = (now or utcnow()) - timedelta(days=days)
-    old_cases = [case.id for case in Case.select(Case.id).where((Case.status == CLOSED) & (Case.closed_at < cutoff))]
+    old_cases = list(Case.select(Case.id, Case.case_type_slug, Case.created_at, Case.closed_at)
+                     .where((Case.status == CLOSED) & (Case.closed_at < cutoff)))
     deleted, failed = 0, 0
-    for case_id in old_cases:
+    for case in old_cases:
+        case_id = case.id
         try:
             with db.atomic():
                 if Case.delete().where((Case.id == case_id) & (Case.status == CLOSED)).execute():
                     count_status(CLOSED, -1)
+                    count_case_day(case.case_type_slug, case.created_at, case.closed_at, -1)
                     deleted += 1
         except Exception as error:  # one case that cannot go must not stop the others
             failed += 1
