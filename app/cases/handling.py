@@ -59,6 +59,10 @@ AUDIT_TEXTS = {
     "visa": "Visade ärendet",
     "pdf": "Laddade ner PDF",
     "csv": "Exporterade CSV",
+    "api-visa": "Hämtade ärendet via API",
+    "api-pdf": "Hämtade PDF via API",
+    "api-status": "Ändrade status via API",
+    "api-meddelande": "Skrev meddelande via API",
 }
 
 
@@ -134,7 +138,7 @@ def add_message(case: Case, author: User, body: str, *, internal: bool, notify: 
 
 
 def notify_other_side(case: Case, author: User) -> None:
-    if author.is_handler:
+    if author.speaks_for_ombud:
         notifications.notify_customer(case, "message")
     else:
         notifications.notify_handlers(case, "message")

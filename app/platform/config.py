@@ -55,6 +55,7 @@ DEFAULTS = {
     "status_changes_per_user": 30,
     "searches_per_user": 60,
     "pdfs_per_user": 30,
+    "api_requests_per_token": 600,
     "drafts_per_user": 60,
     "draft_days": 30,
     "drafts_per_customer": 20,

@@ -65,7 +65,7 @@ class User(BaseModel):
     """A person who logs in with BankID: a customer (kund) or a handler (handläggare)."""
     personnummer = CharField(max_length=12, unique=True)
     name = CharField(max_length=200)
-    role = CharField(max_length=20, default="customer", index=True)  # customer | handler
+    role = CharField(max_length=20, default="customer", index=True)  # customer | handler | api
     active = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
     last_login_at = DateTimeField(null=True)
@@ -73,6 +73,11 @@ class User(BaseModel):
     @property
     def is_handler(self) -> bool:
         return self.role == "handler"
+
+    @property
+    def speaks_for_ombud(self) -> bool:
+        """A handler, or a system acting for the ombud through an API token (role "api")."""
+        return self.role in ("handler", "api")
 
 
 class Profile(BaseModel):
@@ -262,6 +267,21 @@ class QueueSearch(BaseModel):
     created_at = DateTimeField(default=utcnow, index=True)
 
 
+class ApiToken(BaseModel):
+    """A token another system sends as `Authorization: Bearer` to /api/v1. Only the sha256 of
+    the secret is kept (it is shown once, at creation); `user` is the token's own actor row
+    (role "api"), so its status changes, messages and audit rows name it like a handler's."""
+    name = CharField(max_length=60)
+    token_hash = CharField(max_length=64, unique=True)
+    prefix = CharField(max_length=12)  # the secret's first characters, to tell tokens apart in lists
+    scope = CharField(max_length=10)  # read | write
+    user = ForeignKeyField(User, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField(null=True)
+    revoked_at = DateTimeField(null=True)
+    last_used_at = DateTimeField(null=True)
+
+
 class Draft(BaseModel):
     """A case form saved unfinished by its owner ("Spara utkast"): never a case, never shown
     to handlers. `answers` are the posted (name, value) pairs as the browser sent them (see
@@ -285,5 +305,5 @@ class Draft(BaseModel):
 
 MODELS: list[type[BaseModel]] = [
     User, Profile, Session, PendingLogin, RateCounter, CaseCounter, Case, StatusCount, CasePdf, StatusChange, Message, ReadMark,
-    Notification, OutboxMail, WebhookSubscription, OutboxWebhook, AuditEntry, QueueSearch, Draft,
+    Notification, OutboxMail, WebhookSubscription, OutboxWebhook, AuditEntry, QueueSearch, Draft, ApiToken,
 ]
