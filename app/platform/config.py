@@ -23,6 +23,10 @@ DEFAULTS = {
     "form_preview": False,
     "support_email": "",
     "support_phone": "",
+    "operator_name": "",
+    "privacy_email": "",
+    "accessibility_reviewed": "",
+    "accessibility_supervisor_url": "https://www.digg.se/tdosanmalan",
     "handling_hours": "09:00-16.00",
     "max_content_length": 2 * 1024 * 1024,
     # The case form is posted as multipart/form-data (it carries the tables' import files), and

@@ -149,12 +149,19 @@ class Case(BaseModel):
     created_at = DateTimeField(default=utcnow, index=True)
     updated_at = DateTimeField(default=utcnow)
     closed_at = DateTimeField(null=True)
+    # The handler the case is assigned to ("Tilldela"); None: nobody has it (the queue's "Ej tilldelade").
+    assignee = ForeignKeyField(User, null=True, backref="assigned_cases", on_delete="RESTRICT")
 
     class Meta:
         indexes = (
             (("owner", "form_key"), True),
             (("status", "id"), False),  # the handlers' queue: a status, oldest first
             (("owner", "status", "id"), False),  # Mina sidor: one owner's ongoing or closed cases
+            (("assignee", "id"), False),  # the queue's "Mina ärenden" and "Ej tilldelade", oldest first
+            # Statistik: covering indexes, so the aggregates read an index range and never a row.
+            (("created_at", "case_type_slug"), False),  # filed per week
+            (("closed_at", "case_type_slug", "created_at"), False),  # handling time of the cases closed
+            (("status", "created_at", "case_type_slug"), False),  # the open backlog by age
         )
 
 
@@ -177,9 +184,14 @@ class CasePdf(BaseModel):
 
 
 class StatusChange(BaseModel):
+    """One line of a case's history: a status change (kind "status") or an assignment change
+    (kind "assignment": `assignee` got the case, or nobody when it was handed back; the status
+    columns then hold the status the case had, unchanged)."""
     case = ForeignKeyField(Case, backref="status_changes", on_delete="CASCADE")
+    kind = CharField(max_length=20, default="status")  # status | assignment
     from_status = CharField(max_length=40, null=True)
     to_status = CharField(max_length=40)
+    assignee = ForeignKeyField(User, null=True, backref="+", on_delete="RESTRICT")
     actor = ForeignKeyField(User, on_delete="RESTRICT")
     created_at = DateTimeField(default=utcnow)
 

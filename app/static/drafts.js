@@ -45,7 +45,7 @@
     saving = true;
     dirty = false;
     window.clearTimeout(debounceTimer);
-    fetch(url, { method: "POST", body: new FormData(form), credentials: "same-origin",
+    fetch(url, { method: "POST", body: typedAnswers(), credentials: "same-origin",
                  headers: { "X-Utkast": "1" }, redirect: "manual" })
       .then(answer)
       .then(function (body) { savedOnce = true; say(body.message); startIdleClock(); })
@@ -54,6 +54,16 @@
         saving = false;
         if (again) { again = false; save(); }
       });
+  }
+
+  // What was typed, without chosen files (a row import's spreadsheet): a draft keeps answers,
+  // and sending the file with every save would only cost time and the request size limit.
+  function typedAnswers() {
+    var data = new FormData(form);
+    var files = [];
+    data.forEach(function (value, name) { if (value instanceof File) { files.push(name); } });
+    files.forEach(function (name) { data.delete(name); });
+    return data;
   }
 
   function changed() {

@@ -103,7 +103,10 @@
   function answersOf(form, name) {
     var values = [];
     form.querySelectorAll("[name]").forEach(function (el) {
-      if (el.name !== name || el.type === "hidden") { return; }
+      if (el.name !== name) { return; }
+      // An answer given on another step of the form travels as a hidden input (data-carried);
+      // a ticked box posts "y", which the rules read as true.
+      if (el.type === "hidden") { if (el.hasAttribute("data-carried")) { values.push(el.value === "y" ? "true" : el.value); } return; }
       if (el.type === "checkbox" && el.value === "y") { values.push(el.checked ? "true" : "false"); }
       else if (el.type === "checkbox" || el.type === "radio") { if (el.checked) { values.push(el.value); } }
       else if (el.value !== "") { values.push(el.value); }

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from app.accounts import profiles
 from app.accounts.ratelimit import limited_per_user
 from app.accounts.sessions import login_required
-from app.cases import documents, drafts, filing, handling, handling_hours, row_import
+from app.cases import documents, drafts, filing, handling, handling_hours, row_import, stepping
 from app.cases.statuses import CLOSED
 from app.cases.types import active_case_types, case_types
 from app.platform.inputs import database_int
@@ -38,10 +38,18 @@ def active_type_or_404(slug: str):
     return case_type
 
 
-def render_form(case_type, caseform, ordererform, form_key, status=200, notice=None, **extra):
-    """`extra` is for the page's parts, such as the draft's notes (app.views.drafts)."""
+def render_form(case_type, caseform, ordererform, form_key, status=200, notice=None, page=None, **extra):
+    """The case form; for a stepped case type the page asked for (else the one it was posted
+    from), with the other steps' answers carried along. `extra` is for the page's other parts,
+    such as the draft's notes (app.views.drafts)."""
+    page = page or stepping.posted_page(case_type, caseform.formdata)  # a draft reopens on its step
+    carried = ()
+    if page:
+        carried = stepping.carried_pairs(case_type, page, caseform.formdata, ordererform.formdata, ORDERER_PREFIX)
+        caseform.problems = list(stepping.problems_on(page, caseform.problems))  # the others' fields are not drawn
     html = render_template("cases/new.html", case_type=case_type, caseform=caseform,
-                           ordererform=ordererform, form_key=form_key, notice=notice, **extra)
+                           ordererform=ordererform, form_key=form_key, notice=notice, page=page, carried=carried,
+                           **extra)
     return html, status
 
 
@@ -72,15 +80,59 @@ def submit(slug: str):
         return render_form(case_type, caseform, ordererform, form_key, status=422 if caseform.import_refused else 200)
     document, problems = judge(case_type, request.form)
     orderer, orderer_problems = judge(profiles.orderer_type(), request.form, ORDERER_PREFIX)
+    if not stepping.files_now(case_type, request.form):
+        return step_moved(case_type, form_key, document, orderer, problems, orderer_problems)
     if problems or orderer_problems:  # every error at once, next to its field
-        return render_form(case_type, rejected(case_type, request.form, problems),
-                           rejected(profiles.orderer_type(), request.form, orderer_problems, ORDERER_PREFIX),
-                           form_key, status=422)
+        return rejected_form(case_type, form_key, problems, orderer_problems)
+    if not review_matches(case_type, document, orderer):
+        return review_page(case_type, form_key, document, orderer, status=409, notice=CHANGED_SINCE_REVIEW)
     try:
         case = filing.file_case(g.user, case_type, document, orderer, form_key)
     except filing.DuplicateSubmission as duplicate:
         case = duplicate.case
     return redirect(url_for("cases.submitted", number=case.number), 303)
+
+
+def rejected_form(case_type, form_key, problems, orderer_problems):
+    """The form with every problem by its field; a stepped one on the first step with any."""
+    outcome = stepping.first_page_with(case_type, problems, orderer_problems) if stepping.stepped(case_type) else None
+    if outcome is not None:
+        problems, orderer_problems = outcome.problems, outcome.orderer_problems
+    return render_form(case_type, rejected(case_type, request.form, problems),
+                       rejected(profiles.orderer_type(), request.form, orderer_problems, ORDERER_PREFIX),
+                       form_key, status=422, page=outcome and outcome.page)
+
+
+CHANGED_SINCE_REVIEW = "Uppgifterna har ändrats sedan du granskade dem. Granska dem igen och skicka sedan in."
+
+
+def review_matches(case_type, document, orderer) -> bool:
+    """A case type with a review page files only the answers its "Granska och skicka" showed."""
+    page = stepping.page_at(case_type, len(stepping.steps_for(case_type)))
+    return page is None or not page.review or stepping.reviewed_as_posted(request.form, document, orderer)
+
+
+def step_moved(case_type, form_key, document, orderer, problems, orderer_problems):
+    """"Nästa", "Föregående" or "Ändra" on a stepped form: the next page, or this one with the
+    problems of its own fields."""
+    outcome = stepping.after_move(case_type, request.form, problems, orderer_problems)
+    if outcome.page.is_review:
+        return review_page(case_type, form_key, document, orderer)
+    return render_form(case_type, rejected(case_type, request.form, outcome.problems),
+                       rejected(profiles.orderer_type(), request.form, outcome.orderer_problems, ORDERER_PREFIX),
+                       form_key, status=outcome.status, page=outcome.page)
+
+
+def review_page(case_type, form_key, document, orderer, status=200, notice=None):
+    """"Granska och skicka": every answer as the detail view shows it, "Ändra" per step, and
+    the whole form carried along for "Skicka in"."""
+    page = stepping.page_at(case_type, len(stepping.steps_for(case_type)))
+    html = render_template(
+        "cases/review.html", case_type=case_type, page=page, form_key=form_key, notice=notice,
+        sections=stepping.review_sections(case_type, profiles.orderer_type(), document, orderer),
+        carried=stepping.carried_pairs(case_type, page, request.form, request.form, ORDERER_PREFIX),
+        reviewed=stepping.fingerprint(document, orderer))
+    return html, status
 
 
 @bp.get("/arenden/nytt/<slug>/mall/<table>.<file_format>")
