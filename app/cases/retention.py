@@ -1,6 +1,6 @@
 """Keeping data no longer than needed (IMY): `flask --app app retention run` deletes cases closed
 more than RETENTION_DAYS ago — with their messages, PDFs, bell notifications, status history and
-audit rows — and outbox mails that were sent or failed that long ago. Off when RETENTION_DAYS is 0;
+audit rows and attached files (their stored content too, once no attachment names it) — and outbox mails that were sent or failed that long ago. Off when RETENTION_DAYS is 0;
 handlers' queue searches older than a day go on every run.
 One case per transaction, so a failure leaves that case and the rest carry on.
 """
@@ -13,6 +13,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.cases import attachments
 from app.cases.handling import forget_old_searches
 from app.cases.statuses import CLOSED, count_status
 from app.platform.extensions import db
@@ -38,7 +39,8 @@ def purge(days: int, now=None) -> dict:
             log.error("Gallring: ärende-id %s kunde inte tas bort (%s)", case_id, type(error).__name__)
     mails = (OutboxMail.delete()
              .where(OutboxMail.status.in_(("sent", "failed")) & (OutboxMail.created_at < cutoff)).execute())
-    return {"cases": deleted, "failed": failed, "mails": mails}
+    files = attachments.forget_unused(now)  # the deleted cases' files went with them (cascade)
+    return {"cases": deleted, "failed": failed, "mails": mails, "files": files["contents"]}
 
 
 @retention_cli.command("run")
@@ -47,6 +49,9 @@ def run_command(days: int | None) -> None:
     """Delete cases closed more than RETENTION_DAYS days ago, and old sent mails."""
     searches = forget_old_searches()  # whatever RETENTION_DAYS says: a search may hold a personnummer
     click.echo(f"Borttaget: {searches} sökningar äldre än ett dygn.")
+    unused = attachments.forget_unused()  # whatever RETENTION_DAYS says: files of forms never sent
+    click.echo(f"Borttaget: {unused['abandoned']} filer från formulär som aldrig skickades, "
+               f"{unused['contents']} lagrade filinnehåll som inget ärende använder.")
     days = current_app.config["RETENTION_DAYS"] if days is None else days
     if days <= 0:
         click.echo("Gallring är avstängd (RETENTION_DAYS = 0).")

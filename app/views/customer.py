@@ -4,14 +4,15 @@ detail view and the PDF."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 
 from app.accounts import profiles
 from app.accounts.ratelimit import limited_per_user
 from app.accounts.sessions import login_required
-from app.cases import documents, filing, handling, handling_hours
+from app.cases import attachments, documents, filing, handling, handling_hours
 from app.cases.statuses import CLOSED
 from app.cases.types import active_case_types, case_types
-from app.platform.inputs import database_int
+from app.platform.inputs import database_int, takes_uploads
 from app.views import shared
 from webforms import bind, blank, judge, rejected
 from webforms.caseform import apply_row_action
@@ -53,27 +54,34 @@ def new(slug: str):
     return render_form(case_type, blank(case_type), ordererform, filing.new_form_key())
 
 
-def posted_forms(case_type):
-    formdata = request.form
+def posted_forms(case_type, received: attachments.Received):
+    formdata = received.formdata
     ordererform = bind(profiles.orderer_type(), formdata, prefix=ORDERER_PREFIX)
-    if ACTION_FIELD in formdata:
-        return apply_row_action(case_type, formdata, formdata[ACTION_FIELD]), ordererform
-    return bind(case_type, formdata), ordererform
+    caseform = (apply_row_action(case_type, formdata, formdata[ACTION_FIELD]) if ACTION_FIELD in formdata
+                else bind(case_type, formdata))
+    caseform.problems = received.problems  # a file refused on the way shows by its field
+    return caseform, ordererform
 
 
 @bp.post("/arenden/nytt/<slug>")
+@takes_uploads
 @login_required
 @limited_per_user("cases", "CASES_PER_USER")
 def submit(slug: str):
     case_type = active_type_or_404(slug)
     form_key = filing.posted_form_key(request.form.get(FORM_KEY))
-    if ACTION_FIELD in request.form:
-        return render_form(case_type, *posted_forms(case_type), form_key)
-    document, problems = judge(case_type, request.form)
-    orderer, orderer_problems = judge(profiles.orderer_type(), request.form, ORDERER_PREFIX)
+    earlier = filing.existing(g.user, form_key)
+    if earlier is not None:  # sent twice: its files already belong to the case
+        return redirect(url_for("cases.submitted", number=earlier.number), 303)
+    received = attachments.receive(case_type, request.form, request.files, g.user)
+    if ACTION_FIELD in received.formdata:
+        return render_form(case_type, *posted_forms(case_type, received), form_key)
+    document, problems = judge(case_type, received.formdata)
+    problems = received.problems + problems
+    orderer, orderer_problems = judge(profiles.orderer_type(), received.formdata, ORDERER_PREFIX)
     if problems or orderer_problems:  # every error at once, next to its field
-        return render_form(case_type, rejected(case_type, request.form, problems),
-                           rejected(profiles.orderer_type(), request.form, orderer_problems, ORDERER_PREFIX),
+        return render_form(case_type, rejected(case_type, received.formdata, problems),
+                           rejected(profiles.orderer_type(), received.formdata, orderer_problems, ORDERER_PREFIX),
                            form_key, status=422)
     try:
         case = filing.file_case(g.user, case_type, document, orderer, form_key)
@@ -88,7 +96,8 @@ def rerender_after_expired_token():
     case_type = case_types().get(slug)
     if case_type is None or g.get("user") is None:
         return None
-    caseform, ordererform = posted_forms(case_type)
+    # The files already stored are kept; new ones are not taken from a post whose token failed.
+    caseform, ordererform = posted_forms(case_type, attachments.receive(case_type, request.form, MultiDict(), g.user))
     notice = "Sidan hade varit öppen länge och behövde laddas om. Kontrollera uppgifterna och skicka igen."
     return render_form(case_type, caseform, ordererform, filing.posted_form_key(request.form.get(FORM_KEY)),
                        status=400, notice=notice)
@@ -118,8 +127,10 @@ def detail(number: str):
 
 def detail_page(case, status: int = 200, **refused_message):
     handling.mark_read(case, g.user)  # viewing the thread is reading it
-    html = render_template("cases/detail.html", case=case, **documents.page_context(case),
-                           thread=handling.thread(case, include_internal=False),
+    thread = handling.thread(case, include_internal=False)
+    file_url = lambda file_id: url_for("cases.attachment", number=case.number, file_id=file_id)  # noqa: E731
+    html = render_template("cases/detail.html", case=case, **documents.page_context(case, file_url),
+                           thread=thread, thread_files=attachments.of_messages(thread), file_endpoint="cases.attachment",
                            **shared.message_form_context(**refused_message))
     return html, status
 
@@ -131,6 +142,7 @@ def rerender_message_after_expired_token():
 
 
 @bp.post("/arenden/<number>/meddelanden")
+@takes_uploads
 @login_required
 @limited_per_user("messages", "MESSAGES_PER_USER")
 def post_message(number: str):
@@ -147,6 +159,14 @@ def post_message(number: str):
 @limited_per_user("pdfs", "PDFS_PER_USER")
 def pdf(number: str):
     return shared.pdf_response(own_case_or_404(number))
+
+
+@bp.get("/arenden/<number>/bilagor/<file_id>")
+@login_required
+@limited_per_user("pdfs", "PDFS_PER_USER")
+def attachment(number: str, file_id: str):
+    case = own_case_or_404(number)
+    return shared.attachment_response(attachments.of_case(case, file_id, handler=False))
 
 
 @bp.get("/mina-sidor")
