@@ -57,6 +57,7 @@ class Section:
 @dataclass(frozen=True)
 class AttachedFile:
     """One uploaded file as every output lists it: name, type, size and its sha256."""
+    node: ClassVar[str] = "file"
     id: str
     name: str
     media_type: str
