@@ -13,7 +13,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app import views
     from app.accounts import login, profiles, sessions, users
     from app.cases import retention, types
-    from app.messaging import mailer
+    from app.messaging import worker
     from app.platform import database, inputs, security
     from app.platform.config import load_config
     from app.platform.extensions import csrf
@@ -29,7 +29,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     types.init_app(app)
     profiles.init_app(app)
     users.init_app(app)
-    mailer.init_app(app)
+    worker.init_app(app)  # the outbox: e-mails and webhooks
     retention.init_app(app)
     views.init_app(app)
     if wants_development_tools(app.config):

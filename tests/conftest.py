@@ -20,7 +20,7 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 # Fixture modules every test may use (smtp_server; the BankID tests' sim, bankid, html_403_server).
-pytest_plugins = ["tests.bankid_fixtures", "tests.smtp_fixtures", "tests.client_fixtures"]
+pytest_plugins = ["tests.bankid_fixtures", "tests.smtp_fixtures", "tests.client_fixtures", "tests.webhook_fixtures"]
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -15,7 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from app.dev import smtp_sink
-from app.messaging import mailer, notifications
+from app.messaging import mailer, notifications, outbox, worker
 from app.platform.extensions import db
 from app.platform.models import OutboxMail, utcnow
 from tests.smtp_fixtures import free_port
@@ -134,7 +134,7 @@ def test_retries_back_off_and_give_up_after_max_attempts(sqlite_outbox_app, smtp
 
 
 def test_backoff_is_capped_at_an_hour():
-    assert [mailer.retry_delay(n).total_seconds() for n in (1, 2, 3, 7, 8, 20)] == [30, 60, 120, 1920, 3600, 3600]
+    assert [outbox.retry_delay(n).total_seconds() for n in (1, 2, 3, 7, 8, 20)] == [30, 60, 120, 1920, 3600, 3600]
 
 
 # --- N2: what the server answers ------------------------------------------------------------
@@ -256,13 +256,13 @@ def test_a_lease_that_died_on_the_last_attempt_is_failed(sqlite_outbox_app, smtp
 def test_a_stale_worker_cannot_overwrite_the_next_claim(sqlite_outbox_app):
     queue()
     now, lease = utcnow(), timedelta(seconds=300)
-    stale = mailer.claim_next(now, lease, 10)
-    fresh = mailer.claim_next(now + timedelta(seconds=301), lease, 10)
+    stale = outbox.claim_next(OutboxMail, outbox.Run(now, "stale", 10, lease))
+    fresh = outbox.claim_next(OutboxMail, outbox.Run(now + timedelta(seconds=301), "fresh", 10, lease))
     assert (stale.id, stale.attempts, fresh.attempts) == (fresh.id, 1, 2)
-    mailer.schedule_retry(stale, now, "SMTPServerDisconnected")  # the stale worker finally gives up
+    outbox.schedule_retry(stale, now, "SMTPServerDisconnected")  # the stale worker finally gives up
     assert row(fresh).status == "sending"
-    mailer.mark_sent(fresh, now)
-    mailer.mark_failed(stale, "SMTPServerDisconnected")
+    outbox.mark_sent(fresh, now)
+    outbox.mark_failed(stale, "SMTPServerDisconnected")
     assert row(fresh).status == "sent"
 
 
@@ -327,15 +327,14 @@ def test_worker_logs_and_errors_hold_no_addresses(sqlite_outbox_app, smtp_server
 # --- the commands -----------------------------------------------------------------------------
 
 def test_flask_outbox_send(sqlite_outbox_app, smtp_server):  # noqa: F811
-    mailer.init_app(sqlite_outbox_app)
     queue()
     result = sqlite_outbox_app.test_cli_runner().invoke(args=["outbox", "send"])
     assert result.exit_code == 0, result.output
-    assert "sent 1" in result.output and len(smtp_server.messages) == 1
+    assert "e-post: sent 1" in result.output and len(smtp_server.messages) == 1
+    assert "webhooks: sent 0, retry 0, failed 0" in result.output
 
 
 def test_flask_outbox_commands_are_registered(sqlite_outbox_app):
-    mailer.init_app(sqlite_outbox_app)
     runner = sqlite_outbox_app.test_cli_runner()
     assert "--loop" in runner.invoke(args=["outbox", "send", "--help"]).output
     assert "--port" in runner.invoke(args=["outbox", "sink", "--help"]).output
@@ -357,7 +356,6 @@ def test_the_sink_prints_headers_and_body(sqlite_outbox_app, capsys):
 
 
 def test_send_loop_keeps_going_and_logs_a_failed_run_by_class_only(sqlite_outbox_app, monkeypatch, caplog):
-    mailer.init_app(sqlite_outbox_app)
     runs, naps = [], []
 
     def broken_run(app):
@@ -370,7 +368,7 @@ def test_send_loop_keeps_going_and_logs_a_failed_run_by_class_only(sqlite_outbox
             raise KeyboardInterrupt
 
     monkeypatch.setattr(mailer, "deliver_due", broken_run)
-    monkeypatch.setattr(mailer.time, "sleep", nap)
+    monkeypatch.setattr(worker.time, "sleep", nap)
     result = sqlite_outbox_app.test_cli_runner().invoke(args=["outbox", "send", "--loop", "--interval", "3"])
     assert len(runs) == 2 and naps == [3.0, 3.0]
     assert "RuntimeError" in caplog.text

@@ -16,7 +16,7 @@ from peewee import IntegrityError, fn
 
 from app.cases import attachments
 from app.cases.statuses import CLOSED, SUBMITTED, count_status
-from app.messaging import notifications
+from app.messaging import notifications, webhooks
 from app.platform.extensions import db
 from app.platform.models import Case, CaseCounter, Message, ReadMark, StatusChange, User, utcnow
 from casetypes import CaseType
@@ -75,6 +75,7 @@ def file_case(owner: User, case_type: CaseType, document: dict, orderer: dict, f
             attachments.file_with_case(case, case_type, document)
             notifications.notify_handlers(case, "filed")
             notifications.notify_customer(case, "filed")  # the receipt, by e-mail if they asked
+            webhooks.case_filed(case)
     except IntegrityError:
         found = existing(owner, form_key)
         if found is None:

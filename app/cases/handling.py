@@ -19,7 +19,7 @@ from peewee import IntegrityError, fn
 from app.cases import documents
 from app.cases.filing import Page, keyset_page
 from app.cases.statuses import CLOSED, IN_PROGRESS, STATUSES, SUBMITTED, count_status
-from app.messaging import notifications
+from app.messaging import notifications, webhooks
 from app.platform.extensions import db
 from app.platform.models import AuditEntry, Case, Message, QueueSearch, ReadMark, StatusChange, User, utcnow
 from casetypes.formats import reshape_organisationsnummer
@@ -100,6 +100,7 @@ def change_status(case: Case, action: str, actor: User, seen_version: int, closi
         if closing_message.strip():
             add_message(fresh, actor, closing_message, internal=False, notify=False)
         notifications.notify_customer(fresh, "status")
+        webhooks.case_status_changed(fresh, case.status)
     return fresh
 
 
@@ -126,6 +127,8 @@ def add_message(case: Case, author: User, body: str, *, internal: bool, notify: 
     with db.atomic():
         message = Message.create(case=case, author=author, body=text, internal=internal, form_key=form_key)
         mark_read(case, author)
+        if not internal:  # a closing message too: it is news to a receiver, though the customer's e-mail covers it
+            webhooks.message_created(case, message, author.role)
         if notify and not internal:
             notify_other_side(case, author)
     return message

@@ -1,6 +1,7 @@
 """Keeping data no longer than needed (IMY): `flask --app app retention run` deletes cases closed
 more than RETENTION_DAYS ago — with their messages, PDFs, bell notifications, status history and
-audit rows and attached files (their stored content too, once no attachment names it) — and outbox mails that were sent or failed that long ago. Off when RETENTION_DAYS is 0;
+audit rows and attached files (their stored content too, once no attachment names it) — and outbox
+mails and webhook deliveries that were sent or failed that long ago. Off when RETENTION_DAYS is 0;
 handlers' queue searches older than a day go on every run.
 One case per transaction, so a failure leaves that case and the rest carry on.
 """
@@ -17,7 +18,7 @@ from app.cases import attachments
 from app.cases.handling import forget_old_searches
 from app.cases.statuses import CLOSED, count_status
 from app.platform.extensions import db
-from app.platform.models import Case, OutboxMail, utcnow
+from app.platform.models import Case, OutboxMail, OutboxRow, OutboxWebhook, utcnow
 
 log = logging.getLogger(__name__)
 retention_cli = AppGroup("retention", help="Gallring: ta bort gamla avslutade ärenden.")
@@ -37,10 +38,14 @@ def purge(days: int, now=None) -> dict:
         except Exception as error:  # one case that cannot go must not stop the others
             failed += 1
             log.error("Gallring: ärende-id %s kunde inte tas bort (%s)", case_id, type(error).__name__)
-    mails = (OutboxMail.delete()
-             .where(OutboxMail.status.in_(("sent", "failed")) & (OutboxMail.created_at < cutoff)).execute())
     files = attachments.forget_unused(now)  # the deleted cases' files went with them (cascade)
-    return {"cases": deleted, "failed": failed, "mails": mails, "files": files["contents"]}
+    return {"cases": deleted, "failed": failed, "mails": purge_outbox(OutboxMail, cutoff),
+            "webhooks": purge_outbox(OutboxWebhook, cutoff), "files": files["contents"]}
+
+
+def purge_outbox(model: type[OutboxRow], cutoff) -> int:
+    """Rows the worker is done with; pending ones wait, however old."""
+    return model.delete().where(model.status.in_(("sent", "failed")) & (model.created_at < cutoff)).execute()
 
 
 @retention_cli.command("run")
@@ -57,7 +62,8 @@ def run_command(days: int | None) -> None:
         click.echo("Gallring är avstängd (RETENTION_DAYS = 0).")
         return
     counts = purge(days)
-    click.echo(f"Borttaget: {counts['cases']} ärenden, {counts['mails']} e-brev; misslyckade: {counts['failed']}.")
+    click.echo(f"Borttaget: {counts['cases']} ärenden, {counts['mails']} e-brev, {counts['webhooks']} webhook-leveranser; "
+               f"misslyckade: {counts['failed']}.")
 
 
 def init_app(app) -> None:

@@ -14,7 +14,7 @@ from werkzeug.serving import run_simple
 
 from app.dev.simulator_mount import MOUNT_POINT
 from app.dev.smtp_sink import start_sink
-from app.messaging.mailer import loop_once
+from app.messaging.worker import loop_once
 
 WORKER_INTERVAL = 3.0
 

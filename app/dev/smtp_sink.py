@@ -10,7 +10,7 @@ import threading
 import click
 from aiosmtpd.controller import Controller
 
-from app.messaging.mailer import outbox_cli
+from app.messaging.worker import outbox_cli
 
 
 class PrintingHandler:

@@ -1,9 +1,10 @@
-"""The outbox worker: delivers the OutboxMail rows app.messaging.notifications writes, through Flask-Mail.
+"""The mail channel of the outbox worker: delivers the OutboxMail rows app.messaging.notifications
+writes, through Flask-Mail.
 
-It owns claiming due rows (a lease, so two workers never send one row at the same time),
-sending with an explicit SMTP timeout, judging the outcome (sent, retry later with backoff,
-or failed for good), and the `flask outbox send` command (the worker). The development SMTP
-sink (`flask outbox sink`) lives in app.dev.smtp_sink.
+It owns sending with an explicit SMTP timeout and judging the outcome (sent, retry later with
+backoff, or failed for good). Claiming rows under a lease and recording outcomes are shared with
+the webhooks (app.messaging.outbox); the `flask outbox send` command that runs both lives in
+app.messaging.worker, the development SMTP sink (`flask outbox sink`) in app.dev.smtp_sink.
 
 Delivery is at-least-once: a worker that dies after the SMTP server took a mail but before
 the row says "sent" leaves its lease behind; when the lease expires the row is sent again
@@ -17,21 +18,24 @@ MAIL_MAX_ATTEMPTS, MAIL_LEASE_SECONDS.
 from __future__ import annotations
 
 import logging
-import os
 import smtplib
-import threading
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-import click
-from flask import current_app
-from flask.cli import AppGroup
 from flask_mail import BadHeaderError, Connection, Mail, Message
-from peewee import PostgresqlDatabase, SqliteDatabase
 
-from app.platform.extensions import db
+from app.messaging.outbox import (
+    BATCH_LIMIT,
+    Run,
+    database_connection,
+    default_worker_id,
+    drain,
+    mark_failed,
+    mark_sent,
+    naive_utc,
+    schedule_retry,
+)
 from app.platform.models import OutboxMail, utcnow
 from casetypes.formats import is_email
 
@@ -49,11 +53,6 @@ SETTINGS = {
     "MAIL_MAX_ATTEMPTS": 10,     # delivery attempts before a row is failed
     "MAIL_LEASE_SECONDS": 300,   # how long a claimed row is ours; must outlast one send
 }
-RETRY_BASE_SECONDS = 30
-RETRY_CAP_SECONDS = 3600
-BATCH_LIMIT = 50      # rows one run sends at most
-CLAIM_CANDIDATES = 5  # due rows a SQLite claim tries per SELECT
-OUTCOMES = ("sent", "retry", "failed")
 
 
 def setting(app, key: str):
@@ -221,100 +220,7 @@ def judge(exc: BaseException) -> Failure | None:
     return next((verdict(exc) for kinds, verdict in FAILURE_KINDS if isinstance(exc, kinds)), None)
 
 
-# --- claiming -----------------------------------------------------------------------------
-
-def due(now: datetime, max_attempts: int):
-    waiting = (OutboxMail.status == "pending") & (OutboxMail.next_attempt_at <= now)
-    abandoned = ((OutboxMail.status == "sending") & (OutboxMail.lease_until < now)
-                 & (OutboxMail.attempts < max_attempts))
-    return waiting | abandoned
-
-
-def oldest_first(query):
-    return query.order_by(OutboxMail.next_attempt_at, OutboxMail.id)
-
-
-def take(mail_id: int, now: datetime, lease_until: datetime, max_attempts: int) -> bool:
-    """The claim itself: one conditional UPDATE, so of two racing workers only one changes the
-    row. attempts counts claims, and doubles as the fencing token of this lease."""
-    return OutboxMail.update(status="sending", lease_until=lease_until,
-                             attempts=OutboxMail.attempts + 1).where(
-        (OutboxMail.id == mail_id) & due(now, max_attempts)).execute() == 1
-
-
-def claim_with_skip_locked(now, lease_until, max_attempts) -> int | None:
-    """PostgreSQL: lock one due row, skipping rows another worker holds, in a short transaction."""
-    with db.atomic():
-        row = oldest_first(OutboxMail.select(OutboxMail.id).where(due(now, max_attempts))) \
-            .limit(1).for_update(skip_locked=True).first()
-        if row is None:
-            return None
-        take(row.id, now, lease_until, max_attempts)
-        return row.id
-
-
-def claim_by_conditional_update(now, lease_until, max_attempts) -> int | None:
-    """SQLite has no row locks: try due rows in turn; the rowcount says whether we won one."""
-    # list(): the SELECT must be finished before the UPDATE. A still-open SELECT keeps a read
-    # transaction, and upgrading it to a write after another worker wrote fails at once with
-    # "database is locked" instead of waiting out the busy timeout.
-    while True:
-        candidates = [row.id for row in oldest_first(OutboxMail.select(OutboxMail.id).where(due(now, max_attempts)))
-                      .limit(CLAIM_CANDIDATES)]
-        if not candidates:
-            return None
-        won = next((mail_id for mail_id in candidates if take(mail_id, now, lease_until, max_attempts)), None)
-        if won is not None:
-            return won
-        # Other workers took all of these; every lost row is gone from the next SELECT.
-
-
-CLAIMERS = {
-    PostgresqlDatabase: claim_with_skip_locked,
-    SqliteDatabase: claim_by_conditional_update,
-}
-
-
-def claim_next(now: datetime, lease: timedelta, max_attempts: int) -> OutboxMail | None:
-    claim = next(claim for kind, claim in CLAIMERS.items() if isinstance(db.obj, kind))
-    mail_id = claim(now, now + lease, max_attempts)
-    return None if mail_id is None else OutboxMail.get_by_id(mail_id)
-
-
-def fail_exhausted(now: datetime, max_attempts: int) -> int:
-    """Rows whose last allowed attempt died with its worker are not claimed again."""
-    return OutboxMail.update(status="failed", lease_until=None, last_error="attempts exhausted").where(
-        (OutboxMail.status == "sending") & (OutboxMail.lease_until < now)
-        & (OutboxMail.attempts >= max_attempts)).execute()
-
-
-# --- recording the outcome ------------------------------------------------------------------
-
-def still_ours(mail: OutboxMail):
-    """A worker whose lease expired must not overwrite what the next claimant recorded."""
-    return ((OutboxMail.id == mail.id) & (OutboxMail.status == "sending")
-            & (OutboxMail.attempts == mail.attempts))
-
-
-def mark_sent(mail: OutboxMail, now: datetime) -> None:
-    OutboxMail.update(status="sent", sent_at=now, lease_until=None, last_error=None) \
-        .where(still_ours(mail)).execute()
-
-
-def mark_failed(mail: OutboxMail, label: str) -> None:
-    OutboxMail.update(status="failed", lease_until=None, last_error=label).where(still_ours(mail)).execute()
-
-
-def retry_delay(attempts: int) -> timedelta:
-    return timedelta(seconds=min(RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), RETRY_CAP_SECONDS))
-
-
-def schedule_retry(mail: OutboxMail, now: datetime, label: str) -> timedelta:
-    delay = retry_delay(mail.attempts)
-    OutboxMail.update(status="pending", lease_until=None, last_error=label, next_attempt_at=now + delay) \
-        .where(still_ours(mail)).execute()
-    return delay
-
+# --- recording a failure ---------------------------------------------------------------------
 
 def record_failure(mail: OutboxMail, failure: Failure, now: datetime, max_attempts: int, worker: str) -> str:
     if failure.permanent or mail.attempts >= max_attempts:
@@ -328,21 +234,12 @@ def record_failure(mail: OutboxMail, failure: Failure, now: datetime, max_attemp
     return "retry"
 
 
-# --- the worker -----------------------------------------------------------------------------
+# --- the channel -----------------------------------------------------------------------------
 
-@dataclass
-class Run:
-    now: datetime
-    worker: str
-    max_attempts: int
-    lease: timedelta
-    sender: str
-
-
-def deliver(run: Run, link: SmtpLink, mail: OutboxMail) -> tuple[str, bool]:
+def deliver(run: Run, link: SmtpLink, mail: OutboxMail, sender: str) -> tuple[str, bool]:
     """Send one claimed row; returns the outcome and whether the run should go on."""
     try:
-        link.send(build_message(mail, run.sender))
+        link.send(build_message(mail, sender))
     except Exception as exc:
         failure = judge(exc)
         if failure is None:
@@ -357,91 +254,19 @@ def deliver(run: Run, link: SmtpLink, mail: OutboxMail) -> tuple[str, bool]:
 
 
 def deliver_due(app, *, now: datetime | None = None, limit: int = BATCH_LIMIT, worker_id: str | None = None) -> dict:
-    """Send up to `limit` due outbox rows, one claim at a time; returns counts per outcome.
+    """Send up to `limit` due outbox mails, one claim at a time; returns counts per outcome.
 
-    A row is due when pending and next_attempt_at <= now, or sending with an expired lease.
     A server-level failure (down, hung, refusing the login) ends the run after one attempt,
     so a dead server costs at most one connection attempt, and one MAIL_TIMEOUT, per run.
     """
-    counts = dict.fromkeys(OUTCOMES, 0)
     with app.app_context(), database_connection():
         run = Run(now=naive_utc(now or utcnow()), worker=worker_id or default_worker_id(),
                   max_attempts=int(setting(app, "MAIL_MAX_ATTEMPTS")),
-                  lease=timedelta(seconds=float(setting(app, "MAIL_LEASE_SECONDS"))),
-                  sender=setting(app, "MAIL_DEFAULT_SENDER"))
-        counts["failed"] += fail_exhausted(run.now, run.max_attempts)
+                  lease=timedelta(seconds=float(setting(app, "MAIL_LEASE_SECONDS"))))
+        sender = setting(app, "MAIL_DEFAULT_SENDER")
         with smtp_link(install_mail_state(app)) as link:
-            for _ in range(limit):
-                mail = claim_next(run.now, run.lease, run.max_attempts)
-                if mail is None:
-                    break
-                outcome, go_on = deliver(run, link, mail)
-                counts[outcome] += 1
-                if not go_on:
-                    break
-    return counts
-
-
-@contextmanager
-def database_connection():
-    """Use the caller's connection if one is open (a test, a request); else open our own."""
-    opened_here = db.is_closed()
-    if opened_here:
-        db.connect()
-    try:
-        yield
-    finally:
-        if opened_here:
-            db.close()
-
-
-def naive_utc(moment: datetime) -> datetime:
-    """The models store naive UTC; an aware `now` is converted rather than compared wrongly."""
-    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
-
-
-def default_worker_id() -> str:
-    return f"pid {os.getpid()} tråd {threading.get_ident()}"
-
-
-# --- flask outbox ---------------------------------------------------------------------------
-
-outbox_cli = AppGroup("outbox", help="E-postutkorgen: skicka väntande e-brev.")
-
-
-def summary(counts: dict) -> str:
-    return ", ".join(f"{name} {counts[name]}" for name in OUTCOMES)
-
-
-def loop_once(app) -> dict:
-    """One run of `send --loop`: a failing run (database down, a bug) is logged by class
-    name only, since exception texts may carry personal data, and the loop goes on."""
-    try:
-        return deliver_due(app)
-    except Exception as exc:
-        log.error("Utkorgen: körningen avbröts (%s)", type(exc).__name__)
-        return dict.fromkeys(OUTCOMES, 0)
-
-
-@outbox_cli.command("send")
-@click.option("--loop", "keep_going", is_flag=True, help="Fortsätt tills du avbryter (Ctrl-C).")
-@click.option("--interval", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
-              help="Sekunder mellan körningar med --loop.")
-def send_command(keep_going: bool, interval: float) -> None:
-    """Skicka de e-brev i utkorgen som står på tur."""
-    app = current_app._get_current_object()
-    if not keep_going:
-        click.echo(summary(deliver_due(app)))
-        return
-    click.echo(f"Utkorgen skickas var {interval:g}:e sekund; avsluta med Ctrl-C.")
-    while True:
-        counts = loop_once(app)
-        if any(counts.values()):
-            click.echo(summary(counts))
-        if sum(counts.values()) < BATCH_LIMIT:  # a full batch means more may be waiting: go on at once
-            time.sleep(interval)
+            return drain(OutboxMail, run, lambda mail: deliver(run, link, mail, sender), limit)
 
 
 def init_app(app) -> None:
     install_mail_state(app)
-    app.cli.add_command(outbox_cli)

@@ -207,12 +207,9 @@ class Notification(BaseModel):
     read_at = DateTimeField(null=True, index=True)
 
 
-class OutboxMail(BaseModel):
-    """An e-mail written in the same transaction as the event it tells of, sent by the worker."""
-    recipient = CharField(max_length=254)
-    subject = CharField(max_length=300)
-    body = TextField()
-    message_id = CharField(max_length=200, unique=True)
+class OutboxRow(BaseModel):
+    """What every outbox table shares: written in the event's transaction, claimed by the worker
+    under a lease, retried with backoff (app.messaging.outbox). Not a table of its own."""
     status = CharField(max_length=20, default="pending", index=True)  # pending|sending|sent|failed
     attempts = IntegerField(default=0)
     next_attempt_at = DateTimeField(default=utcnow, index=True)
@@ -220,6 +217,32 @@ class OutboxMail(BaseModel):
     last_error = CharField(max_length=500, null=True)
     created_at = DateTimeField(default=utcnow)
     sent_at = DateTimeField(null=True)
+
+
+class OutboxMail(OutboxRow):
+    """An e-mail written in the same transaction as the event it tells of, sent by the worker."""
+    recipient = CharField(max_length=254)
+    subject = CharField(max_length=300)
+    body = TextField()
+    message_id = CharField(max_length=200, unique=True)
+
+
+class WebhookSubscription(BaseModel):
+    """A receiver of webhooks (`flask webhooks add`). The secret signs every delivery, so it is
+    kept as given (it cannot be hashed like a password); it is shown once, at add."""
+    url = CharField(max_length=2000)
+    events = JSONField()  # the event types it asked for, e.g. ["case.filed"]
+    secret = CharField(max_length=100)  # "whsec_" + base64, Standard Webhooks format
+    created_at = DateTimeField(default=utcnow)
+
+
+class OutboxWebhook(OutboxRow):
+    """One event for one subscription, written in the event's transaction. webhook_id is made
+    once and sent with every attempt, so the receiver can drop a redelivery."""
+    subscription = ForeignKeyField(WebhookSubscription, backref="deliveries", on_delete="CASCADE")
+    webhook_id = CharField(max_length=64, unique=True)
+    event_type = CharField(max_length=40)
+    body = TextField()  # the exact JSON text that is signed and sent
 
 
 class AuditEntry(BaseModel):
@@ -265,5 +288,5 @@ class Attachment(BaseModel):
 
 MODELS: list[type[BaseModel]] = [
     User, Profile, Session, PendingLogin, RateCounter, CaseCounter, Case, StatusCount, CasePdf, StatusChange, Message, ReadMark,
-    Notification, OutboxMail, AuditEntry, QueueSearch, FileBlob, Attachment,
+    Notification, OutboxMail, WebhookSubscription, OutboxWebhook, AuditEntry, QueueSearch, FileBlob, Attachment,
 ]
