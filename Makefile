@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.pdf
 	$(BIN)/python -m bench.queue
+	$(BIN)/python -m bench.attachments
 
 forms-check: $(STAMP)
 	$(FLASK) forms check
