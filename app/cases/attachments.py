@@ -237,8 +237,11 @@ def pending(owner: User, public_id) -> Attachment | None:
 
 
 def kept_references(values: list, owner: User) -> tuple[list[dict], bool]:
-    """The references of posted kept files that this person holds; and whether any was lost."""
-    found = [pending(owner, ref.get("id")) if isinstance(ref, dict) else None for ref in map(reference_of, values)]
+    """The references of posted kept files that this person holds; and whether one was lost
+    (a reference whose file is not theirs or is gone). A value that is no reference at all is
+    nothing a browser posts and nothing anybody could lose: it is left out."""
+    posted = [ref for ref in map(reference_of, values) if isinstance(ref, dict) and isinstance(ref.get("id"), str)]
+    found = [pending(owner, ref["id"]) for ref in posted]
     return [reference(row) for row in found if row is not None], None in found
 
 
