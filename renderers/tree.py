@@ -173,7 +173,7 @@ def json_pointer(path: tuple) -> str:
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
 
 
-def tree_to_dict(node: Tree | Item) -> dict:
+def tree_to_dict(node: "Tree | Item | AttachedFile") -> dict:
     """The node as plain dicts and lists, each tagged with its "node" type."""
     data: dict[str, Any] = {"node": node.node}
     for field in dataclass_fields(node):
