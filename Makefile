@@ -10,7 +10,7 @@ FLASK := $(BIN)/flask --app app
 PORT ?= 5000
 SMTP_PORT ?= 1025
 
-.PHONY: run test bench setup system-deps forms-check corpus-report fuzz clean
+.PHONY: run serve test bench setup system-deps forms-check corpus-report fuzz clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -33,6 +33,13 @@ setup: $(STAMP)
 run: setup
 	$(FLASK) forms check
 	$(FLASK) dev --host 127.0.0.1 --port $(PORT) --smtp-port $(SMTP_PORT)
+
+# Production-like: gunicorn (gunicorn.conf.py) and the outbox worker, with env = production, so
+# the development secret key in config.toml is refused: give a PORTAL_CONFIG file (or
+# PORTAL_SECRET_KEY, PORTAL_DATABASE_URL, ...) first. Ctrl-C stops both.
+serve: $(STAMP)
+	PORTAL_ENV=production $(FLASK) init-db
+	PORTAL_ENV=production sh -c 'trap "kill 0" INT TERM EXIT; $(FLASK) outbox send --loop & $(BIN)/gunicorn -c gunicorn.conf.py'
 
 test: $(STAMP) system-deps
 	$(BIN)/ruff check app casetypes webforms renderers bench tests

@@ -14,15 +14,18 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.accounts import login, profiles, sessions, users
     from app.cases import retention, types
     from app.messaging import worker
-    from app.platform import database, inputs, security
+    from app.platform import database, health, inputs, logs, metrics, security
     from app.platform.config import load_config
     from app.platform.extensions import csrf
 
     app = Flask(__name__)
     app.config.from_mapping(load_config(overrides))
+    logs.init_app(app)  # first: every later step's lines carry the request id
+    metrics.init_app(app)
     security.init_app(app)
     inputs.init_app(app)  # before any route is added
     database.init_app(app)
+    health.init_app(app)
     sessions.init_app(app)  # before CSRF, so an expired-token page knows who is logged in
     login.init_app(app)
     csrf.init_app(app)

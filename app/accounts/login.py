@@ -26,6 +26,7 @@ from app.accounts.bankid import (
     qr_content,
     user_message,
 )
+from app.platform import metrics
 from app.platform.extensions import db
 from app.platform.models import PendingLogin, User, utcnow
 
@@ -190,11 +191,18 @@ def poll(pending: PendingLogin) -> LoginState:
     if result is None or pending.status != "pending":
         return state_of(pending)
     if result.status == "complete":
-        with db.atomic():
-            user = user_for(result.completion)
-            forget(pending)
+        try:
+            with db.atomic():
+                user = user_for(result.completion)
+                forget(pending)
+        except LoginRefused:
+            metrics.count_login("refused")
+            raise
         sessions.log_in(user)
+        metrics.count_login("complete")
         return LoginState("complete", "", user=user)
+    if result.status == "failed":
+        metrics.count_login("failed")
     PendingLogin.update(status=result.status, hint_code=result.hint_code).where(
         PendingLogin.id == pending.id).execute()
     pending.status, pending.hint_code = result.status, result.hint_code

@@ -14,6 +14,7 @@ from peewee import IntegrityError
 
 from app.accounts.profiles import orderer_type
 from app.cases.handling_hours import local_text
+from app.platform import metrics
 from app.platform.extensions import db
 from app.platform.models import Case, CasePdf
 from casetypes import CaseType, case_type_from_frozen
@@ -88,7 +89,8 @@ def rendered_pdf(case: Case, engine: str) -> bytes:
     from renderers.pdf import PdfBusy, PdfRenderError
 
     try:
-        return case_pdf(print_header(case), case_tree(case), engine=engine, timeout=current_app.config["PDF_TIMEOUT"])
+        with metrics.timed_pdf(engine):
+            return case_pdf(print_header(case), case_tree(case), engine=engine, timeout=current_app.config["PDF_TIMEOUT"])
     except PdfBusy:
         raise PdfUnavailable("busy") from None
     except PdfRenderError as failure:

@@ -9,6 +9,7 @@ import logging
 from urllib.parse import urlsplit
 
 import click
+from flask import request
 from peewee import SqliteDatabase
 from playhouse.db_url import parse as parse_db_url
 from playhouse.pool import PooledPostgresqlDatabase
@@ -55,6 +56,12 @@ def open_database(url: str, **pool_settings):
     return OPENERS[scheme](url, **pool_settings)
 
 
+def without_database(view):
+    """Marks a view that must answer without a database connection (the health probe)."""
+    view.without_database = True
+    return view
+
+
 def create_tables() -> None:
     with db.connection_context():
         db.create_tables(MODELS, safe=True)
@@ -68,7 +75,8 @@ def init_app(app) -> None:
 
     @app.before_request
     def _connect():
-        db.connect(reuse_if_open=True)
+        if not getattr(app.view_functions.get(request.endpoint), "without_database", False):
+            db.connect(reuse_if_open=True)
 
     @app.teardown_request
     def _close(_exc):

@@ -1,12 +1,14 @@
 """Friendly Swedish error pages with a correlation id; never a stack trace."""
 from __future__ import annotations
 
-import secrets
-
 from flask import render_template, request
 from flask_wtf.csrf import CSRFError
+from peewee import InterfaceError, OperationalError
 from playhouse.pool import MaxConnectionsExceeded
 from werkzeug.exceptions import SecurityError
+
+from app.platform.extensions import db
+from app.platform.logs import current_request_id
 
 from . import customer, handler
 
@@ -31,9 +33,10 @@ RERENDER_ON_EXPIRED_TOKEN = {
 }
 
 
-def error_page(status: int, correlation_id: str | None = None):
+def error_page(status: int):
+    """The page for a status, with the request's id ("Felkod") that is also in the log."""
     title, text = ERRORS[status]
-    return render_template("error.html", title=title, text=text, correlation_id=correlation_id), status
+    return render_template("error.html", title=title, text=text, correlation_id=current_request_id()), status
 
 
 def init_app(app) -> None:
@@ -53,7 +56,7 @@ def init_app(app) -> None:
         if page is not None:
             return page
         title, text = "Sidan har gått ut", "Formuläret hade gått ut eller saknade en säkerhetsnyckel. Ladda om sidan och försök igen."
-        return render_template("error.html", title=title, text=text, correlation_id=None), 400
+        return render_template("error.html", title=title, text=text, correlation_id=current_request_id()), 400
 
     @app.errorhandler(MaxConnectionsExceeded)
     def database_busy(error):
@@ -61,8 +64,17 @@ def init_app(app) -> None:
         app.logger.warning("Databasens anslutningar är slut")
         return error_page(503)
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unreachable(error):
+        # PostgreSQL stopped or restarting, SQLite locked too long: a quick 503, and the next
+        # request tries again (a broken pooled connection is not handed out twice).
+        app.logger.warning("Databasen svarar inte: %s", type(error).__name__)
+        if not db.is_closed():
+            db.close()
+        return error_page(503)
+
     @app.errorhandler(500)
     def internal_error(error):
-        correlation_id = secrets.token_hex(6)
-        app.logger.error("Internt fel, id %s", correlation_id, exc_info=getattr(error, "original_exception", None))
-        return error_page(500, correlation_id)
+        app.logger.error("Internt fel", exc_info=getattr(error, "original_exception", None))
+        return error_page(500)
