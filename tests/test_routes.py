@@ -33,13 +33,14 @@ ROUTES = {
     "handler.queue": HANDLER_ONLY, "handler.search": HANDLER_ONLY, "handler.case_page": HANDLER_ONLY, "handler.change_status": HANDLER_ONLY,
     "handler.post_message": HANDLER_ONLY, "handler.pdf": HANDLER_ONLY, "handler.table_csv": HANDLER_ONLY,
     "handler.confirm_close": HANDLER_ONLY,
+    "cases.attachment": CUSTOMER_ONLY, "handler.attachment": HANDLER_ONLY,  # downloads of attached files
     "preview.index": DEVELOPMENT, "preview.form": DEVELOPMENT,
 }
 # Endpoints whose POST changes state; none of them may answer GET.
 STATE_CHANGING = {"auth.start", "auth.poll", "auth.cancel", "auth.logout", "cases.submit", "cases.post_message",
                   "bell.open_item", "bell.read_all", "handler.change_status", "handler.post_message", "handler.search"}
 SAMPLE_VALUES = {"number": "2026-00001", "slug": "bestallning-av-siths-kort", "notification_id": "1",
-                 "index": "0", "filename": "portal.css"}
+                 "index": "0", "filename": "portal.css", "file_id": "bilaga-som-inte-finns-0001"}
 
 
 @pytest.fixture
