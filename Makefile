@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.pdf
 	$(BIN)/python -m bench.queue
 	$(BIN)/python -m bench.attachments
+	$(BIN)/python -m bench.drafts
 
 forms-check: $(STAMP)
 	$(FLASK) forms check

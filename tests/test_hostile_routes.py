@@ -15,7 +15,7 @@ import pytest
 from app.accounts.users import ensure_user
 from app.platform.extensions import db
 from app.platform.inputs import UNWANTED_CHARACTERS
-from app.platform.models import Case, Message, Notification, Profile, User
+from app.platform.models import Case, Draft, Message, Notification, Profile, User
 from tests.login_helpers import CUSTOMER, HANDLER, csrf_token, log_in_with_csrf, portal_app
 from tests.test_cases import ORDERER, ROW, SITHS
 
@@ -37,7 +37,8 @@ NAME_ATTRIBUTE = re.compile(r'\bname="([^"]+)"')
 ROW_INDEX_IN_NAME = re.compile(r"-(\d+|__index__)(?=-|$)")
 LIMITS = {key: 100_000 for key in ("cases_per_user", "messages_per_user", "pdfs_per_user", "login_start_per_ip",
                                    "login_start_per_session", "login_poll_per_ip", "login_poll_per_session",
-                                   "login_qr_per_session", "status_changes_per_user", "searches_per_user")}
+                                   "login_qr_per_session", "status_changes_per_user", "searches_per_user",
+                                   "drafts_per_user", "drafts_per_customer")}
 
 
 def encoded(text: str) -> str:
@@ -87,6 +88,9 @@ def visitors(app) -> list[Visitor]:
     filed = customer.post(SITHS, data={**ORDERER, **ROW, "form_key": "hostile-test-form-key-0001",
                                        "csrf_token": customer_token})
     assert filed.status_code == 303, filed.get_data(as_text=True)
+    drafted = customer.post(SITHS + "/utkast", data={**ORDERER, **ROW, "form_key": "hostile-test-draft-key-0001",
+                                                     "csrf_token": customer_token})
+    assert drafted.status_code == 303, drafted.get_data(as_text=True)
     handler = app.test_client()
     handler_token = log_in_with_csrf(handler, HANDLER)
     return [Visitor("anonymous", anonymous, csrf_token(anonymous)), Visitor("customer", customer, customer_token),
@@ -97,7 +101,7 @@ def valid_values(app) -> dict:
     with app.app_context(), db.connection_context():
         return {"number": Case.get().number, "slug": "bestallning-av-siths-kort", "index": "0",
                 "notification_id": str(Notification.select().order_by(Notification.id).first().id),
-                "filename": "portal.css", "file_id": "bilaga-som-inte-finns-0001"}
+                "filename": "portal.css", "token": Draft.get().token, "file_id": "bilaga-som-inte-finns-0001"}
 
 
 def url_with(rule, values: dict) -> str:
@@ -160,9 +164,11 @@ def test_no_route_answers_hostile_input_with_a_server_error(hostile_portal):
     # The forms were really processed, not refused at the door: the case form judged the data
     # and the row buttons redrew it; both sides' messages were stored.
     assert {200, 422} <= answers[("customer", "cases.submit")]
+    assert 303 in answers[("customer", "drafts.save")]  # hostile drafts were stored (and checked below)
     assert 303 in answers[("customer", "cases.post_message")] and 303 in answers[("handler", "handler.post_message")]
     with app.app_context(), db.connection_context():
         stored = [message.body for message in Message.select()]
         stored += [text for profile in Profile.select() for text in (profile.organisation_name, profile.email)]
         stored += [user.name for user in User.select()]
+        stored += [text for draft in Draft.select() for pair in draft.answers for text in pair]
     assert stored and not [text for text in stored if UNWANTED_CHARACTERS.search(text)]

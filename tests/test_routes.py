@@ -23,12 +23,14 @@ PUBLIC, CUSTOMER_ONLY, HANDLER_ONLY, DEVELOPMENT = "public", "customer", "handle
 
 ROUTES = {
     "public.start": PUBLIC, "static": PUBLIC,
+    "health.healthz": PUBLIC, "health.readyz": PUBLIC, "metrics": PUBLIC,  # operators' probes (loopback or token for metrics)
     "auth.login": PUBLIC, "auth.start": PUBLIC, "auth.waiting": PUBLIC, "auth.poll": PUBLIC,
     "auth.qr": PUBLIC, "auth.cancel": PUBLIC, "auth.logout": PUBLIC,
     "profile.edit": CUSTOMER_ONLY,
     "cases.choose": CUSTOMER_ONLY, "cases.new": CUSTOMER_ONLY, "cases.submit": CUSTOMER_ONLY,
     "cases.submitted": CUSTOMER_ONLY, "cases.detail": CUSTOMER_ONLY, "cases.pdf": CUSTOMER_ONLY,
     "cases.post_message": CUSTOMER_ONLY, "cases.my_pages": CUSTOMER_ONLY,
+    "drafts.save": CUSTOMER_ONLY, "drafts.resume": CUSTOMER_ONLY, "drafts.delete": CUSTOMER_ONLY,
     "bell.index": CUSTOMER_ONLY, "bell.open_item": CUSTOMER_ONLY, "bell.read_all": CUSTOMER_ONLY,
     "handler.queue": HANDLER_ONLY, "handler.search": HANDLER_ONLY, "handler.case_page": HANDLER_ONLY, "handler.change_status": HANDLER_ONLY,
     "handler.post_message": HANDLER_ONLY, "handler.pdf": HANDLER_ONLY, "handler.table_csv": HANDLER_ONLY,
@@ -38,9 +40,10 @@ ROUTES = {
 }
 # Endpoints whose POST changes state; none of them may answer GET.
 STATE_CHANGING = {"auth.start", "auth.poll", "auth.cancel", "auth.logout", "cases.submit", "cases.post_message",
-                  "bell.open_item", "bell.read_all", "handler.change_status", "handler.post_message", "handler.search"}
+                  "bell.open_item", "bell.read_all", "handler.change_status", "handler.post_message", "handler.search",
+                  "drafts.save", "drafts.delete"}
 SAMPLE_VALUES = {"number": "2026-00001", "slug": "bestallning-av-siths-kort", "notification_id": "1",
-                 "index": "0", "filename": "portal.css", "file_id": "bilaga-som-inte-finns-0001"}
+                 "index": "0", "filename": "portal.css", "token": "A" * 22, "file_id": "bilaga-som-inte-finns-0001"}
 
 
 @pytest.fixture

@@ -76,7 +76,7 @@ def load_user() -> None:
             Session.delete().where(Session.id == row.id).execute()
         session.clear()
         return
-    if now - row.last_seen_at > TOUCH_EVERY:
+    if now - row.last_seen_at > min(TOUCH_EVERY, limits()[0] / 10):  # a short idle limit is kept as exactly
         Session.update(last_seen_at=now).where(Session.id == row.id).execute()
     g.user = row.user
 

@@ -2,7 +2,8 @@
 the keyset pages and unread markers the handlers' queue (app.cases.handling) uses too.
 
 Filing is one transaction: the number, the case (with its frozen schema and the orderer's
-snapshot), its first status and the handlers' notifications all land together or not at all.
+snapshot), its first status and the handlers' notifications all land together or not at all,
+and the form's draft (app.cases.drafts) goes in the same commit.
 A form key, unique per owner, makes a double click or a resubmitted page find the case the
 first post created instead of filing another.
 """
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 from peewee import IntegrityError, fn
 
-from app.cases import attachments
+from app.cases import attachments, drafts
 from app.cases.statuses import CLOSED, SUBMITTED, count_status
 from app.messaging import notifications, webhooks
 from app.platform.extensions import db
@@ -75,6 +76,7 @@ def file_case(owner: User, case_type: CaseType, document: dict, orderer: dict, f
             attachments.file_with_case(case, case_type, document)
             notifications.notify_handlers(case, "filed")
             notifications.notify_customer(case, "filed")  # the receipt, by e-mail if they asked
+            drafts.forget_filed(owner, form_key)  # a filed draft is gone with the same commit
             webhooks.case_filed(case)
     except IntegrityError:
         found = existing(owner, form_key)

@@ -2,7 +2,8 @@
 more than RETENTION_DAYS ago — with their messages, PDFs, bell notifications, status history and
 audit rows and attached files (their stored content too, once no attachment names it) — and outbox
 mails and webhook deliveries that were sent or failed that long ago. Off when RETENTION_DAYS is 0;
-handlers' queue searches older than a day go on every run.
+handlers' queue searches older than a day, drafts last saved more than DRAFT_DAYS ago and files
+uploaded into forms never sent go on every run.
 One case per transaction, so a failure leaves that case and the rest carry on.
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.cases import attachments
+from app.cases import attachments, drafts
 from app.cases.handling import forget_old_searches
 from app.cases.statuses import CLOSED, count_status
 from app.platform.extensions import db
@@ -54,6 +55,9 @@ def run_command(days: int | None) -> None:
     """Delete cases closed more than RETENTION_DAYS days ago, and old sent mails."""
     searches = forget_old_searches()  # whatever RETENTION_DAYS says: a search may hold a personnummer
     click.echo(f"Borttaget: {searches} sökningar äldre än ett dygn.")
+    draft_days = current_app.config["DRAFT_DAYS"]
+    if draft_days > 0:  # whatever RETENTION_DAYS says: an unfinished form is kept DRAFT_DAYS, no longer
+        click.echo(f"Borttaget: {drafts.purge_expired(draft_days)} utkast äldre än {draft_days} dagar.")
     unused = attachments.forget_unused()  # whatever RETENTION_DAYS says: files of forms never sent
     click.echo(f"Borttaget: {unused['abandoned']} filer från formulär som aldrig skickades, "
                f"{unused['contents']} lagrade filinnehåll som inget ärende använder.")

@@ -58,6 +58,10 @@ DEFAULTS = {
     "message_max_attachments": 5,
     # The largest request a form with file fields may send (every other request: max_content_length).
     "upload_max_request_bytes": 60 * 1024 * 1024,
+    "drafts_per_user": 60,
+    "draft_days": 30,
+    "drafts_per_customer": 20,
+    "draft_max_bytes": 1_000_000,
     "log_format": "json",  # json | text | none (leave logging as the host process set it)
     "log_level": "INFO",
     "access_log": True,  # one line per answered request: route name, method, status, ms

@@ -262,6 +262,27 @@ class QueueSearch(BaseModel):
     created_at = DateTimeField(default=utcnow, index=True)
 
 
+class Draft(BaseModel):
+    """A case form saved unfinished by its owner ("Spara utkast"): never a case, never shown
+    to handlers. `answers` are the posted (name, value) pairs as the browser sent them (see
+    app.cases.drafts for why not the document); `token` is the opaque id in its addresses;
+    one draft per rendered form (`form_key`), so filing that form deletes it."""
+    token = CharField(max_length=32, unique=True)
+    owner = ForeignKeyField(User, backref="drafts", on_delete="CASCADE")
+    form_key = CharField(max_length=64)
+    case_type_slug = CharField(max_length=64)
+    case_type_title = CharField(max_length=300)
+    schema_text = TextField()  # the version it was started under, to tell which answers no longer fit
+    schema_sha256 = CharField(max_length=64)
+    answers = JSONField()
+    size = IntegerField()  # bytes of the answers, for the per-customer limit
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow, index=True)  # the retention clock
+
+    class Meta:
+        indexes = ((("owner", "form_key"), True),)
+
+
 class FileBlob(BaseModel):
     """An uploaded file's content, stored once by its sha256 (however many attachments name it).
     `content` is null when the storage folder of the config (ATTACHMENT_STORAGE) holds it."""
@@ -288,5 +309,5 @@ class Attachment(BaseModel):
 
 MODELS: list[type[BaseModel]] = [
     User, Profile, Session, PendingLogin, RateCounter, CaseCounter, Case, StatusCount, CasePdf, StatusChange, Message, ReadMark,
-    Notification, OutboxMail, WebhookSubscription, OutboxWebhook, AuditEntry, QueueSearch, FileBlob, Attachment,
+    Notification, OutboxMail, WebhookSubscription, OutboxWebhook, AuditEntry, QueueSearch, Draft, FileBlob, Attachment,
 ]

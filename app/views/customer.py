@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 from app.accounts import profiles
 from app.accounts.ratelimit import limited_per_user
 from app.accounts.sessions import login_required
-from app.cases import attachments, documents, filing, handling, handling_hours
+from app.cases import attachments, documents, drafts, filing, handling, handling_hours
 from app.cases.statuses import CLOSED
 from app.cases.types import active_case_types, case_types
 from app.platform.inputs import database_int, takes_uploads
@@ -40,9 +40,10 @@ def active_type_or_404(slug: str):
     return case_type
 
 
-def render_form(case_type, caseform, ordererform, form_key, status=200, notice=None):
+def render_form(case_type, caseform, ordererform, form_key, status=200, notice=None, **extra):
+    """`extra` is for the page's parts, such as the draft's notes (app.views.drafts)."""
     html = render_template("cases/new.html", case_type=case_type, caseform=caseform,
-                           ordererform=ordererform, form_key=form_key, notice=notice)
+                           ordererform=ordererform, form_key=form_key, notice=notice, **extra)
     return html, status
 
 
@@ -174,4 +175,4 @@ def attachment(number: str, file_id: str):
 def my_pages():
     ongoing = filing.my_cases(g.user, closed=False, before=request.args.get("pagaende_fore", type=database_int))
     closed = filing.my_cases(g.user, closed=True, before=request.args.get("avslutade_fore", type=database_int))
-    return render_template("cases/my_pages.html", ongoing=ongoing, closed=closed)
+    return render_template("cases/my_pages.html", ongoing=ongoing, closed=closed, drafts=drafts.listed(g.user))

@@ -10,7 +10,7 @@ from werkzeug.exceptions import SecurityError
 from app.platform.extensions import db
 from app.platform.logs import current_request_id
 
-from . import customer, handler
+from . import customer, drafts, handler
 
 ERRORS = {
     400: ("Felaktig begäran", "Begäran kunde inte behandlas. Gå tillbaka och försök igen."),
@@ -27,6 +27,7 @@ ERRORS = {
 # Views whose form is shown again, with what was typed, when its CSRF token has expired (C3).
 RERENDER_ON_EXPIRED_TOKEN = {
     "cases.submit": customer.rerender_after_expired_token,
+    "drafts.save": drafts.rerender_after_expired_token,
     "cases.post_message": customer.rerender_message_after_expired_token,
     "handler.post_message": handler.rerender_message_after_expired_token,
     "handler.change_status": handler.rerender_closing_after_expired_token,
