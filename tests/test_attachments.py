@@ -223,3 +223,23 @@ def test_files_of_a_form_never_sent_go_after_a_day(portal, customer):
         assert forget_unused() == {"abandoned": 0, "contents": 0}
         assert forget_unused(utcnow() + timedelta(days=2)) == {"abandoned": 1, "contents": 1}
         assert FileBlob.select().count() == 0
+
+
+def test_a_draft_keeps_its_files_until_it_is_filed(portal, customer):
+    from app.cases.attachments import forget_unused
+
+    key = form_key(customer)
+    saved = customer.post(f"{OVRIGT}/utkast", content_type="multipart/form-data",
+                          data={**ORDERER, "beskrivning": "Halvfärdigt", "form_key": key,
+                                "bilagor": [upload("polisanmalan.pdf", PDF, "application/pdf")]})
+    assert saved.status_code == 303 and "/utkast/" in saved.headers["Location"]
+    with portal.app_context(), db.connection_context():
+        assert forget_unused(utcnow() + timedelta(days=2)) == {"abandoned": 0, "contents": 0}  # the draft holds it
+    page = customer.get(saved.headers["Location"]).get_data(as_text=True)
+    kept = re.search(r'<input type="checkbox" name="bilagor" id="bilagor-kvar-1" value="([^"]+)" checked>', page)
+    assert kept and "Behåll polisanmalan.pdf (PDF," in page
+    reference = json.loads(kept.group(1).replace("&#34;", '"').replace("&quot;", '"'))
+    filed = customer.post(OVRIGT, content_type="multipart/form-data",
+                          data={**ORDERER, "beskrivning": "Klart", "form_key": key, "bilagor": json.dumps(reference)})
+    case = filed_case(portal, filed)
+    assert [ref["sha256"] for ref in case.data["bilagor"]] == [sha(PDF)]

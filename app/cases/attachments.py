@@ -32,7 +32,7 @@ from peewee import IntegrityError
 from werkzeug.datastructures import MultiDict
 
 from app.platform.extensions import db
-from app.platform.models import Attachment, Case, FileBlob, Message, User, utcnow
+from app.platform.models import Attachment, Case, Draft, FileBlob, Message, User, utcnow
 from casetypes import CaseType, Problem
 from casetypes.files import (
     FILE_KIND,
@@ -400,12 +400,27 @@ def of_case(case: Case, public_id: str, *, handler: bool) -> Attachment | None:
 
 # --- retention ---------------------------------------------------------------------------------
 
+def in_drafts() -> set[str]:
+    """The ids of the files saved drafts hold (a draft keeps its files as long as it is kept)."""
+    found: set[str] = set()
+    for draft in Draft.select(Draft.answers):
+        for pair in draft.answers if isinstance(draft.answers, list) else []:
+            value = reference_of(pair[1]) if isinstance(pair, list) and len(pair) == 2 else None
+            if isinstance(value, dict) and isinstance(value.get("id"), str):
+                found.add(value["id"])
+    return found
+
+
 def forget_unused(now=None) -> dict:
-    """Files uploaded into forms that were never sent (after PENDING_DAYS), then every stored
-    content no attachment names any more (a deleted case's files go with it by cascade)."""
+    """Files uploaded into forms that were never sent nor saved as a draft (after PENDING_DAYS),
+    then every stored content no attachment names any more (a deleted case's files go with it
+    by cascade, a deleted draft's at the next run)."""
     cutoff = (now or utcnow()) - timedelta(days=PENDING_DAYS)
-    abandoned = (Attachment.delete().where(Attachment.case.is_null() & Attachment.message.is_null()
-                                           & (Attachment.created_at < cutoff)).execute())
+    kept = in_drafts()
+    stale = [row.id for row in Attachment.select(Attachment.id, Attachment.public_id).where(
+        Attachment.case.is_null() & Attachment.message.is_null() & (Attachment.created_at < cutoff))
+        if row.public_id not in kept]
+    abandoned = Attachment.delete().where(Attachment.id.in_(stale)).execute() if stale else 0
     unused = [blob.sha256 for blob in FileBlob.select(FileBlob.sha256).where(
         FileBlob.sha256.not_in(Attachment.select(Attachment.sha256)))]
     folder = storage_folder()
