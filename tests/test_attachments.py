@@ -243,3 +243,11 @@ def test_a_draft_keeps_its_files_until_it_is_filed(portal, customer):
                           data={**ORDERER, "beskrivning": "Klart", "form_key": key, "bilagor": json.dumps(reference)})
     case = filed_case(portal, filed)
     assert [ref["sha256"] for ref in case.data["bilagor"]] == [sha(PDF)]
+
+
+def test_only_a_multipart_post_to_a_form_with_files_may_be_large(portal, customer):
+    big_text = {**ORDERER, "beskrivning": "x" * (3 * 1024 * 1024), "form_key": form_key(customer)}
+    assert customer.post(OVRIGT, data=big_text).status_code == 413  # urlencoded: the usual limit
+    assert customer.post(OVRIGT, data=big_text, content_type="multipart/form-data").status_code == 413  # one field
+    assert customer.post("/mina-uppgifter", content_type="multipart/form-data",
+                         data={"fil": upload("stor.pdf", PDF + b"\0" * (3 * 1024 * 1024))}).status_code == 413

@@ -66,7 +66,7 @@ class CleanedMultiDict(ImmutableMultiDict):
 
 
 def takes_uploads(view):
-    """Marks a view whose form may carry files: its requests may be as large as
+    """Marks a view whose form may carry files: its multipart requests may be as large as
     UPLOAD_MAX_REQUEST_BYTES; every other request stays within MAX_CONTENT_LENGTH."""
     view.takes_uploads = True
     return view
@@ -77,8 +77,9 @@ class PortalRequest(Request):
 
     @property
     def max_content_length(self) -> int | None:
-        """Read before any form is parsed (CSRF reads the form), so it follows the endpoint."""
-        if self._max_content_length is None and current_app and self.endpoint:
+        """Read before any form is parsed (CSRF reads the form), so it follows the endpoint; only a
+        multipart body can carry files (in it, each text field stays within MAX_FORM_MEMORY_SIZE)."""
+        if self._max_content_length is None and current_app and self.endpoint and self.mimetype == "multipart/form-data":
             view = current_app.view_functions.get(self.endpoint)
             if getattr(view, "takes_uploads", False):
                 return current_app.config["UPLOAD_MAX_REQUEST_BYTES"]
