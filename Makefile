@@ -50,6 +50,8 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.pdf
 	$(BIN)/python -m bench.queue
+	$(BIN)/python -m bench.api
+	$(BIN)/python -m bench.row_import
 	$(BIN)/python -m bench.attachments
 	$(BIN)/python -m bench.drafts
 

@@ -10,7 +10,7 @@ from flask import Flask
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    from app import views
+    from app import api, views
     from app.accounts import login, profiles, sessions, users
     from app.cases import retention, types
     from app.messaging import worker
@@ -30,6 +30,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     login.init_app(app)
     csrf.init_app(app)
     types.init_app(app)
+    api.init_app(app)  # its OpenAPI document is built from the case types, once
     profiles.init_app(app)
     users.init_app(app)
     worker.init_app(app)  # the outbox: e-mails and webhooks

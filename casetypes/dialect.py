@@ -125,6 +125,13 @@ UI_HINTS = {
         # Root only: whether customers may choose the case type, and where in the list.
         "active": {"type": "boolean"},
         "order": {"type": "integer"},
+        # Root only: pages of top-level fields and a review page (casetypes/steps.py checks
+        # the names; the meta-schema only the shape).
+        "steps": {"type": "array", "minItems": 1, "maxItems": 50, "items": {
+            "type": "object", "additionalProperties": False,
+            "properties": {"title": {"type": "string", "maxLength": 200},
+                           "fields": {"type": "array", "maxItems": 2000, "items": {"type": "string"}}}}},
+        "review": {"type": "boolean"},
     },
 }
 

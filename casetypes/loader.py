@@ -33,6 +33,7 @@ from .normalize import Normalized, normalize
 from .problems import Problem, problems_from_errors
 from .servable import reference_problems, unservable, unshown
 from .spec import FieldSpec, SpecError, build_form_spec, walk
+from .steps import step_notes
 from .validator import CaseTypeValidator
 
 BASE_URI = "https://forms.invalid/"  # never resolvable: every resource is preloaded
@@ -334,7 +335,7 @@ def compile_case_type(slug: str, schema: dict, name: str, checked: bool = True) 
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         validator=validator, fields=fields,
         spec_index={spec.path: spec for spec in walk(fields)},
-        notes=tuple(unshown(schema, fields)) if checked else (),
+        notes=tuple(unshown(schema, fields)) + tuple(step_notes(schema, fields)) if checked else (),
     )
 
 

@@ -17,6 +17,7 @@ from referencing.jsonschema import DRAFT202012
 from .dialect import SELF_BOUNDED_FORMATS
 from .metacheck import shorten
 from .spec import FieldSpec, value_type_of, walk
+from .steps import step_problems
 
 TYPE_CHECKER = Draft202012Validator.TYPE_CHECKER
 BRANCH_KEYWORDS = ("if", "then", "else", "not")
@@ -175,6 +176,7 @@ CHECKS: dict[str, Callable[[dict, tuple], Iterable]] = {
     "choiceless": choiceless,
     "defaults": wrong_defaults,
     "patterns": bad_patterns,
+    "steps": step_problems,
 }
 
 

@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from casetypes import load_forms_dir
 from casetypes.dialect import KINDS
+from casetypes.steps import review_wanted, step_index_of, steps_of
 from webforms import blank, judge
 from webforms.caseform import defaults_of, to_formdata
 
@@ -33,9 +34,12 @@ PATTERNS = st.sampled_from(["^[0-9]+$", "(", "[a-", "\\p{L}", ".*", "^a{2,3}$", 
 DRAFTS = st.sampled_from(["https://json-schema.org/draft/2020-12/schema", "http://json-schema.org/draft-07/schema#",
                           "http://json-schema.org/draft-04/schema#", "https://example.test/x", 5])
 WIDGETS = st.sampled_from(sorted(KINDS) + ["slider", ""])
+# Steps hints right and wrong: unknown names, a name twice, no title, no fields, not a list.
+STEPS = st.lists(st.fixed_dictionaries({}, optional={"title": SCALARS, "fields": st.lists(NAMES, max_size=3) | SCALARS,
+                                                     "felds": SCALARS}) | SCALARS, max_size=3) | SCALARS
 HINTS = st.fixed_dictionaries({}, optional={
     "widget": WIDGETS, "rows": HUGE, "placeholder": SCALARS, "addLabel": SCALARS, "order": HUGE,
-    "active": st.booleans(), "widgt": SCALARS,
+    "active": st.booleans(), "widgt": SCALARS, "steps": STEPS, "review": st.booleans() | SCALARS,
     "errors": st.dictionaries(st.sampled_from(["pattern", "required", "maxLength", "type", "not", "x y"]),
                               SCALARS, max_size=3),
 })
@@ -126,6 +130,31 @@ GOOD_CASE_TYPES = st.tuples(
                      "definitions": {"a": {"type": "string", "maxLength": 9}},
                      "$defs": {"b": {"type": "object", "properties": {"c": {"type": "integer"}}}}})
 
+
+
+def steps_over(names: list):
+    """A steps hint over these property names: mostly right (each name once, some left for the
+    last step), sometimes with a name twice, an unknown one or a step without a title."""
+    def hint(draw_order, cut, titled, extra):
+        groups = [draw_order[:cut], draw_order[cut:cut + 1]]
+        steps = [{"title": f"Steg {index}", "fields": group} if titled or index else {"fields": group}
+                 for index, group in enumerate(groups) if group]
+        if extra and steps:
+            steps[-1]["fields"] = [*steps[-1]["fields"], extra]
+        return steps
+    return st.builds(hint, st.permutations(names), st.integers(0, len(names)), st.sampled_from([True, True, True, False]),
+                     st.sampled_from([None, None, None, None, "saknas", names[0]]))
+
+
+def with_steps(schema: dict):
+    """The schema as it is, or with a steps hint (and sometimes review) over its own fields."""
+    names = sorted(schema["properties"])
+    hints = st.fixed_dictionaries({"steps": steps_over(names)}, optional={"review": st.booleans()})
+    return st.one_of(st.just(schema), hints.map(lambda ui: {**schema, "x-ui": ui}))
+
+
+GOOD_CASE_TYPES = GOOD_CASE_TYPES.flatmap(with_steps)
+
 ANY_JSON = st.recursive(SCALARS | st.floats(allow_nan=False), lambda inner: st.lists(inner, max_size=3)
                         | st.dictionaries(NAMES, inner, max_size=3), max_leaves=10)
 FILES = st.fixed_dictionaries(
@@ -215,7 +244,19 @@ def exercise(report, document) -> None:
     """An accepted case type judges any document, builds its form and judges any posted data
     without raising: what the check accepts can be served."""
     for case_type in report.case_types.values():
-        case_type.validate(document)
+        problems = case_type.validate(document)
         case_type.validate({})
         blank(case_type)
         judge(case_type, posted_from(case_type, document))
+        check_steps(case_type, problems)
+
+
+def check_steps(case_type, problems) -> None:
+    """An accepted steps hint divides every field into exactly one non-empty step, and every
+    problem lands on one of them."""
+    steps = steps_of(case_type.schema, case_type.fields)
+    review_wanted(case_type.schema, case_type.fields)
+    if steps:
+        shown = [name for step in steps for name in step.names]
+        assert sorted(shown) == sorted(spec.name for spec in case_type.fields) and all(s.names and s.title for s in steps)
+        assert all(0 <= step_index_of(steps, problem.path) < len(steps) for problem in problems)

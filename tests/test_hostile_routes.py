@@ -7,6 +7,7 @@ security checklist D1). What is stored afterwards holds no control character.
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 from urllib.parse import quote
 
@@ -32,7 +33,8 @@ HOSTILE = {
 }
 # Parameters read by name in the code, so a new one is attacked without being listed here.
 READ_BY_NAME = re.compile(r"""request\.(?:args|form|values)(?:\.get(?:list)?\(|\[)\s*["']([^"']+)["']""")
-ALWAYS_POSTED = {"action", "form_key", "meddelande", "version", "intern", "q", "device", "next"}
+ALWAYS_POSTED = {"action", "form_key", "meddelande", "version", "intern", "q", "device", "next",
+                 "_step", "_move", "_reviewed"}
 NAME_ATTRIBUTE = re.compile(r'\bname="([^"]+)"')
 ROW_INDEX_IN_NAME = re.compile(r"-(\d+|__index__)(?=-|$)")
 LIMITS = {key: 100_000 for key in ("cases_per_user", "messages_per_user", "pdfs_per_user", "login_start_per_ip",
@@ -74,9 +76,18 @@ class Visitor:
         return [*pairs, ("csrf_token", self.token)]
 
 
+# A case type in steps with a review page (tests/fixtures/steps): its pages and buttons too.
+STEPPED_FORMS = Path(__file__).resolve().parent / "fixtures" / "steps"
+STEPPED_SLUG = "andring-av-medarbetaruppdrag"
+STEP_MOVES = ("next", "previous", "file", "edit:2")
+
+
 @pytest.fixture
-def hostile_portal(database_url, simulator_url):
-    return portal_app(database_url, simulator_url, wtf_csrf_enabled=True, **LIMITS)
+def hostile_portal(database_url, simulator_url, tmp_path):
+    forms = tmp_path / "forms"
+    shutil.copytree(APP_DIR.parent / "forms", forms)
+    shutil.copy(STEPPED_FORMS / f"{STEPPED_SLUG}.json", forms)
+    return portal_app(database_url, simulator_url, wtf_csrf_enabled=True, forms_dir=str(forms), **LIMITS)
 
 
 def visitors(app) -> list[Visitor]:
@@ -101,7 +112,8 @@ def valid_values(app) -> dict:
     with app.app_context(), db.connection_context():
         return {"number": Case.get().number, "slug": "bestallning-av-siths-kort", "index": "0",
                 "notification_id": str(Notification.select().order_by(Notification.id).first().id),
-                "filename": "portal.css", "token": Draft.get().token, "file_id": "bilaga-som-inte-finns-0001"}
+                "filename": "portal.css", "token": Draft.get().token, "table": "personer", "file_format": "csv",
+                "name": "inkomna", "file_id": "bilaga-som-inte-finns-0001"}
 
 
 def url_with(rule, values: dict) -> str:
@@ -130,9 +142,13 @@ def requests_for(rule, visitor: Visitor, valid: dict, value: str):
             yield method, path, query, b""
             continue
         pairs = visitor.hostile_pairs(value)
-        without_action = [pair for pair in pairs if pair[0] != "action"]
-        for action in (None, value, "add:personer", f"add:{value}", f"remove:personer-{value}"):
+        without_action = [pair for pair in pairs if pair[0] not in ("action", "_move")]
+        for action in (None, value, "add:personer", f"add:{value}", f"remove:personer-{value}", f"import:{value}"):
             yield method, path, query, form_body(without_action + ([("action", action)] if action else []))
+        if "slug" in rule.arguments:  # the stepped case type: every step button, hostile or not
+            stepped = url_with(rule, {**valid, "slug": STEPPED_SLUG})
+            for move in (*STEP_MOVES, value, f"edit:{value}", "add:personer"):
+                yield method, stepped, query, form_body(without_action + [("_move", move)])
 
 
 QUERY_NAMES = names_read_in_code() | {"efter", "pagaende_fore", "avslutade_fore", "status", "typ", "q", "sok",
@@ -146,10 +162,11 @@ def test_no_route_answers_hostile_input_with_a_server_error(hostile_portal):
     rules = ordered_rules(app)
     for visitor in everyone:  # the names a browser would post: every field on every page it may see
         for rule in rules:
-            page = visitor.client.get(url_with(rule, valid)) if "GET" in rule.methods else None
-            if page is not None and page.mimetype == "text/html":
-                visitor.learn_names(page.get_data(as_text=True))
-    assert {"meddelande", "personer-0-namn", "orderer-organisationsnummer"} <= everyone[1].names
+            for slug in (valid["slug"], STEPPED_SLUG):
+                page = visitor.client.get(url_with(rule, {**valid, "slug": slug})) if "GET" in rule.methods else None
+                if page is not None and page.mimetype == "text/html":
+                    visitor.learn_names(page.get_data(as_text=True))
+    assert {"meddelande", "personer-0-namn", "orderer-organisationsnummer", "kontaktvag", "_step"} <= everyone[1].names
     failures, answers = [], {}
     for visitor in everyone:
         for rule in rules:

@@ -20,30 +20,37 @@ from tests.login_helpers import (
 from tests.test_cases import ORDERER, ROW, SITHS, form_key
 
 PUBLIC, CUSTOMER_ONLY, HANDLER_ONLY, DEVELOPMENT = "public", "customer", "handler", "development"
+API_TOKEN = "api token"  # Authorization: Bearer only; no cookie counts, so no CSRF (tests/test_api.py)
 
 ROUTES = {
     "public.start": PUBLIC, "static": PUBLIC,
     "health.healthz": PUBLIC, "health.readyz": PUBLIC, "metrics": PUBLIC,  # operators' probes (loopback or token for metrics)
+    "public.accessibility": PUBLIC, "public.privacy": PUBLIC, "public.cookies": PUBLIC,
     "auth.login": PUBLIC, "auth.start": PUBLIC, "auth.waiting": PUBLIC, "auth.poll": PUBLIC,
     "auth.qr": PUBLIC, "auth.cancel": PUBLIC, "auth.logout": PUBLIC,
     "profile.edit": CUSTOMER_ONLY,
     "cases.choose": CUSTOMER_ONLY, "cases.new": CUSTOMER_ONLY, "cases.submit": CUSTOMER_ONLY,
     "cases.submitted": CUSTOMER_ONLY, "cases.detail": CUSTOMER_ONLY, "cases.pdf": CUSTOMER_ONLY,
-    "cases.post_message": CUSTOMER_ONLY, "cases.my_pages": CUSTOMER_ONLY,
+    "cases.post_message": CUSTOMER_ONLY, "cases.my_pages": CUSTOMER_ONLY, "cases.row_template": CUSTOMER_ONLY,
     "drafts.save": CUSTOMER_ONLY, "drafts.resume": CUSTOMER_ONLY, "drafts.delete": CUSTOMER_ONLY,
     "bell.index": CUSTOMER_ONLY, "bell.open_item": CUSTOMER_ONLY, "bell.read_all": CUSTOMER_ONLY,
     "handler.queue": HANDLER_ONLY, "handler.search": HANDLER_ONLY, "handler.case_page": HANDLER_ONLY, "handler.change_status": HANDLER_ONLY,
     "handler.post_message": HANDLER_ONLY, "handler.pdf": HANDLER_ONLY, "handler.table_csv": HANDLER_ONLY,
-    "handler.confirm_close": HANDLER_ONLY,
+    "handler.confirm_close": HANDLER_ONLY, "handler.assign": HANDLER_ONLY,
+    "statistics.index": HANDLER_ONLY, "statistics.csv": HANDLER_ONLY,
+    "preview.index": DEVELOPMENT, "preview.form": DEVELOPMENT, "preview.row_template": DEVELOPMENT,
+    "api.openapi_json": PUBLIC, "api.docs": DEVELOPMENT,
+    "api.case_type_list": API_TOKEN, "api.case_list": API_TOKEN, "api.case_detail": API_TOKEN,
+    "api.case_pdf": API_TOKEN, "api.change_status": API_TOKEN, "api.post_message": API_TOKEN,
     "cases.attachment": CUSTOMER_ONLY, "handler.attachment": HANDLER_ONLY,  # downloads of attached files
-    "preview.index": DEVELOPMENT, "preview.form": DEVELOPMENT,
 }
 # Endpoints whose POST changes state; none of them may answer GET.
 STATE_CHANGING = {"auth.start", "auth.poll", "auth.cancel", "auth.logout", "cases.submit", "cases.post_message",
                   "bell.open_item", "bell.read_all", "handler.change_status", "handler.post_message", "handler.search",
-                  "drafts.save", "drafts.delete"}
+                  "drafts.save", "drafts.delete", "api.change_status", "api.post_message", "handler.assign"}
 SAMPLE_VALUES = {"number": "2026-00001", "slug": "bestallning-av-siths-kort", "notification_id": "1",
-                 "index": "0", "filename": "portal.css", "token": "A" * 22, "file_id": "bilaga-som-inte-finns-0001"}
+                 "index": "0", "filename": "portal.css", "token": "A" * 22, "table": "personer", "file_format": "csv",
+                 "name": "inkomna", "file_id": "bilaga-som-inte-finns-0001"}
 
 
 @pytest.fixture
@@ -87,6 +94,9 @@ def test_anonymous_visitors_get_nothing_private(portal):
             for method in methods_of(rule):
                 response = client.open(url_of(rule), method=method)
                 assert response.status_code == 302 and response.headers["Location"].startswith("/logga-in"), rule
+        if ROUTES[rule.endpoint] == API_TOKEN:
+            for method in methods_of(rule):
+                assert client.open(url_of(rule), method=method).status_code == 401, rule
 
 
 def test_customers_get_403_on_every_handler_route(portal):
@@ -106,7 +116,8 @@ def test_every_post_needs_a_csrf_token(sqlite_url, simulator_url):
         ensure_user(HANDLER, "Hanna", "handler")
     for rule in rules(app):
         if "POST" in methods_of(rule):
-            assert client.post(url_of(rule), data={}).status_code == 400, rule.endpoint
+            refused = 401 if ROUTES[rule.endpoint] == API_TOKEN else 400  # the API: no token, nothing
+            assert client.post(url_of(rule), data={}).status_code == refused, rule.endpoint
 
 
 @pytest.mark.parametrize("path", ["/", "/logga-in", "/finns-inte", "/static/portal.css"])

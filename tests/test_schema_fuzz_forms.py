@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from werkzeug.datastructures import MultiDict
 
+from app.cases import stepping
 from tests.conftest import make_app
 from tests.schema_strategies import DOCUMENTS, FILES, timed_load
 from webforms import bind, blank, judge
@@ -76,3 +77,30 @@ def exercise_form(drawing_app, case_type, document):
     drawn(drawing_app, caseform)
     for action in row_actions(case_type)[:6]:
         drawn(drawing_app, apply_row_action(case_type, hostile, action))
+    if stepping.stepped(case_type):
+        draw_steps(drawing_app, case_type, hostile)
+
+
+def draw_steps(app, case_type, formdata) -> None:
+    """Every page of a stepped case type, drawn from hostile posted data: each step with the
+    others carried along, where every button leads, and the review page."""
+    from flask import render_template
+
+    from app.accounts.profiles import orderer_type
+    with app.test_request_context():
+        document, problems = judge(case_type, formdata)
+        caseform, ordererform = bind(case_type, formdata), blank(orderer_type(), prefix="orderer-")
+        for index in range(len(stepping.steps_for(case_type)) + 1):
+            page = stepping.page_at(case_type, index)
+            carried = stepping.carried_pairs(case_type, page, formdata, formdata, "orderer-")
+            if page.is_review:
+                sections = stepping.review_sections(case_type, orderer_type(), document, {})
+                render_template("cases/review.html", case_type=case_type, page=page, form_key="k" * 20,
+                                notice=None, sections=sections, carried=carried, reviewed="")
+                continue
+            render_template("cases/new.html", case_type=case_type, caseform=caseform, ordererform=ordererform,
+                            form_key="k" * 20, notice=None, page=page, carried=carried)
+            for move in ("next", "previous", "file", "edit:1", "edit:99", "edit:²"):
+                moved = MultiDict([*formdata.items(multi=True), ("_step", str(page.number)), ("_move", move)])
+                outcome = stepping.after_move(case_type, moved, problems, [])
+                assert 0 <= outcome.page.index <= page.total

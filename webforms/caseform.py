@@ -130,10 +130,17 @@ class CaseForm:
     problems: list = field(default_factory=list)
     prefix: str = ""  # set when several schema forms share one HTML form
     focus: str = ""  # the field the page opens on (a new row's first field), "" for none
+    # What "Importera från fil" said, by table name: (message, whether it is an error).
+    row_imports: dict = field(default_factory=dict)
 
     @property
     def fields(self) -> tuple:
         return answerable(self.case_type.fields)
+
+    @property
+    def import_refused(self) -> bool:
+        """Whether a file offered to "Importera från fil" was refused (the page answers 422)."""
+        return any(is_error for _, is_error in self.row_imports.values())
 
     def document(self) -> dict:
         return read_posted(self.case_type, self.formdata, self.prefix)
@@ -170,11 +177,17 @@ class CaseForm:
         return [(name, self.describe(problem.path), problem.message) for name, problem in self.located_problems()]
 
     def describe(self, path: tuple) -> str:
+        path = self.shown_path(path)
         spec = self.case_type.spec_at(path)
         rows_in_path = [f"rad {part + 1}" for part in path if isinstance(part, int)]
         label = spec.label if spec else "Formuläret"
         text = ", ".join(rows_in_path + [label])
         return text[:1].upper() + text[1:]
+
+    def shown_path(self, path: tuple) -> tuple:
+        """Where a problem is told: an item of a checkbox group (one of its values) on the group."""
+        group = self.case_type.spec_at(path[:-1]) if path and isinstance(path[-1], int) else None
+        return path[:-1] if group is not None and group.kind == "checkboxes" else path
 
     def row_prototype(self, table: FieldSpec, name: str) -> "RowPrototype":
         """A blank row named with the placeholder index, for the script that adds rows."""
@@ -222,6 +235,23 @@ BLANK_ROWS = {"table": blank_table_row, "list": blank_list_row}
 def blank_row_pairs(table: FieldSpec) -> list:
     """What a browser posts for a new, untouched row of this table (names relative to the row)."""
     return BLANK_ROWS[table.kind](table)
+
+
+def posted_rows(table: FieldSpec, formdata: MultiDict, table_name: str) -> list[tuple[int, dict]]:
+    """(posted index, the row as a document) for every posted row of a table."""
+    return [(index, read_document(posted_form(table.children, formdata, f"{table_name}{SEPARATOR}{index}{SEPARATOR}"),
+                                  table.children))
+            for index in row_indices(formdata.keys(), table_name)]
+
+
+def blank_row_document(table: FieldSpec) -> dict:
+    """What a new, untouched row of the table reads as (its defaults)."""
+    return read_document(posted_form(table.children, MultiDict(blank_row_pairs(table))), table.children)
+
+
+def row_pairs(table: FieldSpec, document: dict) -> list:
+    """What a browser posts for one row holding this document (names relative to the row)."""
+    return list(posted_pairs(table.children, document))
 
 
 def judge(case_type: CaseType, formdata: MultiDict, prefix: str = "") -> tuple[dict, list[Problem]]:

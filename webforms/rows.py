@@ -47,6 +47,30 @@ def with_row(formdata: MultiDict, table_name: str, blank_pairs) -> MultiDict:
     return MultiDict(list(formdata.items(multi=True)) + added)
 
 
+def with_rows(formdata: MultiDict, table_name: str, kept: list[int], added: list[list]) -> MultiDict:
+    """The posted data with a table's rows rewritten: the rows at the `kept` indices, renumbered
+    from 0 in that order, then one row per list of (name in the row, text) pairs in `added`;
+    every other row of the table is dropped and every other field kept as posted."""
+    position = {index: new for new, index in enumerate(kept)}
+    pairs = []
+    for key, value in formdata.items(multi=True):
+        index = row_index(key, table_name)
+        if index is None:
+            pairs.append((key, value))
+        elif index in position:
+            pairs.append((renamed_row_key(key, table_name, position[index]), value))
+    for offset, row_pairs in enumerate(added, start=len(kept)):
+        prefix = f"{table_name}{SEPARATOR}{offset}{SEPARATOR}"
+        pairs += [(prefix + ROW_MARKER, "")] + [(prefix + key, value) for key, value in row_pairs]
+    return MultiDict(pairs)
+
+
+def renamed_row_key(key: str, table_name: str, index: int) -> str:
+    prefix = table_name + SEPARATOR
+    _, separator, rest = key[len(prefix):].partition(SEPARATOR)
+    return f"{prefix}{index}{separator}{rest}"
+
+
 def table_spec(case_type, table_name: str):
     spec = spec_named(case_type, table_name)
     return spec if spec is not None and spec.kind in ROW_KINDS else None

@@ -23,8 +23,16 @@ DEFAULTS = {
     "form_preview": False,
     "support_email": "",
     "support_phone": "",
+    "operator_name": "",
+    "privacy_email": "",
+    "accessibility_reviewed": "",
+    "accessibility_supervisor_url": "https://www.digg.se/tdosanmalan",
     "handling_hours": "09:00-16.00",
     "max_content_length": 2 * 1024 * 1024,
+    # The case form is posted as multipart/form-data (it carries the tables' import files), and
+    # Werkzeug refuses more parts than this with 413: a 200-row table posts about 1 400 fields,
+    # over Flask's default of 1 000. The body stays bounded by max_content_length.
+    "max_form_parts": 20_000,
     "public_base_url": "http://127.0.0.1:5000",
     "trusted_hosts": [],
     "trusted_proxies": 0,
@@ -51,6 +59,7 @@ DEFAULTS = {
     "status_changes_per_user": 30,
     "searches_per_user": 60,
     "pdfs_per_user": 30,
+    "api_requests_per_token": 600,
     # Attachments (app/cases/attachments.py): "" keeps files in the database, else a folder.
     "attachment_storage": "",
     "attachment_max_case_bytes": 50 * 1024 * 1024,

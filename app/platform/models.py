@@ -65,7 +65,7 @@ class User(BaseModel):
     """A person who logs in with BankID: a customer (kund) or a handler (handläggare)."""
     personnummer = CharField(max_length=12, unique=True)
     name = CharField(max_length=200)
-    role = CharField(max_length=20, default="customer", index=True)  # customer | handler
+    role = CharField(max_length=20, default="customer", index=True)  # customer | handler | api
     active = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
     last_login_at = DateTimeField(null=True)
@@ -73,6 +73,11 @@ class User(BaseModel):
     @property
     def is_handler(self) -> bool:
         return self.role == "handler"
+
+    @property
+    def speaks_for_ombud(self) -> bool:
+        """A handler, or a system acting for the ombud through an API token (role "api")."""
+        return self.role in ("handler", "api")
 
 
 class Profile(BaseModel):
@@ -144,12 +149,19 @@ class Case(BaseModel):
     created_at = DateTimeField(default=utcnow, index=True)
     updated_at = DateTimeField(default=utcnow)
     closed_at = DateTimeField(null=True)
+    # The handler the case is assigned to ("Tilldela"); None: nobody has it (the queue's "Ej tilldelade").
+    assignee = ForeignKeyField(User, null=True, backref="assigned_cases", on_delete="RESTRICT")
 
     class Meta:
         indexes = (
             (("owner", "form_key"), True),
             (("status", "id"), False),  # the handlers' queue: a status, oldest first
             (("owner", "status", "id"), False),  # Mina sidor: one owner's ongoing or closed cases
+            (("assignee", "id"), False),  # the queue's "Mina ärenden" and "Ej tilldelade", oldest first
+            # Statistik: covering indexes, so the aggregates read an index range and never a row.
+            (("created_at", "case_type_slug"), False),  # filed per week
+            (("closed_at", "case_type_slug", "created_at"), False),  # handling time of the cases closed
+            (("status", "created_at", "case_type_slug"), False),  # the open backlog by age
         )
 
 
@@ -172,9 +184,14 @@ class CasePdf(BaseModel):
 
 
 class StatusChange(BaseModel):
+    """One line of a case's history: a status change (kind "status") or an assignment change
+    (kind "assignment": `assignee` got the case, or nobody when it was handed back; the status
+    columns then hold the status the case had, unchanged)."""
     case = ForeignKeyField(Case, backref="status_changes", on_delete="CASCADE")
+    kind = CharField(max_length=20, default="status")  # status | assignment
     from_status = CharField(max_length=40, null=True)
     to_status = CharField(max_length=40)
+    assignee = ForeignKeyField(User, null=True, backref="+", on_delete="RESTRICT")
     actor = ForeignKeyField(User, on_delete="RESTRICT")
     created_at = DateTimeField(default=utcnow)
 
@@ -262,6 +279,21 @@ class QueueSearch(BaseModel):
     created_at = DateTimeField(default=utcnow, index=True)
 
 
+class ApiToken(BaseModel):
+    """A token another system sends as `Authorization: Bearer` to /api/v1. Only the sha256 of
+    the secret is kept (it is shown once, at creation); `user` is the token's own actor row
+    (role "api"), so its status changes, messages and audit rows name it like a handler's."""
+    name = CharField(max_length=60)
+    token_hash = CharField(max_length=64, unique=True)
+    prefix = CharField(max_length=12)  # the secret's first characters, to tell tokens apart in lists
+    scope = CharField(max_length=10)  # read | write
+    user = ForeignKeyField(User, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField(null=True)
+    revoked_at = DateTimeField(null=True)
+    last_used_at = DateTimeField(null=True)
+
+
 class Draft(BaseModel):
     """A case form saved unfinished by its owner ("Spara utkast"): never a case, never shown
     to handlers. `answers` are the posted (name, value) pairs as the browser sent them (see
@@ -309,5 +341,6 @@ class Attachment(BaseModel):
 
 MODELS: list[type[BaseModel]] = [
     User, Profile, Session, PendingLogin, RateCounter, CaseCounter, Case, StatusCount, CasePdf, StatusChange, Message, ReadMark,
-    Notification, OutboxMail, WebhookSubscription, OutboxWebhook, AuditEntry, QueueSearch, Draft, FileBlob, Attachment,
+    Notification, OutboxMail, WebhookSubscription, OutboxWebhook, AuditEntry, QueueSearch, Draft, ApiToken, FileBlob,
+    Attachment,
 ]

@@ -70,6 +70,25 @@
     if (button.hasAttribute("data-add-row")) { addRow(container); } else { removeRow(container, button); }
   });
 
+  // "Importera från fil": a file over the import limit is refused here, before the whole form
+  // is sent; the server says the same next to the field, but a body over the portal's request
+  // limit could not come back with what was typed.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-import-file]");
+    var input = button && document.getElementById(button.getAttribute("data-import-file"));
+    if (!input || !input.files || !input.files.length) { return; }
+    var tooLarge = input.files[0].size > (parseInt(input.getAttribute("data-max-bytes"), 10) || Infinity);
+    var message = document.getElementById(input.id + "-too-large");
+    if (message) { message.hidden = !tooLarge; }
+    if (!tooLarge) { return; }
+    event.preventDefault();
+    input.setAttribute("aria-invalid", "true");
+    if (message && (input.getAttribute("aria-describedby") || "").indexOf(message.id) < 0) {
+      input.setAttribute("aria-describedby", ((input.getAttribute("aria-describedby") || "") + " " + message.id).trim());
+    }
+    input.focus();
+  });
+
   // "Avsluta ärendet": a dialog asks, and a yes goes straight to the status change. Without
   // JavaScript the form leads to a confirmation page instead.
   document.addEventListener("submit", function (event) {
@@ -84,7 +103,10 @@
   function answersOf(form, name) {
     var values = [];
     form.querySelectorAll("[name]").forEach(function (el) {
-      if (el.name !== name || el.type === "hidden") { return; }
+      if (el.name !== name) { return; }
+      // An answer given on another step of the form travels as a hidden input (data-carried);
+      // a ticked box posts "y", which the rules read as true.
+      if (el.type === "hidden") { if (el.hasAttribute("data-carried")) { values.push(el.value === "y" ? "true" : el.value); } return; }
       if (el.type === "checkbox" && el.value === "y") { values.push(el.checked ? "true" : "false"); }
       else if (el.type === "checkbox" || el.type === "radio") { if (el.checked) { values.push(el.value); } }
       else if (el.value !== "") { values.push(el.value); }

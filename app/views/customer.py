@@ -9,13 +9,12 @@ from werkzeug.datastructures import MultiDict
 from app.accounts import profiles
 from app.accounts.ratelimit import limited_per_user
 from app.accounts.sessions import login_required
-from app.cases import attachments, documents, drafts, filing, handling, handling_hours
+from app.cases import attachments, documents, drafts, filing, handling, handling_hours, row_import, stepping
 from app.cases.statuses import CLOSED
 from app.cases.types import active_case_types, case_types
 from app.platform.inputs import database_int, takes_uploads
 from app.views import shared
 from webforms import bind, blank, judge, rejected
-from webforms.caseform import apply_row_action
 from webforms.rows import ACTION_FIELD
 
 bp = Blueprint("cases", __name__)
@@ -40,10 +39,18 @@ def active_type_or_404(slug: str):
     return case_type
 
 
-def render_form(case_type, caseform, ordererform, form_key, status=200, notice=None, **extra):
-    """`extra` is for the page's parts, such as the draft's notes (app.views.drafts)."""
+def render_form(case_type, caseform, ordererform, form_key, status=200, notice=None, page=None, **extra):
+    """The case form; for a stepped case type the page asked for (else the one it was posted
+    from), with the other steps' answers carried along. `extra` is for the page's other parts,
+    such as the draft's notes (app.views.drafts)."""
+    page = page or stepping.posted_page(case_type, caseform.formdata)  # a draft reopens on its step
+    carried = ()
+    if page:
+        carried = stepping.carried_pairs(case_type, page, caseform.formdata, ordererform.formdata, ORDERER_PREFIX)
+        caseform.problems = list(stepping.problems_on(page, caseform.problems))  # the others' fields are not drawn
     html = render_template("cases/new.html", case_type=case_type, caseform=caseform,
-                           ordererform=ordererform, form_key=form_key, notice=notice, **extra)
+                           ordererform=ordererform, form_key=form_key, notice=notice, page=page, carried=carried,
+                           **extra)
     return html, status
 
 
@@ -55,12 +62,29 @@ def new(slug: str):
     return render_form(case_type, blank(case_type), ordererform, filing.new_form_key())
 
 
-def posted_forms(case_type, received: attachments.Received):
+def receive_files(case_type, files=None) -> attachments.Received:
+    """The case form's files taken care of, once per request (app.cases.attachments): new ones
+    checked and stored, every file field holding only references this person holds."""
+    if "received_files" not in g:
+        g.received_files = attachments.receive(case_type, request.form, request.files if files is None else files,
+                                               g.user)
+    return g.received_files
+
+
+def form_data():
+    """What the case form posted, with its file fields as receive_files left them."""
+    return g.received_files.formdata if "received_files" in g else request.form
+
+
+def posted_forms(case_type, files=None):
+    received = receive_files(case_type, files)
     formdata = received.formdata
     ordererform = bind(profiles.orderer_type(), formdata, prefix=ORDERER_PREFIX)
-    caseform = (apply_row_action(case_type, formdata, formdata[ACTION_FIELD]) if ACTION_FIELD in formdata
-                else bind(case_type, formdata))
-    caseform.problems = received.problems  # a file refused on the way shows by its field
+    if ACTION_FIELD in formdata:
+        caseform = row_import.form_after_action(case_type, formdata, request.files)
+    else:
+        caseform = bind(case_type, formdata)
+    caseform.problems = received.problems + list(caseform.problems)  # a file refused on the way, by its field
     return caseform, ordererform
 
 
@@ -74,21 +98,73 @@ def submit(slug: str):
     earlier = filing.existing(g.user, form_key)
     if earlier is not None:  # sent twice: its files already belong to the case
         return redirect(url_for("cases.submitted", number=earlier.number), 303)
-    received = attachments.receive(case_type, request.form, request.files, g.user)
-    if ACTION_FIELD in received.formdata:
-        return render_form(case_type, *posted_forms(case_type, received), form_key)
+    if ACTION_FIELD in request.form:
+        caseform, ordererform = posted_forms(case_type)
+        return render_form(case_type, caseform, ordererform, form_key, status=422 if caseform.import_refused else 200)
+    received = receive_files(case_type)
     document, problems = judge(case_type, received.formdata)
     problems = received.problems + problems
     orderer, orderer_problems = judge(profiles.orderer_type(), received.formdata, ORDERER_PREFIX)
+    if not stepping.files_now(case_type, received.formdata):
+        return step_moved(case_type, form_key, document, orderer, problems, orderer_problems)
     if problems or orderer_problems:  # every error at once, next to its field
-        return render_form(case_type, rejected(case_type, received.formdata, problems),
-                           rejected(profiles.orderer_type(), received.formdata, orderer_problems, ORDERER_PREFIX),
-                           form_key, status=422)
+        return rejected_form(case_type, form_key, problems, orderer_problems)
+    if not review_matches(case_type, document, orderer):
+        return review_page(case_type, form_key, document, orderer, status=409, notice=CHANGED_SINCE_REVIEW)
     try:
         case = filing.file_case(g.user, case_type, document, orderer, form_key)
     except filing.DuplicateSubmission as duplicate:
         case = duplicate.case
     return redirect(url_for("cases.submitted", number=case.number), 303)
+
+
+def rejected_form(case_type, form_key, problems, orderer_problems):
+    """The form with every problem by its field; a stepped one on the first step with any."""
+    outcome = stepping.first_page_with(case_type, problems, orderer_problems) if stepping.stepped(case_type) else None
+    if outcome is not None:
+        problems, orderer_problems = outcome.problems, outcome.orderer_problems
+    return render_form(case_type, rejected(case_type, form_data(), problems),
+                       rejected(profiles.orderer_type(), form_data(), orderer_problems, ORDERER_PREFIX),
+                       form_key, status=422, page=outcome and outcome.page)
+
+
+CHANGED_SINCE_REVIEW = "Uppgifterna har ändrats sedan du granskade dem. Granska dem igen och skicka sedan in."
+
+
+def review_matches(case_type, document, orderer) -> bool:
+    """A case type with a review page files only the answers its "Granska och skicka" showed."""
+    page = stepping.page_at(case_type, len(stepping.steps_for(case_type)))
+    return page is None or not page.review or stepping.reviewed_as_posted(form_data(), document, orderer)
+
+
+def step_moved(case_type, form_key, document, orderer, problems, orderer_problems):
+    """"Nästa", "Föregående" or "Ändra" on a stepped form: the next page, or this one with the
+    problems of its own fields."""
+    outcome = stepping.after_move(case_type, form_data(), problems, orderer_problems)
+    if outcome.page.is_review:
+        return review_page(case_type, form_key, document, orderer)
+    return render_form(case_type, rejected(case_type, form_data(), outcome.problems),
+                       rejected(profiles.orderer_type(), form_data(), outcome.orderer_problems, ORDERER_PREFIX),
+                       form_key, status=outcome.status, page=outcome.page)
+
+
+def review_page(case_type, form_key, document, orderer, status=200, notice=None):
+    """"Granska och skicka": every answer as the detail view shows it, "Ändra" per step, and
+    the whole form carried along for "Skicka in"."""
+    page = stepping.page_at(case_type, len(stepping.steps_for(case_type)))
+    html = render_template(
+        "cases/review.html", case_type=case_type, page=page, form_key=form_key, notice=notice,
+        sections=stepping.review_sections(case_type, profiles.orderer_type(), document, orderer),
+        carried=stepping.carried_pairs(case_type, page, form_data(), form_data(), ORDERER_PREFIX),
+        reviewed=stepping.fingerprint(document, orderer))
+    return html, status
+
+
+@bp.get("/arenden/nytt/<slug>/mall/<table>.<file_format>")
+@login_required
+def row_template(slug: str, table: str, file_format: str):
+    """"Ladda ner mall": a table's CSV or XLSX template, made from the schema."""
+    return shared.template_response(row_import.template_file(active_type_or_404(slug), table, file_format))
 
 
 def rerender_after_expired_token():
@@ -98,7 +174,7 @@ def rerender_after_expired_token():
     if case_type is None or g.get("user") is None:
         return None
     # The files already stored are kept; new ones are not taken from a post whose token failed.
-    caseform, ordererform = posted_forms(case_type, attachments.receive(case_type, request.form, MultiDict(), g.user))
+    caseform, ordererform = posted_forms(case_type, files=MultiDict())
     notice = "Sidan hade varit öppen länge och behövde laddas om. Kontrollera uppgifterna och skicka igen."
     return render_form(case_type, caseform, ordererform, filing.posted_form_key(request.form.get(FORM_KEY)),
                        status=400, notice=notice)

@@ -13,7 +13,7 @@ from flask_wtf.csrf import generate_csrf
 from app.accounts import profiles
 from app.accounts.ratelimit import limited_per_user
 from app.accounts.sessions import login_required
-from app.cases import attachments, drafts, filing
+from app.cases import drafts, filing
 from app.cases.handling_hours import local_text
 from app.cases.types import case_types
 from app.platform.inputs import takes_uploads
@@ -42,13 +42,13 @@ def save(slug: str):
     form_key = filing.posted_form_key(request.form.get(customer.FORM_KEY))
     # A draft keeps its files: new ones are checked and stored now, and the draft's answers hold
     # their references (the "Behåll" boxes when it is continued).
-    received = attachments.receive(case_type, request.form, request.files, g.user)
+    received = customer.receive_files(case_type)
     try:
         draft = drafts.save(g.user, case_type, form_key, received.formdata)
     except drafts.AlreadyFiled as filed:
         return already_filed(filed.case)
     except drafts.DraftRefused as refused:
-        return refused_page(case_type, form_key, str(refused), received)
+        return refused_page(case_type, form_key, str(refused))
     if wants_json():
         return jsonify(message=saved_text(draft), form_key=form_key)
     flash(saved_text(draft), "success")
@@ -64,12 +64,11 @@ def already_filed(case):
     return redirect(url_for("cases.submitted", number=case.number), 303)
 
 
-def refused_page(case_type, form_key: str, text: str, received):
+def refused_page(case_type, form_key: str, text: str):
     """Over a limit: the form again with everything as typed (files kept), and why it was not saved."""
     if wants_json():
         return jsonify(message=text), 422
-    return customer.render_form(case_type, *customer.posted_forms(case_type, received), form_key, status=422,
-                                notice=text)
+    return customer.render_form(case_type, *customer.posted_forms(case_type), form_key, status=422, notice=text)
 
 
 def rerender_after_expired_token():

@@ -7,6 +7,7 @@ from peewee import InterfaceError, OperationalError
 from playhouse.pool import MaxConnectionsExceeded
 from werkzeug.exceptions import SecurityError
 
+from app.api import problems
 from app.platform.extensions import db
 from app.platform.logs import current_request_id
 
@@ -34,8 +35,11 @@ RERENDER_ON_EXPIRED_TOKEN = {
 }
 
 
-def error_page(status: int):
-    """The page for a status, with the request's id ("Felkod") that is also in the log."""
+def error_page(status: int, error=None):
+    """The page for a status, with the request's id ("Felkod") that is also in the log; under
+    /api a problem+json with the same id instead."""
+    if problems.is_api_request():
+        return problems.standard_problem(status, error, current_request_id())
     title, text = ERRORS[status]
     return render_template("error.html", title=title, text=text, correlation_id=current_request_id()), status
 
@@ -43,7 +47,7 @@ def error_page(status: int):
 def init_app(app) -> None:
     for status in ERRORS:
         if status != 500:
-            app.register_error_handler(status, lambda error, status=status: error_page(status))
+            app.register_error_handler(status, lambda error, status=status: error_page(status, error=error))
 
     @app.errorhandler(SecurityError)
     def untrusted_host(error):

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 
-from flask import current_app
+from flask import current_app, request, url_for
 from markupsafe import Markup
 
 from app.cases.handling_hours import local_text
+from app.cases.row_import import FILE_FIELD_PREFIX
 from casetypes.files import FILE_TYPES, FILES_KIND, accepted_types, max_bytes_of, size_text, type_names
+from casetypes.row_import import allowed_texts, importable_columns
+from casetypes.spreadsheet import MAX_FILE_BYTES, TOO_LARGE
 from renderers.markdown import description_html
 from webforms import FIELD_KINDS
 from webforms.kinds import post_text, posted_references
@@ -98,6 +101,17 @@ def row_template(row_macro, spec, name: str, caseform) -> Markup:
     return _row_templates[key]
 
 
+def import_choices(table) -> list[tuple[str, tuple]]:
+    """(column title, allowed values) for the columns of a table that offer choices."""
+    return [(spec.label, allowed_texts(spec)) for spec in importable_columns(table) if allowed_texts(spec)]
+
+
+def row_template_url(caseform, table_name: str, file_format: str) -> str:
+    """"Ladda ner mall" where the form is drawn: the preview's own, else the customer's."""
+    endpoint = "preview.row_template" if request.blueprint == "preview" else "cases.row_template"
+    return url_for(endpoint, slug=caseform.case_type.slug, table=table_name, file_format=file_format)
+
+
 def masked_organisationsnummer(number: str) -> str:
     """A sole trader's organisationsnummer is their personnummer: lists show it masked."""
     digits = (number or "").replace("-", "")
@@ -138,5 +152,10 @@ def init_app(app) -> None:
         field_attributes=field_attributes,
         row_template=row_template,
         ROW_MARKER=ROW_MARKER,
+        IMPORT_FILE_PREFIX=FILE_FIELD_PREFIX,
+        IMPORT_MAX_BYTES=MAX_FILE_BYTES,
+        IMPORT_TOO_LARGE=TOO_LARGE,
+        import_choices=import_choices,
+        row_template_url=row_template_url,
         file_limits_text=file_limits_text,
     )

@@ -1,5 +1,6 @@
-"""The ombud's handlers: the queue ("Ärenden"), the case page with thread, status history and
-audit trail, status changes, replies and internal notes, PDF and CSV export."""
+"""The ombud's handlers: the queue ("Ärenden", with "Mina ärenden" and "Ej tilldelade"), the case
+page with thread, status history and audit trail, status changes, assignment ("Tilldela mig",
+to a named handler, "Lämna tillbaka"), replies and internal notes, PDF and CSV export."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
@@ -22,7 +23,8 @@ def queue():
     token = request.args.get("sok", "")
     query = handling.saved_search(g.user, token) if token else ""
     criteria = handling.QueueFilter(status=request.args.get("status", "open"),
-                                    case_type=request.args.get("typ", ""), query=query or "")
+                                    case_type=request.args.get("typ", ""), query=query or "",
+                                    assigned=request.args.get("tilldelad", ""))
     page = handling.queue(g.user, criteria, after=request.args.get("efter", type=database_int))
     return render_template("handler/queue.html", page=page, counts=statuses.status_counts(), criteria=criteria,
                            case_types=list(case_types().values()), statuses=statuses.STATUSES,
@@ -36,7 +38,8 @@ def search():
     """The filter form: the term is kept server-side and the queue shown by a redirect (PRG),
     so reloading and paging work and the address holds only a random token."""
     text = request.form.get("q", "").strip()
-    filters = {"status": request.form.get("status", "open"), "typ": request.form.get("typ", "")}
+    filters = {"status": request.form.get("status", "open"), "typ": request.form.get("typ", ""),
+               "tilldelad": request.form.get("tilldelad", "")}
     token = handling.save_search(g.user, text) if text else None
     shown = {name: value for name, value in {**filters, "sok": token}.items() if value}
     return redirect(url_for("handler.queue", **shown), 303)
@@ -63,8 +66,8 @@ def handler_page(case, status: int = 200, **shown_again):
     html = render_template("handler/case.html", case=case, **documents.page_context(case, file_url),
                            thread=thread, thread_files=attachments.of_messages(thread),
                            file_endpoint="handler.attachment",
-                           history=handling.status_history(case), audit=handling.audit_trail(case),
-                           audit_text=handling.audit_text,
+                           history=handling.case_history(case), audit=handling.audit_trail(case),
+                           audit_text=handling.audit_text, handlers=handling.active_handlers(),
                            **{**shared.message_form_context(), **shown_again})
     return html, status
 
@@ -107,6 +110,36 @@ def change_status(number: str):
         flash("Det går inte att göra så med ärendet i dess nuvarande status.", "error")
     except handling.EmptyMessage as problem:  # the closing message: nothing changed, nothing lost
         return handler_page(case, 422, closing_problem=str(problem), closing_text=request.form.get("meddelande", ""))
+    return redirect(url_for("handler.case_page", number=number), 303)
+
+
+# What the assignment form's buttons ask for, by their value.
+ASSIGNMENT_CHOICES = {
+    "mig": lambda: g.user,
+    "vald": lambda: handling.active_handler(request.form.get("handlaggare", type=database_int)),
+    "lamna": lambda: None,
+}
+UNKNOWN_HANDLER = "Välj en handläggare i listan."
+
+
+@bp.post("/arenden/<number>/tilldela")
+@handler_required
+@limited_per_user("status-changes", "STATUS_CHANGES_PER_USER")
+def assign(number: str):
+    """"Tilldela mig", "Tilldela" (the handler chosen in the list) or "Lämna tillbaka"."""
+    case = case_or_404(number)
+    seen_version = request.form.get("version", type=database_int)
+    choice = request.form.get("action", "")
+    if seen_version is None or choice not in ASSIGNMENT_CHOICES:  # the page always posts both
+        abort(400)
+    assignee = ASSIGNMENT_CHOICES[choice]()
+    if choice == "vald" and assignee is None:
+        return handler_page(case, 422, assign_problem=UNKNOWN_HANDLER)
+    try:
+        handling.assign(case, g.user, assignee, seen_version)
+    except handling.Conflict:
+        flash("Ärendet har ändrats av någon annan sedan du öppnade det. Se över det och försök igen.", "error")
+        return handler_page(case, 409)
     return redirect(url_for("handler.case_page", number=number), 303)
 
 

@@ -2,9 +2,10 @@
 without filing anything. Only served when FORM_PREVIEW is on (development)."""
 from flask import Blueprint, abort, current_app, render_template, request
 
+from app.cases import row_import
 from app.cases.types import case_types
+from app.views import shared
 from webforms import blank, judge, rejected
-from webforms.caseform import apply_row_action
 from webforms.rows import ACTION_FIELD
 
 bp = Blueprint("preview", __name__, url_prefix="/forhandsgranska")
@@ -35,9 +36,15 @@ def form(slug: str):
     if request.method == "GET":
         caseform = blank(case_type)
     elif ACTION_FIELD in request.form:
-        caseform = apply_row_action(case_type, request.form, request.form[ACTION_FIELD])
+        caseform = row_import.form_after_action(case_type, request.form, request.files)
     else:
         document, problems = judge(case_type, request.form)
         caseform = rejected(case_type, request.form, problems)  # shown again as posted
         document = None if problems else document
-    return render_template("preview_form.html", caseform=caseform, document=document)
+    status = 422 if caseform.import_refused else 200
+    return render_template("preview_form.html", caseform=caseform, document=document), status
+
+
+@bp.get("/<slug>/mall/<table>.<file_format>")
+def row_template(slug: str, table: str, file_format: str):
+    return shared.template_response(row_import.template_file(case_type_or_404(slug), table, file_format))

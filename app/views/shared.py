@@ -1,5 +1,6 @@
 """What the customer's and the handler's case pages share over HTTP: the PDF download (made by
-app.cases.documents) and the message form of the thread."""
+app.cases.documents), the message form of the thread, and the tables' import templates
+(app.cases.row_import) that the form and its preview offer."""
 from __future__ import annotations
 
 import io
@@ -7,6 +8,17 @@ import io
 from flask import abort, g, make_response, request, send_file
 
 from app.cases import attachments, documents, filing, handling
+
+
+def template_response(template):
+    """A table's import template as a download; 404 when the table does not exist."""
+    if template is None:
+        abort(404)
+    response = make_response(template.content)
+    response.headers["Content-Type"] = template.media_type
+    response.headers["Content-Disposition"] = f'attachment; filename="{template.filename}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def pdf_response(case):

@@ -1,0 +1,186 @@
+"""A stepped case form over HTTP, as a browser without JavaScript posts it: every page carries
+the other steps' answers as hidden inputs, "Nästa" stops on a step whose own fields are wrong
+(conditions from another step included) with the answers kept, "Föregående" and "Ändra" judge
+nothing, and "Skicka in" files exactly what "Granska och skicka" showed. The SITHS order keeps
+its single page."""
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from werkzeug.datastructures import MultiDict
+
+from app.platform.extensions import db
+from app.platform.models import Case
+from tests.login_helpers import portal_app
+from tests.test_cases import ORDERER, ROW, SITHS
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "tests" / "fixtures" / "steps" / "andring-av-medarbetaruppdrag.json"
+STEPPED = "/arenden/nytt/andring-av-medarbetaruppdrag"
+HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+PERSON = {"personer-0-namn": "Anna Åkesson", "personer-0-personnummer": "19121212-1212", "personer-0-_row": ""}
+
+
+@pytest.fixture
+def forms_with_steps(tmp_path) -> Path:
+    forms = tmp_path / "forms"
+    shutil.copytree(ROOT / "forms", forms)
+    shutil.copy(FIXTURE, forms / FIXTURE.name)
+    return forms
+
+
+@pytest.fixture
+def portal(database_url, simulator_url, forms_with_steps):
+    return portal_app(database_url, simulator_url, forms_dir=str(forms_with_steps))
+
+
+def hidden_pairs(page: str) -> list[tuple[str, str]]:
+    """What the page posts besides what is typed on it: its hidden inputs (csrf excepted)."""
+    return [(name, html.unescape(value)) for name, value in HIDDEN.findall(page) if name != "csrf_token"]
+
+
+def press(client, page: str, move: str, typed: dict | None = None):
+    """Post the page as a browser does: its hidden inputs, what was typed, the button pressed."""
+    pairs = hidden_pairs(page) + list((typed or {}).items()) + [("_move", move)]
+    return client.post(STEPPED, data=MultiDict(pairs))
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def walk_to_review(client):
+    first = text(client.get(STEPPED))
+    second = press(client, first, "next", {**ORDERER, "kontaktvag": "telefon"})
+    third = press(client, text(second), "next", {"enhet": "Akuten", "giltigt_fran": "2026-03-01", "telefon": "070-123 45 67"})
+    return press(client, text(third), "next", PERSON)
+
+
+def test_the_first_step_shows_the_orderer_and_its_own_fields_only(customer):
+    page = text(customer.get(STEPPED))
+    assert "Steg 1 av 3" in page and '<li class="steps__item steps__item--current" aria-current="step">Kontakt</li>' in page
+    assert "Beställare" in page and 'name="kontaktvag"' in page
+    assert 'id="enhet"' not in page and 'id="personer-0-namn"' not in page
+    assert "Föregående" not in page and 'value="next"' in page
+
+
+def test_next_with_a_wrong_answer_in_step_2_stays_there_with_the_answer_kept(customer, portal):
+    first = text(customer.get(STEPPED))
+    second = press(customer, first, "next", {**ORDERER, "kontaktvag": "telefon"})
+    assert second.status_code == 200 and "Steg 2 av 3" in text(second)
+    # Telefon is asked for because of the answer in step 1: the condition reaches across steps.
+    wrong = press(customer, text(second), "next", {"enhet": "Akuten", "telefon": "12"})
+    page = text(wrong)
+    assert wrong.status_code == 422 and "Steg 2 av 3" in page
+    assert 'value="12"' in page and 'value="Akuten"' in page
+    assert re.search(r'id="telefon-error"[^>]*>.*Telefonnummer', page) or 'id="telefon-error"' in page
+    # Only this step's problems: the persons of step 3 are not judged yet.
+    assert "personer" not in re.search(r'<div class="error-summary".*?</div>', page, re.S).group(0)
+    assert ("kontaktvag", "telefon") in hidden_pairs(page)  # step 1's answer still travels
+    missing = press(customer, page, "next", {"enhet": "Akuten", "telefon": ""})
+    assert missing.status_code == 422 and 'id="telefon-error"' in text(missing)
+    assert counts(portal) == 0
+
+
+def test_back_and_edit_judge_nothing_and_lose_nothing(customer):
+    first = text(customer.get(STEPPED))
+    second = text(press(customer, first, "next", {**ORDERER, "kontaktvag": "epost"}))
+    back = press(customer, second, "previous", {"enhet": "Halvfärdig"})
+    page = text(back)
+    assert back.status_code == 200 and "Steg 1 av 3" in page
+    assert '<input checked id="kontaktvag-0" name="kontaktvag" type="radio" value="epost">' in page
+    assert ("enhet", "Halvfärdig") in hidden_pairs(page)
+    assert 'value="Region Uppland"' in page  # the orderer is drawn again on the first step
+
+
+def test_the_review_lists_every_answer_and_files_exactly_it(customer, portal):
+    review = walk_to_review(customer)
+    page = text(review)
+    assert review.status_code == 200 and "<h1>Granska och skicka</h1>" in page
+    for answer in ("Region Uppland", "232100-0016", "Telefon", "Akuten", "2026-03-01", "070-123 45 67",
+                   "Anna Åkesson", "19121212-1212"):
+        assert answer in page, answer
+    assert [html.unescape(m) for m in re.findall(r'value="(edit:\d)"', page)] == ["edit:1", "edit:2", "edit:3"]
+    edited = press(customer, page, "edit:2")
+    assert "Steg 2 av 3" in text(edited) and 'value="Akuten"' in text(edited)
+    filed = press(customer, page, "file")
+    assert filed.status_code == 303 and "/skickat" in filed.headers["Location"]
+    with portal.app_context(), db.connection_context():
+        case = Case.get()
+        assert case.data == {"kontaktvag": "telefon", "telefon": "+46701234567", "enhet": "Akuten",
+                             "giltigt_fran": "2026-03-01",
+                             "personer": [{"namn": "Anna Åkesson", "personnummer": "191212121212", "ta_bort": False}]}
+        assert case.orderer["organisation"] == "Region Uppland"
+
+
+def test_answers_changed_after_the_review_are_not_filed(customer, portal):
+    page = text(walk_to_review(customer))
+    pairs = [(name, "Någon annan" if name == "enhet" else value) for name, value in hidden_pairs(page)]
+    changed = customer.post(STEPPED, data=MultiDict(pairs + [("_move", "file")]))
+    assert changed.status_code == 409
+    assert "Uppgifterna har ändrats sedan du granskade dem." in text(changed) and "Någon annan" in text(changed)
+    unreviewed = customer.post(STEPPED, data=MultiDict(
+        [p for p in hidden_pairs(page) if p[0] != "_reviewed"] + [("_move", "file")]))
+    assert unreviewed.status_code == 409 and "<h1>Granska och skicka</h1>" in text(unreviewed)
+    assert counts(portal) == 0
+    again = press(customer, text(changed), "file")  # the page now shows the changed answers
+    assert again.status_code == 303
+    with portal.app_context(), db.connection_context():
+        assert Case.get().data["enhet"] == "Någon annan"
+
+
+def test_filing_with_a_problem_in_an_earlier_step_opens_that_step(customer, portal):
+    page = text(walk_to_review(customer))
+    pairs = [(name, value) for name, value in hidden_pairs(page) if name != "orderer-organisationsnummer"]
+    refused = customer.post(STEPPED, data=MultiDict(pairs + [("orderer-organisationsnummer", "1"), ("_move", "file")]))
+    assert refused.status_code == 422 and "Steg 1 av 3" in text(refused)
+    assert 'id="orderer-organisationsnummer-error"' in text(refused)
+    assert counts(portal) == 0
+
+
+def test_a_row_added_on_a_step_stays_on_that_step(customer):
+    first = text(customer.get(STEPPED))
+    second = text(press(customer, first, "next", {**ORDERER, "kontaktvag": "epost"}))
+    third = text(press(customer, second, "next", {"enhet": "Akuten"}))
+    added = customer.post(STEPPED, data=MultiDict(hidden_pairs(third) + list(PERSON.items()) + [("action", "add:personer")]))
+    page = text(added)
+    assert "Steg 3 av 3" in page and 'id="personer-1-namn"' in page and 'value="Anna Åkesson"' in page
+    assert ("enhet", "Akuten") in hidden_pairs(page)
+
+
+def test_the_siths_order_keeps_its_single_page(customer, portal):
+    page = text(customer.get(SITHS))
+    assert "Steg 1" not in page and "_move" not in page and 'id="personer-0-namn"' in page
+    key = re.search(r'name="form_key" value="([^"]+)"', page).group(1)
+    assert customer.post(SITHS, data={**ORDERER, **ROW, "form_key": key}).status_code == 303
+    assert counts(portal) == 1
+
+
+def counts(portal) -> int:
+    with portal.app_context(), db.connection_context():
+        return Case.select().count()
+
+
+def test_a_draft_saved_on_step_2_reopens_there_and_still_files(customer, portal):
+    from app.platform.models import Draft
+    first = text(customer.get(STEPPED))
+    second = text(press(customer, first, "next", {**ORDERER, "kontaktvag": "telefon"}))
+    pairs = hidden_pairs(second) + [("enhet", "Akuten"), ("telefon", "070-123 45 67")]
+    saved = customer.post(STEPPED + "/utkast", data=MultiDict(pairs))
+    assert saved.status_code == 303
+    reopened = customer.get(saved.headers["Location"])
+    page = text(reopened)
+    assert reopened.status_code == 200 and "Steg 2 av 3" in page
+    assert 'value="Akuten"' in page and 'value="070-123 45 67"' in page
+    assert ("kontaktvag", "telefon") in hidden_pairs(page) and ("orderer-organisation", "Region Uppland") in hidden_pairs(page)
+    third = press(customer, page, "next", {"enhet": "Akuten", "telefon": "070-123 45 67"})
+    assert "Steg 3 av 3" in text(third)
+    review = press(customer, text(third), "next", PERSON)
+    assert "<h1>Granska och skicka</h1>" in text(review)
+    assert press(customer, text(review), "file").status_code == 303
+    with portal.app_context(), db.connection_context():
+        assert Case.get().data["telefon"] == "+46701234567" and Draft.select().count() == 0
