@@ -58,11 +58,15 @@
 
   // What was typed, without chosen files (a row import's spreadsheet): a draft keeps answers,
   // and sending the file with every save would only cost time and the request size limit.
+  // What an autosave sends: the form without its chosen files. Files go with "Skicka in" or
+  // "Spara utkast" (each would otherwise be stored again at every save); the files already
+  // stored go along as the references their "Behåll" boxes hold, under the same name as the
+  // file input, so only the File values are left out, not the name.
   function typedAnswers() {
-    var data = new FormData(form);
-    var files = [];
-    data.forEach(function (value, name) { if (value instanceof File) { files.push(name); } });
-    files.forEach(function (name) { data.delete(name); });
+    var data = new FormData();
+    new FormData(form).forEach(function (value, name) {
+      if (!(window.File && value instanceof window.File)) { data.append(name, value); }
+    });
     return data;
   }
 
