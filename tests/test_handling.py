@@ -129,8 +129,10 @@ def test_status_changes_are_recorded_with_who_and_when(portal, customer, handler
     history = html.split("Statushistorik", 1)[1].split("</ol>", 1)[0]
     with portal.app_context(), db.connection_context():
         handler_name = User.get(User.personnummer == HANDLER).name
-    assert history.count(f"({handler_name})") == 3 and history.count("<li>") == 4
+    # Taking the case also made it the handler's own: one assignment line beside the three changes.
+    assert history.count(f"({handler_name})") == 4 and history.count("<li>") == 5
     assert "Inskickat → Under handläggning" in history and "Avslutat → Under handläggning" in history
+    assert f"Tilldelades {handler_name}" in history
 
 
 def test_two_handlers_never_overwrite_each_other(portal, customer, handler):

@@ -112,7 +112,8 @@ def valid_values(app) -> dict:
     with app.app_context(), db.connection_context():
         return {"number": Case.get().number, "slug": "bestallning-av-siths-kort", "index": "0",
                 "notification_id": str(Notification.select().order_by(Notification.id).first().id),
-                "filename": "portal.css", "token": Draft.get().token, "table": "personer", "file_format": "csv"}
+                "filename": "portal.css", "token": Draft.get().token, "table": "personer", "file_format": "csv",
+                "name": "inkomna", "file_id": "bilaga-som-inte-finns-0001"}
 
 
 def url_with(rule, values: dict) -> str:

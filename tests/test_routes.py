@@ -25,6 +25,7 @@ API_TOKEN = "api token"  # Authorization: Bearer only; no cookie counts, so no C
 ROUTES = {
     "public.start": PUBLIC, "static": PUBLIC,
     "health.healthz": PUBLIC, "health.readyz": PUBLIC, "metrics": PUBLIC,  # operators' probes (loopback or token for metrics)
+    "public.accessibility": PUBLIC, "public.privacy": PUBLIC, "public.cookies": PUBLIC,
     "auth.login": PUBLIC, "auth.start": PUBLIC, "auth.waiting": PUBLIC, "auth.poll": PUBLIC,
     "auth.qr": PUBLIC, "auth.cancel": PUBLIC, "auth.logout": PUBLIC,
     "profile.edit": CUSTOMER_ONLY,
@@ -35,18 +36,21 @@ ROUTES = {
     "bell.index": CUSTOMER_ONLY, "bell.open_item": CUSTOMER_ONLY, "bell.read_all": CUSTOMER_ONLY,
     "handler.queue": HANDLER_ONLY, "handler.search": HANDLER_ONLY, "handler.case_page": HANDLER_ONLY, "handler.change_status": HANDLER_ONLY,
     "handler.post_message": HANDLER_ONLY, "handler.pdf": HANDLER_ONLY, "handler.table_csv": HANDLER_ONLY,
-    "handler.confirm_close": HANDLER_ONLY,
+    "handler.confirm_close": HANDLER_ONLY, "handler.assign": HANDLER_ONLY,
+    "statistics.index": HANDLER_ONLY, "statistics.csv": HANDLER_ONLY,
     "preview.index": DEVELOPMENT, "preview.form": DEVELOPMENT, "preview.row_template": DEVELOPMENT,
     "api.openapi_json": PUBLIC, "api.docs": DEVELOPMENT,
     "api.case_type_list": API_TOKEN, "api.case_list": API_TOKEN, "api.case_detail": API_TOKEN,
     "api.case_pdf": API_TOKEN, "api.change_status": API_TOKEN, "api.post_message": API_TOKEN,
+    "cases.attachment": CUSTOMER_ONLY, "handler.attachment": HANDLER_ONLY,  # downloads of attached files
 }
 # Endpoints whose POST changes state; none of them may answer GET.
 STATE_CHANGING = {"auth.start", "auth.poll", "auth.cancel", "auth.logout", "cases.submit", "cases.post_message",
                   "bell.open_item", "bell.read_all", "handler.change_status", "handler.post_message", "handler.search",
-                  "drafts.save", "drafts.delete", "api.change_status", "api.post_message"}
+                  "drafts.save", "drafts.delete", "api.change_status", "api.post_message", "handler.assign"}
 SAMPLE_VALUES = {"number": "2026-00001", "slug": "bestallning-av-siths-kort", "notification_id": "1",
-                 "index": "0", "filename": "portal.css", "token": "A" * 22, "table": "personer", "file_format": "csv"}
+                 "index": "0", "filename": "portal.css", "token": "A" * 22, "table": "personer", "file_format": "csv",
+                 "name": "inkomna", "file_id": "bilaga-som-inte-finns-0001"}
 
 
 @pytest.fixture

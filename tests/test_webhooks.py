@@ -21,12 +21,14 @@ from app.cases.retention import purge
 from app.messaging import mailer, webhooks, worker
 from app.platform.extensions import db
 from app.platform.models import OutboxWebhook, WebhookSubscription, utcnow
+from tests.api_helpers import bearer, create_token
+from tests.bankid_fixtures import make_pki
 from tests.login_helpers import portal_app
 from tests.test_handling import CANARY, change, file_case, reply
 from tests.test_notifications import make_case, make_user, personnummer_like
-from tests.webhook_fixtures import Answer
+from tests.webhook_fixtures import Answer, WebhookReceiver
 
-LOOPBACK = ["127.0.0.0/8"]
+LOOPBACK = ["127.0.0.0/8", "::1/128"]
 ALL_EVENTS = list(webhooks.EVENT_TYPES)
 REPO = Path(__file__).resolve().parents[1]
 
@@ -102,6 +104,26 @@ def test_a_case_s_life_reaches_the_receiver_signed_and_without_personal_data(por
         assert secret_text not in everything
     assert {d.path for d in received} == {"/hooks/kundportalen?kanal=test"}
     assert len({d.webhook_id for d in received}) == 5
+
+
+def test_a_receiver_follows_an_event_to_the_case_through_the_api(portal, customer, webhook_receiver):
+    """What the payload leaves out, the receiver fetches with its token; a message it posts
+    through the API comes back as message.created from "api", so it can skip its own."""
+    with portal.app_context(), db.connection_context():
+        subscribe(portal, webhook_receiver)
+    number = file_case(customer)
+    token = create_token(portal, "Ärendesystemet", "write")
+    assert webhooks.deliver_due(portal) == counts(sent=1)
+    [filed] = webhook_receiver.processed.values()
+    client = portal.test_client()
+    fetched = client.get(f"/api/v1/cases/{filed['data']['case_number']}", headers=bearer(token)).get_json()
+    assert fetched["number"] == number and fetched["document"]["personer"][0]["personnummer"] == "191212121212"
+
+    posted = client.post(f"/api/v1/cases/{number}/messages", headers=bearer(token), json={"body": "Korten är beställda."})
+    assert posted.status_code == 201
+    assert webhooks.deliver_due(portal) == counts(sent=1)
+    *_, message = webhook_receiver.processed.values()
+    assert message["data"] == {"case_number": number, "message_id": posted.get_json()["id"], "author_role": "api"}
 
 
 def test_a_rolled_back_event_sends_nothing(sqlite_hook_app, webhook_receiver):
@@ -252,12 +274,40 @@ def test_attempts_run_out_and_the_row_fails(sqlite_hook_app, webhook_receiver):
     assert len(webhook_receiver.deliveries) == 3
 
 
+@pytest.fixture
+def tls_receiver(tmp_path):
+    """The receiver over https as "localhost", with a certificate from a throwaway CA."""
+    pki = make_pki(tmp_path)
+    receiver = WebhookReceiver()
+    receiver.serve_tls(*pki.server)
+    receiver.start()
+    yield receiver, pki
+    receiver.stop()
+
+
+def test_https_to_the_checked_address_verifies_the_url_s_name(sqlite_hook_app, tls_receiver):
+    """The worker connects to the address it checked, yet TLS checks the certificate against the
+    URL's host name and the configured CAs; an untrusted certificate gets nothing."""
+    receiver, pki = tls_receiver
+    subscribe(sqlite_hook_app, receiver)
+    [first] = filed_events(1)
+    sqlite_hook_app.config["WEBHOOK_CA_BUNDLE"] = str(pki.other_ca)
+    assert webhooks.deliver_due(sqlite_hook_app) == counts(retry=1)
+    assert row(first).last_error.startswith("SSLError") and receiver.deliveries == []
+
+    sqlite_hook_app.config["WEBHOOK_CA_BUNDLE"] = str(pki.ca)
+    assert webhooks.deliver_due(sqlite_hook_app, now=utcnow() + timedelta(seconds=31)) == counts(sent=1)
+    [delivery] = receiver.deliveries
+    assert delivery.verified and delivery.headers["host"] == receiver.origin.removeprefix("https://")
+
+
 # --- SSRF -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("url", [
     "http://127.0.0.1:8080/hook", "http://localhost/hook", "http://[::1]/hook", "http://[::ffff:127.0.0.1]/hook",
     "http://10.0.0.5/hook", "http://192.168.1.1/hook", "http://172.16.0.1/hook", "http://169.254.169.254/latest",
     "http://[fe80::1]/hook", "http://0.0.0.0/hook", "http://100.64.0.1/hook", "http://224.0.0.1/hook",
+    "http://0x7f000001/hook", "http://2130706433/hook", "http://127.1/hook",  # loopback spelt as the resolver reads it
 ])
 def test_a_receiver_on_an_internal_address_is_refused_at_add(app, url):
     """Production allows no internal network: nothing is stored, the operator is told why."""

@@ -4,6 +4,7 @@ webhook-id as the Standard Webhooks spec asks receivers to. Tests script its ans
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -49,10 +50,18 @@ class WebhookReceiver:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler_class())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks/kundportalen?kanal=test"
+        return f"{self.origin}/hooks/kundportalen?kanal=test"
+
+    def serve_tls(self, cert, key, host: str = "localhost") -> None:
+        """Answer https on the same port with this certificate; called before start()."""
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(str(cert), str(key))
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.origin = f"https://{host}:{self.server.server_address[1]}"
 
     def verified(self, body: bytes, headers: dict) -> bool:
         try:

@@ -1,11 +1,12 @@
 """Work on filed cases: the handlers' queue, taking, closing and reopening cases (the status
-transitions, with their counters), messages in both directions, and the audit trail of who
-looked at what.
+transitions, with their counters), assigning cases to handlers and handing them back, messages
+in both directions, and the audit trail of who looked at what.
 
 Every change is one transaction with its notifications, so a status change or a message never
 exists without its bell row and e-mail, nor the other way round. Status changes carry the
 version the handler saw: if another handler changed the case in between, nothing is
-overwritten and the caller is told.
+overwritten and the caller is told. An assignment change moves the same version, so a page
+shown before someone else assigned the case cannot close it unseen either.
 """
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from peewee import IntegrityError, fn
+from peewee import JOIN, IntegrityError, fn
 
-from app.cases import documents
+from app.cases import documents, history
 from app.cases.filing import Page, keyset_page
 from app.cases.statuses import CLOSED, IN_PROGRESS, STATUSES, SUBMITTED, count_status
 from app.messaging import notifications, webhooks
@@ -63,6 +64,7 @@ AUDIT_TEXTS = {
     "api-pdf": "Hämtade PDF via API",
     "api-status": "Ändrade status via API",
     "api-meddelande": "Skrev meddelande via API",
+    "bilaga": "Laddade ner en bilaga",
 }
 
 
@@ -96,7 +98,9 @@ def change_status(case: Case, action: str, actor: User, seen_version: int, closi
         if not updated:
             raise Conflict()
         fresh = Case.get_by_id(case.id)
-        StatusChange.create(case=fresh, from_status=case.status, to_status=target, actor=actor, created_at=now)
+        history.record_status(fresh, case.status, target, actor, now)
+        if action == TAKING and fresh.assignee_id is None:
+            fresh = claim(fresh, actor, now)
         count_status(case.status, -1)
         count_status(target, 1)
         documents.forget_pdfs(fresh)  # its header shows the status
@@ -108,8 +112,63 @@ def change_status(case: Case, action: str, actor: User, seen_version: int, closi
 
 
 def status_history(case: Case) -> list[StatusChange]:
-    return list(StatusChange.select(StatusChange, User).join(User)
-                .where(StatusChange.case == case).order_by(StatusChange.id))
+    """The status changes alone (what the API reports), oldest first."""
+    return history.history_rows(case, (history.STATUS,))
+
+
+def case_history(case: Case) -> list[history.HistoryLine]:
+    """The handler's "Statushistorik": status and assignment changes, as Swedish lines."""
+    return history.case_history(case)
+
+
+# --- assignment --------------------------------------------------------------------------------
+
+# "Ta ärendet" starts the handling and makes the case the taker's own, when nobody has it: taking
+# a case is saying "I handle this", and the queue's "Mina ärenden" should then show it. A case a
+# colleague was given stays theirs: taking never silently moves someone else's case.
+TAKING = "take"
+
+
+def active_handlers() -> list[User]:
+    """Whom a case can be assigned to: active handlers, by name."""
+    return list(User.select().where((User.role == notifications.HANDLER_ROLE) & (User.active == True))  # noqa: E712
+                .order_by(User.name, User.id))
+
+
+def active_handler(user_id: int | None) -> User | None:
+    if user_id is None:
+        return None
+    return User.get_or_none((User.id == user_id) & (User.role == notifications.HANDLER_ROLE)
+                            & (User.active == True))  # noqa: E712
+
+
+def assign(case: Case, actor: User, assignee: User | None, seen_version: int) -> Case:
+    """Give the case to `assignee` (None: hand it back to nobody), with a history row and, when
+    someone else is given it, a bell notification to them. A case already so assigned is left
+    as it is. Conflict when the case changed since the page was shown."""
+    if case.version != seen_version:
+        raise Conflict()
+    if case.assignee_id == (assignee.id if assignee else None):
+        return case
+    now = utcnow()
+    with db.atomic():
+        updated = (Case.update(assignee=assignee, version=Case.version + 1, updated_at=now)
+                   .where((Case.id == case.id) & (Case.version == seen_version)).execute())
+        if not updated:
+            raise Conflict()
+        fresh = Case.get_by_id(case.id)
+        history.record_assignment(fresh, assignee, actor, now)
+        if assignee is not None and assignee.id != actor.id:
+            notifications.notify_handler(fresh, assignee.id, "assigned")
+    return fresh
+
+
+def claim(case: Case, actor: User, now) -> Case:
+    """Inside a status change's transaction: the case becomes the actor's (it had nobody)."""
+    Case.update(assignee=actor).where((Case.id == case.id) & Case.assignee.is_null()).execute()
+    fresh = Case.get_by_id(case.id)
+    history.record_assignment(fresh, actor, actor, now)
+    return fresh
 
 
 # --- messages ----------------------------------------------------------------------------------
@@ -144,6 +203,11 @@ def notify_other_side(case: Case, author: User) -> None:
         notifications.notify_handlers(case, "message")
 
 
+def posted_already(case: Case, form_key: str) -> bool:
+    """Whether this message form was stored already (sent twice: its files are with it)."""
+    return Message.select().where((Message.form_key == form_key) & (Message.case == case)).exists()
+
+
 def post_once(case: Case, author: User, body: str, *, internal: bool, form_key: str) -> Message:
     """add_message, but a resubmitted form (same key) returns the message it already made."""
     existing = Message.get_or_none(Message.form_key == form_key)
@@ -176,6 +240,14 @@ class QueueFilter:
     status: str = "open"  # open (not closed) | a status | all
     case_type: str = ""
     query: str = ""  # ärendenummer, organisationsnummer or part of the organisation's name
+    assigned: str = ""  # "" anyone's | "mina" the handler's own | "ingen" nobody's
+
+
+# The assignment filters, by their value in the address; an unknown value filters nothing.
+ASSIGNED_FILTERS = {
+    "mina": lambda handler: Case.assignee == handler,
+    "ingen": lambda handler: Case.assignee.is_null(),
+}
 
 
 STATUS_FILTERS = {
@@ -192,8 +264,14 @@ def matches_query(text: str):
             | fn.LOWER(Case.organisation_name).contains(text.lower()))
 
 
-def filtered(criteria: QueueFilter):
-    query = Case.select().where(STATUS_FILTERS.get(criteria.status, STATUS_FILTERS["open"])())
+def filtered(criteria: QueueFilter, handler: User | None = None):
+    """The cases the filters let through, each with its assignee's name (one LEFT JOIN)."""
+    assignee = User.alias()
+    query = (Case.select(Case, assignee.id, assignee.name)
+             .join(assignee, JOIN.LEFT_OUTER, on=(Case.assignee == assignee.id), attr="assignee")
+             .where(STATUS_FILTERS.get(criteria.status, STATUS_FILTERS["open"])()))
+    if criteria.assigned in ASSIGNED_FILTERS and handler is not None:
+        query = query.where(ASSIGNED_FILTERS[criteria.assigned](handler))
     if criteria.case_type:
         query = query.where(Case.case_type_slug == criteria.case_type)
     if criteria.query.strip():
@@ -203,7 +281,7 @@ def filtered(criteria: QueueFilter):
 
 def queue(handler: User, criteria: QueueFilter, after: int | None = None, size: int = QUEUE_PAGE_SIZE) -> Page:
     """Oldest first, so unhandled cases come up in the order they arrived."""
-    return keyset_page(filtered(criteria), handler, after, size, newest_first=False)
+    return keyset_page(filtered(criteria, handler), handler, after, size, newest_first=False)
 
 
 # --- searches kept out of the address ---------------------------------------------------------

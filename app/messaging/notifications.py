@@ -1,6 +1,6 @@
 """Notifications: the bell rows every user reads, and the outbox e-mails customers get.
 
-This module owns the events API the case services call (notify_customer, notify_handlers),
+This module owns the events API the case services call (notify_customer, notify_handlers, notify_handler),
 the bell reads (unread_count, recent, mark_read, mark_all_read) and the e-mail texts
 (templates under app/templates/email/). Delivery is app.messaging.mailer's job.
 
@@ -62,6 +62,7 @@ CUSTOMER_EVENTS = {
 HANDLER_BELLS = {
     "filed": "Nytt ärende {number}",
     "message": "Nytt meddelande från kund i ärende {number}",
+    "assigned": "Ärende {number} har tilldelats dig",
 }
 
 
@@ -103,6 +104,11 @@ def notify_handlers(case: Case, event: str) -> None:
             [{"user": user_id, "case": case.id, "text": text, "created_at": created_at}
              for user_id in handler_ids]
         ).execute()
+
+
+def notify_handler(case: Case, user_id: int, event: str) -> None:
+    """A bell row for one handler (a case assigned to them); handlers get no e-mail."""
+    add_bell(user_id, case, lookup_event(HANDLER_BELLS, event, "handläggare").format(number=case.number))
 
 
 def add_bell(user_id: int, case: Case, text: str) -> None:

@@ -19,7 +19,8 @@ second DNS answer cannot point it elsewhere), with the Host header and TLS name 
 Redirects are not followed and connect and read timeouts are short.
 
 Config keys, read on every run (defaults in SETTINGS): WEBHOOK_ALLOWED_NETWORKS,
-WEBHOOK_CONNECT_TIMEOUT, WEBHOOK_READ_TIMEOUT, WEBHOOK_MAX_ATTEMPTS, WEBHOOK_LEASE_SECONDS.
+WEBHOOK_CONNECT_TIMEOUT, WEBHOOK_READ_TIMEOUT, WEBHOOK_MAX_ATTEMPTS, WEBHOOK_LEASE_SECONDS,
+WEBHOOK_CA_BUNDLE.
 """
 from __future__ import annotations
 
@@ -61,6 +62,7 @@ SETTINGS = {
     "WEBHOOK_READ_TIMEOUT": 5.0,      # seconds for each read of the answer
     "WEBHOOK_MAX_ATTEMPTS": 10,       # delivery attempts before a row is failed (about 4 h with backoff)
     "WEBHOOK_LEASE_SECONDS": 60,      # how long a claimed row is ours; must outlast one POST
+    "WEBHOOK_CA_BUNDLE": "",          # a PEM file of CAs to trust for https receivers; empty: the system's
 }
 EVENT_TYPES = ("case.filed", "case.status_changed", "message.created")
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the format's prefix, not a secret
@@ -226,6 +228,7 @@ class Attempt:
     """What a delivery needs besides the row, read from config once per run."""
     allowed: list
     timeout: urllib3.Timeout
+    ca_bundle: str | None  # None: the system's trusted CAs
 
 
 def signed_headers(row: OutboxWebhook, secret: str, now: datetime) -> dict:
@@ -234,17 +237,17 @@ def signed_headers(row: OutboxWebhook, secret: str, now: datetime) -> dict:
             "webhook-signature": signature, "Content-Type": "application/json", "User-Agent": USER_AGENT}
 
 
-def connection_pool(receiver: Receiver, address: str, timeout: urllib3.Timeout):
+def connection_pool(receiver: Receiver, address: str, attempt: Attempt):
     """A pool for one request to the checked address; TLS still verifies the URL's host name."""
     if receiver.scheme == "https":
-        return urllib3.HTTPSConnectionPool(address, receiver.port, timeout=timeout, retries=False, maxsize=1,
-                                           cert_reqs="CERT_REQUIRED", server_hostname=receiver.host,
-                                           assert_hostname=receiver.host)
-    return urllib3.HTTPConnectionPool(address, receiver.port, timeout=timeout, retries=False, maxsize=1)
+        return urllib3.HTTPSConnectionPool(address, receiver.port, timeout=attempt.timeout, retries=False, maxsize=1,
+                                           cert_reqs="CERT_REQUIRED", ca_certs=attempt.ca_bundle,
+                                           server_hostname=receiver.host, assert_hostname=receiver.host)
+    return urllib3.HTTPConnectionPool(address, receiver.port, timeout=attempt.timeout, retries=False, maxsize=1)
 
 
-def post_to(receiver: Receiver, address: str, headers: dict, body: bytes, timeout: urllib3.Timeout) -> int:
-    with connection_pool(receiver, address, timeout) as pool:
+def post_to(receiver: Receiver, address: str, headers: dict, body: bytes, attempt: Attempt) -> int:
+    with connection_pool(receiver, address, attempt) as pool:
         response = pool.urlopen("POST", receiver.target, body=body, headers={**headers, "Host": receiver.host_header},
                                 redirect=False, retries=False, preload_content=False, assert_same_host=False)
         response.close()  # the answer's body is not ours to read
@@ -260,10 +263,10 @@ def post(row: OutboxWebhook, attempt: Attempt) -> int:
     body = row.body.encode("utf-8")
     for address in addresses[:-1]:
         try:
-            return post_to(receiver, address, headers, body, attempt.timeout)
+            return post_to(receiver, address, headers, body, attempt)
         except urllib3.exceptions.NewConnectionError:
             continue
-    return post_to(receiver, addresses[-1], headers, body, attempt.timeout)
+    return post_to(receiver, addresses[-1], headers, body, attempt)
 
 
 # --- judging the outcome ------------------------------------------------------------------------
@@ -346,7 +349,8 @@ def deliver_due(app, *, now: datetime | None = None, limit: int = BATCH_LIMIT, w
                   skip=lambda model: model.subscription.in_(sorted(down)) if down else None)
         attempt = Attempt(allowed=allowed_networks(app),
                           timeout=urllib3.Timeout(connect=float(setting(app, "WEBHOOK_CONNECT_TIMEOUT")),
-                                                  read=float(setting(app, "WEBHOOK_READ_TIMEOUT"))))
+                                                  read=float(setting(app, "WEBHOOK_READ_TIMEOUT"))),
+                          ca_bundle=setting(app, "WEBHOOK_CA_BUNDLE") or None)
         return drain(OutboxWebhook, run, lambda row: deliver(run, attempt, down, row), limit)
 
 

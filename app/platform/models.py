@@ -149,12 +149,19 @@ class Case(BaseModel):
     created_at = DateTimeField(default=utcnow, index=True)
     updated_at = DateTimeField(default=utcnow)
     closed_at = DateTimeField(null=True)
+    # The handler the case is assigned to ("Tilldela"); None: nobody has it (the queue's "Ej tilldelade").
+    assignee = ForeignKeyField(User, null=True, backref="assigned_cases", on_delete="RESTRICT")
 
     class Meta:
         indexes = (
             (("owner", "form_key"), True),
             (("status", "id"), False),  # the handlers' queue: a status, oldest first
             (("owner", "status", "id"), False),  # Mina sidor: one owner's ongoing or closed cases
+            (("assignee", "id"), False),  # the queue's "Mina ärenden" and "Ej tilldelade", oldest first
+            # Statistik: covering indexes, so the aggregates read an index range and never a row.
+            (("created_at", "case_type_slug"), False),  # filed per week
+            (("closed_at", "case_type_slug", "created_at"), False),  # handling time of the cases closed
+            (("status", "created_at", "case_type_slug"), False),  # the open backlog by age
         )
 
 
@@ -177,9 +184,14 @@ class CasePdf(BaseModel):
 
 
 class StatusChange(BaseModel):
+    """One line of a case's history: a status change (kind "status") or an assignment change
+    (kind "assignment": `assignee` got the case, or nobody when it was handed back; the status
+    columns then hold the status the case had, unchanged)."""
     case = ForeignKeyField(Case, backref="status_changes", on_delete="CASCADE")
+    kind = CharField(max_length=20, default="status")  # status | assignment
     from_status = CharField(max_length=40, null=True)
     to_status = CharField(max_length=40)
+    assignee = ForeignKeyField(User, null=True, backref="+", on_delete="RESTRICT")
     actor = ForeignKeyField(User, on_delete="RESTRICT")
     created_at = DateTimeField(default=utcnow)
 
@@ -303,7 +315,32 @@ class Draft(BaseModel):
         indexes = ((("owner", "form_key"), True),)
 
 
+class FileBlob(BaseModel):
+    """An uploaded file's content, stored once by its sha256 (however many attachments name it).
+    `content` is null when the storage folder of the config (ATTACHMENT_STORAGE) holds it."""
+    sha256 = CharField(max_length=64, unique=True)
+    size = IntegerField()
+    content = BlobField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class Attachment(BaseModel):
+    """One file as someone attached it: its name and type, checked content (by sha256), who
+    uploaded it, and the case or message it belongs to (neither while the form is being filled
+    in). `public_id` is the id in the case document's reference and in download addresses."""
+    public_id = CharField(max_length=64, unique=True)
+    sha256 = CharField(max_length=64, index=True)
+    name = CharField(max_length=255)
+    media_type = CharField(max_length=100)
+    size = IntegerField()
+    owner = ForeignKeyField(User, on_delete="RESTRICT")
+    case = ForeignKeyField(Case, null=True, backref="attachments", on_delete="CASCADE")
+    message = ForeignKeyField(Message, null=True, backref="attachments", on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow, index=True)
+
+
 MODELS: list[type[BaseModel]] = [
     User, Profile, Session, PendingLogin, RateCounter, CaseCounter, Case, StatusCount, CasePdf, StatusChange, Message, ReadMark,
-    Notification, OutboxMail, WebhookSubscription, OutboxWebhook, AuditEntry, QueueSearch, Draft, ApiToken,
+    Notification, OutboxMail, WebhookSubscription, OutboxWebhook, AuditEntry, QueueSearch, Draft, ApiToken, FileBlob,
+    Attachment,
 ]

@@ -1,14 +1,15 @@
-"""The ombud's handlers: the queue ("Ärenden"), the case page with thread, status history and
-audit trail, status changes, replies and internal notes, PDF and CSV export."""
+"""The ombud's handlers: the queue ("Ärenden", with "Mina ärenden" and "Ej tilldelade"), the case
+page with thread, status history and audit trail, status changes, assignment ("Tilldela mig",
+to a named handler, "Lämna tillbaka"), replies and internal notes, PDF and CSV export."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 
 from app.accounts.ratelimit import limited_per_user
 from app.accounts.sessions import handler_required
-from app.cases import documents, handling, statuses
+from app.cases import attachments, documents, handling, statuses
 from app.cases.types import case_types
-from app.platform.inputs import database_int
+from app.platform.inputs import database_int, takes_uploads
 from app.views import shared
 
 bp = Blueprint("handler", __name__, url_prefix="/handlaggare")
@@ -22,7 +23,8 @@ def queue():
     token = request.args.get("sok", "")
     query = handling.saved_search(g.user, token) if token else ""
     criteria = handling.QueueFilter(status=request.args.get("status", "open"),
-                                    case_type=request.args.get("typ", ""), query=query or "")
+                                    case_type=request.args.get("typ", ""), query=query or "",
+                                    assigned=request.args.get("tilldelad", ""))
     page = handling.queue(g.user, criteria, after=request.args.get("efter", type=database_int))
     return render_template("handler/queue.html", page=page, counts=statuses.status_counts(), criteria=criteria,
                            case_types=list(case_types().values()), statuses=statuses.STATUSES,
@@ -36,7 +38,8 @@ def search():
     """The filter form: the term is kept server-side and the queue shown by a redirect (PRG),
     so reloading and paging work and the address holds only a random token."""
     text = request.form.get("q", "").strip()
-    filters = {"status": request.form.get("status", "open"), "typ": request.form.get("typ", "")}
+    filters = {"status": request.form.get("status", "open"), "typ": request.form.get("typ", ""),
+               "tilldelad": request.form.get("tilldelad", "")}
     token = handling.save_search(g.user, text) if text else None
     shown = {name: value for name, value in {**filters, "sok": token}.items() if value}
     return redirect(url_for("handler.queue", **shown), 303)
@@ -58,10 +61,13 @@ def case_page(number: str):
 def handler_page(case, status: int = 200, **shown_again):
     handling.audit(g.user, case, "visa")
     handling.mark_read(case, g.user)
-    html = render_template("handler/case.html", case=case, **documents.page_context(case),
-                           thread=handling.thread(case, include_internal=True),
-                           history=handling.status_history(case), audit=handling.audit_trail(case),
-                           audit_text=handling.audit_text,
+    thread = handling.thread(case, include_internal=True)
+    file_url = lambda file_id: url_for("handler.attachment", number=case.number, file_id=file_id)  # noqa: E731
+    html = render_template("handler/case.html", case=case, **documents.page_context(case, file_url),
+                           thread=thread, thread_files=attachments.of_messages(thread),
+                           file_endpoint="handler.attachment",
+                           history=handling.case_history(case), audit=handling.audit_trail(case),
+                           audit_text=handling.audit_text, handlers=handling.active_handlers(),
                            **{**shared.message_form_context(), **shown_again})
     return html, status
 
@@ -107,6 +113,36 @@ def change_status(number: str):
     return redirect(url_for("handler.case_page", number=number), 303)
 
 
+# What the assignment form's buttons ask for, by their value.
+ASSIGNMENT_CHOICES = {
+    "mig": lambda: g.user,
+    "vald": lambda: handling.active_handler(request.form.get("handlaggare", type=database_int)),
+    "lamna": lambda: None,
+}
+UNKNOWN_HANDLER = "Välj en handläggare i listan."
+
+
+@bp.post("/arenden/<number>/tilldela")
+@handler_required
+@limited_per_user("status-changes", "STATUS_CHANGES_PER_USER")
+def assign(number: str):
+    """"Tilldela mig", "Tilldela" (the handler chosen in the list) or "Lämna tillbaka"."""
+    case = case_or_404(number)
+    seen_version = request.form.get("version", type=database_int)
+    choice = request.form.get("action", "")
+    if seen_version is None or choice not in ASSIGNMENT_CHOICES:  # the page always posts both
+        abort(400)
+    assignee = ASSIGNMENT_CHOICES[choice]()
+    if choice == "vald" and assignee is None:
+        return handler_page(case, 422, assign_problem=UNKNOWN_HANDLER)
+    try:
+        handling.assign(case, g.user, assignee, seen_version)
+    except handling.Conflict:
+        flash("Ärendet har ändrats av någon annan sedan du öppnade det. Se över det och försök igen.", "error")
+        return handler_page(case, 409)
+    return redirect(url_for("handler.case_page", number=number), 303)
+
+
 @bp.post("/arenden/<number>/avsluta")
 @handler_required
 def confirm_close(number: str):
@@ -122,6 +158,7 @@ def confirm_close(number: str):
 
 
 @bp.post("/arenden/<number>/meddelanden")
+@takes_uploads
 @handler_required
 @limited_per_user("messages", "MESSAGES_PER_USER")  # each reply may queue an e-mail
 def post_message(number: str):
@@ -129,6 +166,19 @@ def post_message(number: str):
     if refused := shared.post_message_from_form(case, internal=request.form.get("intern") == "y"):
         return handler_page(case, 422, **refused)
     return redirect(url_for("handler.case_page", number=number) + "#meddelanden", 303)
+
+
+@bp.get("/arenden/<number>/bilagor/<file_id>")
+@handler_required
+@limited_per_user("pdfs", "PDFS_PER_USER")
+def attachment(number: str, file_id: str):
+    """Every handler download is in the audit trail."""
+    case = case_or_404(number)
+    found = attachments.of_case(case, file_id, handler=True)
+    if found is None:
+        abort(404)
+    handling.audit(g.user, case, "bilaga")
+    return shared.attachment_response(found)
 
 
 @bp.get("/arenden/<number>/pdf")

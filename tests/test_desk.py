@@ -1,0 +1,207 @@
+"""The handlers' desk over HTTP, on SQLite and PostgreSQL: assignment ("Tilldela mig", to a named
+handler, "Lämna tillbaka", "Ta ärendet" on a case nobody has), its history lines, the bell to the
+handler given a case, the optimistic version, the queue's "Mina ärenden" and "Ej tilldelade";
+Statistik's numbers against the same figures worked out case by case, its CSV (formula-safe), and
+the trust pages with the settings they show."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import timedelta
+
+import pytest
+
+from app.accounts.users import ensure_user
+from app.cases import statistics
+from app.dev.sample_cases import insert_sample_cases
+from app.platform.extensions import db
+from app.platform.models import Case, Notification, User, utcnow
+from tests.desk_expectations import expected
+from tests.login_helpers import CUSTOMER, HANDLER, log_in, portal_app
+from tests.test_handling import file_case, version_of
+
+OTHER_HANDLER = "197001012389"  # made up, Luhn-valid
+OTHER_NAME = "Bo Bengtsson"
+TITLES = {"bestallning-av-siths-kort": "Beställning av SITHS-kort", "ovrigt": "Övrigt"}
+
+
+@pytest.fixture
+def portal(database_url, simulator_url):
+    return portal_app(database_url, simulator_url, retention_days=90, operator_name="Ombudet AB",
+                      privacy_email="dataskydd@example.se")
+
+
+@pytest.fixture
+def colleague(portal):
+    with portal.app_context(), db.connection_context():
+        ensure_user(OTHER_HANDLER, OTHER_NAME, "handler")
+    client = portal.test_client()
+    log_in(client, OTHER_HANDLER)
+    return client
+
+
+def user_id(portal, personnummer: str) -> int:
+    with portal.app_context(), db.connection_context():
+        return User.get(User.personnummer == personnummer).id
+
+
+def assignee_of(portal, number: str) -> int | None:
+    with portal.app_context(), db.connection_context():
+        return Case.get(Case.number == number).assignee_id
+
+
+def assign(client, number: str, action: str, **extra):
+    return client.post(f"/handlaggare/arenden/{number}/tilldela",
+                       data={"action": action, "version": version_of(client, number), **extra})
+
+
+def queue_numbers(client, assigned: str) -> set[str]:
+    html = client.get(f"/handlaggare/arenden?tilldelad={assigned}").get_data(as_text=True)
+    return set(re.findall(r"\d{4}-\d{5}", html))
+
+
+def bells(portal, personnummer: str) -> list[str]:
+    with portal.app_context(), db.connection_context():
+        return [row.text for row in Notification.select().join(User).where(User.personnummer == personnummer)]
+
+
+def test_assigning_handing_back_and_the_queue_filters(portal, customer, handler, colleague):
+    number = file_case(customer)
+    assert number in queue_numbers(handler, "ingen") and number not in queue_numbers(handler, "mina")
+
+    assert assign(handler, number, "mig").status_code == 303
+    assert assignee_of(portal, number) == user_id(portal, HANDLER)
+    assert number in queue_numbers(handler, "mina") and number not in queue_numbers(handler, "ingen")
+    assert number not in queue_numbers(colleague, "mina")
+    row = re.search(rf"{number}</a></th>.*?</tr>", colleague.get("/handlaggare/arenden").get_data(as_text=True), re.S)
+    with portal.app_context(), db.connection_context():
+        assert User.get(User.personnummer == HANDLER).name in row.group(0)  # the assignee, in the queue
+    assert not [text for text in bells(portal, HANDLER) if "tilldelats" in text]  # no bell for oneself
+
+    assert assign(handler, number, "vald", handlaggare=user_id(portal, OTHER_HANDLER)).status_code == 303
+    assert assignee_of(portal, number) == user_id(portal, OTHER_HANDLER)
+    assert f"Ärende {number} har tilldelats dig" in bells(portal, OTHER_HANDLER)
+    assert number in queue_numbers(colleague, "mina")
+
+    assert assign(colleague, number, "lamna").status_code == 303
+    assert assignee_of(portal, number) is None
+    assert number in queue_numbers(handler, "ingen")
+
+    html = handler.get(f"/handlaggare/arenden/{number}").get_data(as_text=True)
+    history = html.split("Statushistorik", 1)[1].split("</ol>", 1)[0]
+    with portal.app_context(), db.connection_context():
+        name = User.get(User.personnummer == HANDLER).name
+        other = User.get(User.personnummer == OTHER_HANDLER).name  # as BankID gave it at login
+    assert f"Tilldelades {name} ({name})" in history
+    assert f"Tilldelades {other} ({name})" in history
+    assert f"Lämnades tillbaka: ingen handläggare ({other})" in history
+
+
+def test_a_stale_page_or_an_unknown_handler_changes_nothing(portal, customer, handler, colleague):
+    number = file_case(customer)
+    seen = version_of(handler, number)
+    assert assign(colleague, number, "mig").status_code == 303
+    stale = handler.post(f"/handlaggare/arenden/{number}/tilldela", data={"action": "mig", "version": seen})
+    assert stale.status_code == 409 and "ändrats av någon annan" in stale.get_data(as_text=True)
+    closing = handler.post(f"/handlaggare/arenden/{number}/status", data={"action": "close", "version": seen})
+    assert closing.status_code == 409  # the assignment moved the version the status form carries
+    assert assignee_of(portal, number) == user_id(portal, OTHER_HANDLER)
+
+    customer_id = user_id(portal, CUSTOMER)
+    for chosen in (customer_id, 999999, "x"):
+        refused = assign(handler, number, "vald", handlaggare=chosen)
+        assert refused.status_code == 422 and "Välj en handläggare i listan." in refused.get_data(as_text=True)
+    assert assignee_of(portal, number) == user_id(portal, OTHER_HANDLER)
+    assert handler.post(f"/handlaggare/arenden/{number}/tilldela", data={"action": "mig"}).status_code == 400
+
+
+def test_taking_a_case_makes_it_mine_unless_a_colleague_has_it(portal, customer, handler, colleague):
+    nobodys, colleagues = file_case(customer), file_case(customer)
+    assign(colleague, colleagues, "mig")
+    for number in (nobodys, colleagues):
+        handler.post(f"/handlaggare/arenden/{number}/status", data={"action": "take", "version": version_of(handler, number)})
+    assert assignee_of(portal, nobodys) == user_id(portal, HANDLER)
+    assert assignee_of(portal, colleagues) == user_id(portal, OTHER_HANDLER)
+
+
+def shown(figure: statistics.Figure) -> dict:
+    return {column: dict(zip(figure.series.row_labels, values, strict=True))
+            for column, values in figure.series.values.items()}
+
+
+def test_statistics_match_the_cases_one_by_one(portal):
+    with portal.app_context(), db.connection_context():
+        owner = ensure_user(CUSTOMER, "Tolvan Tolvansson")
+        insert_sample_cases(400, owner, utcnow(), days=120, seed=7)
+        period = statistics.period_of(13)
+        weekly, handling, backlog = (shown(figure) for figure in statistics.figures(period))
+        truth = expected(period.first_day, period.last_day)
+
+    for (monday, slug), count in truth["inkomna"].items():
+        assert weekly[TITLES[slug]][statistics.week_label(monday)] == count
+    assert sum(sum(column.values()) for column in weekly.values()) == sum(truth["inkomna"].values()) > 0
+    for slug, (count, median, p90) in truth["handlaggningstid"].items():
+        assert (handling["Avslutade ärenden"][TITLES[slug]], handling["Median"][TITLES[slug]],
+                handling["90:e percentilen"][TITLES[slug]]) == (count, median, p90)
+    labels = [label for label, _, _ in statistics.AGE_BUCKETS]
+    for (bucket, slug), count in truth["balans"].items():
+        assert backlog[TITLES[slug]][labels[bucket]] == count
+    assert sum(sum(column.values()) for column in backlog.values()) == sum(truth["balans"].values()) > 0
+
+
+def test_statistics_count_a_case_on_its_swedish_day(portal):
+    """Filed at 00:30 on a Thursday in Stockholm (still Wednesday in UTC) counts on Thursday, and
+    closed at 23:30 on the Friday: Thursday → Friday is one working day (by UTC days it would be
+    Wednesday → Friday, two)."""
+    with portal.app_context(), db.connection_context():
+        owner = ensure_user(CUSTOMER, "Tolvan Tolvansson")
+        insert_sample_cases(1, owner, utcnow(), days=1, seed=1)
+        case = Case.get()
+        wednesday = statistics.period_of(4).last_day
+        while wednesday.weekday() != 2 or not all(statistics.is_working_day(wednesday + timedelta(days=n)) for n in (1, 2)):
+            wednesday -= timedelta(days=1)
+        filed = statistics.utc_start_of(wednesday + timedelta(days=1)) + timedelta(minutes=30)
+        closed = statistics.utc_start_of(wednesday + timedelta(days=3)) - timedelta(minutes=30)
+        Case.update(created_at=filed, closed_at=closed, status="Avslutat").where(Case.id == case.id).execute()
+        period = statistics.period_of(4)
+        weekly, handling, _ = (shown(figure) for figure in statistics.figures(period))
+    monday = wednesday - timedelta(days=2)
+    assert weekly[case.case_type_title][statistics.week_label(monday)] == 1
+    assert handling["Median"][case.case_type_title] == 1
+
+
+def test_statistics_page_and_csv(portal, handler, customer):
+    with portal.app_context(), db.connection_context():
+        owner = ensure_user(CUSTOMER, "Tolvan Tolvansson")
+        insert_sample_cases(50, owner, utcnow(), days=60, seed=3)
+        Case.update(case_type_slug="=HYPERLINK(\"http://x\")").where(Case.id == Case.select(Case.id).limit(1)).execute()
+    page = handler.get("/handlaggare/statistik?veckor=13")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and html.count('src="data:image/svg+xml;base64,') == 3
+    assert html.count("<caption") == 3 and "De senaste 13 veckorna" in html
+    download = handler.get("/handlaggare/statistik/balans.csv?veckor=13")
+    assert download.headers["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(csv.reader(io.StringIO(download.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][0] == "Ålder" and [row[0] for row in rows[1:]] == [label for label, _, _ in statistics.AGE_BUCKETS]
+    assert all(not cell.startswith("=") for row in rows for cell in row)
+    assert any(cell.startswith("'=HYPERLINK") for row in rows for cell in row) or \
+        any(cell.startswith("'=HYPERLINK") for cell in list(csv.reader(io.StringIO(
+            handler.get("/handlaggare/statistik/inkomna.csv?veckor=13").get_data(as_text=True).lstrip("\ufeff")),
+            delimiter=";"))[0])
+    assert handler.get("/handlaggare/statistik/okand.csv").status_code == 404
+    assert customer.get("/handlaggare/statistik").status_code in (403, 404)
+
+
+def test_trust_pages_show_this_installations_settings(portal):
+    client = portal.test_client()
+    privacy = client.get("/personuppgifter").get_data(as_text=True)
+    assert "Ombudet AB" in privacy and "dataskydd@example.se" in privacy
+    assert "90 dagar efter att det avslutades" in privacy and "30 minuter" in privacy
+    cookies = client.get("/kakor").get_data(as_text=True)
+    assert portal.config["SESSION_COOKIE_NAME"] in cookies
+    accessibility = client.get("/tillganglighet").get_data(as_text=True)
+    assert 'href="https://www.digg.se/tdosanmalan"' in accessibility and "Tillsyn" in accessibility
+    for page in ("/", "/personuppgifter", "/kakor", "/tillganglighet", "/finns-inte"):
+        html = client.get(page).get_data(as_text=True)
+        assert all(link in html for link in ('href="/tillganglighet"', 'href="/personuppgifter"', 'href="/kakor"')), page
