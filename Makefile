@@ -52,6 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.queue
 	$(BIN)/python -m bench.api
 	$(BIN)/python -m bench.row_import
+	$(BIN)/python -m bench.attachments
 	$(BIN)/python -m bench.drafts
 
 forms-check: $(STAMP)

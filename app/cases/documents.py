@@ -55,11 +55,12 @@ def tables_in(items):
         yield from tables_in(getattr(item, "items", ()))
 
 
-def page_context(case: Case) -> dict:
-    """What both case pages show of the document, from one tree: its HTML and its tables (the
+def page_context(case: Case, file_url=None) -> dict:
+    """What both case pages show of the document, from one tree: its HTML (attached files
+    linked by `file_url`, a file's id -> its address on that page) and its tables (the
     handler's page offers each as CSV)."""
     tree = case_tree(case)
-    return {"document": detail_html(tree), "tables": tables(tree)}
+    return {"document": detail_html(tree, file_url=file_url), "tables": tables(tree)}
 
 
 # --- the PDF -----------------------------------------------------------------------------------

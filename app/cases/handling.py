@@ -64,6 +64,7 @@ AUDIT_TEXTS = {
     "api-pdf": "Hämtade PDF via API",
     "api-status": "Ändrade status via API",
     "api-meddelande": "Skrev meddelande via API",
+    "bilaga": "Laddade ner en bilaga",
 }
 
 
@@ -200,6 +201,11 @@ def notify_other_side(case: Case, author: User) -> None:
         notifications.notify_customer(case, "message")
     else:
         notifications.notify_handlers(case, "message")
+
+
+def posted_already(case: Case, form_key: str) -> bool:
+    """Whether this message form was stored already (sent twice: its files are with it)."""
+    return Message.select().where((Message.form_key == form_key) & (Message.case == case)).exists()
 
 
 def post_once(case: Case, author: User, body: str, *, internal: bool, form_key: str) -> Message:

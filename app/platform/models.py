@@ -315,7 +315,32 @@ class Draft(BaseModel):
         indexes = ((("owner", "form_key"), True),)
 
 
+class FileBlob(BaseModel):
+    """An uploaded file's content, stored once by its sha256 (however many attachments name it).
+    `content` is null when the storage folder of the config (ATTACHMENT_STORAGE) holds it."""
+    sha256 = CharField(max_length=64, unique=True)
+    size = IntegerField()
+    content = BlobField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class Attachment(BaseModel):
+    """One file as someone attached it: its name and type, checked content (by sha256), who
+    uploaded it, and the case or message it belongs to (neither while the form is being filled
+    in). `public_id` is the id in the case document's reference and in download addresses."""
+    public_id = CharField(max_length=64, unique=True)
+    sha256 = CharField(max_length=64, index=True)
+    name = CharField(max_length=255)
+    media_type = CharField(max_length=100)
+    size = IntegerField()
+    owner = ForeignKeyField(User, on_delete="RESTRICT")
+    case = ForeignKeyField(Case, null=True, backref="attachments", on_delete="CASCADE")
+    message = ForeignKeyField(Message, null=True, backref="attachments", on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow, index=True)
+
+
 MODELS: list[type[BaseModel]] = [
     User, Profile, Session, PendingLogin, RateCounter, CaseCounter, Case, StatusCount, CasePdf, StatusChange, Message, ReadMark,
-    Notification, OutboxMail, WebhookSubscription, OutboxWebhook, AuditEntry, QueueSearch, Draft, ApiToken,
+    Notification, OutboxMail, WebhookSubscription, OutboxWebhook, AuditEntry, QueueSearch, Draft, ApiToken, FileBlob,
+    Attachment,
 ]
