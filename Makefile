@@ -52,6 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.queue
 	$(BIN)/python -m bench.api
 	$(BIN)/python -m bench.row_import
+	$(BIN)/python -m bench.attachments
 	$(BIN)/python -m bench.drafts
 
 # The portal under gunicorn on PostgreSQL against a floor app, driven by wrk (not a test; a few

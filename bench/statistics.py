@@ -4,7 +4,7 @@ as the baseline measured in the same run, the handler's queue page, each fetched
 (a test client, logged in as a handler) several times. Prints the median time per page and the
 ratio statistics / queue. Usage:
 
-    .venv/bin/python -m bench.statistics [COUNT]
+    .venv/bin/python -m bench.statistics [COUNT] [sqlite|postgresql]
 """
 from __future__ import annotations
 
@@ -73,8 +73,12 @@ def measure(name: str, url: str, count: int) -> None:
 
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    with tempfile.TemporaryDirectory() as folder:
-        measure("SQLite", f"sqlite:///{folder}/bench.db", count)
+    backends = sys.argv[2:] or ["sqlite", "postgresql"]
+    if "sqlite" in backends:
+        with tempfile.TemporaryDirectory() as folder:
+            measure("SQLite", f"sqlite:///{folder}/bench.db", count)
+    if "postgresql" not in backends:
+        return
     server = os.environ.get("PORTAL_TEST_DATABASE_URL")
     if not server:
         print("PostgreSQL: skipped (PORTAL_TEST_DATABASE_URL is not set)")

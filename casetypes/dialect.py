@@ -6,6 +6,8 @@ e-mail) can rely on only meeting constructs it knows.
 """
 from __future__ import annotations
 
+from .files import MAX_BYTES_LIMIT
+
 HINT_KEYWORD = "x-ui"
 
 # Field kinds. Every consumer (web forms, renderers) keeps one registry entry per kind;
@@ -38,12 +40,16 @@ KIND_TYPES = {
     # A fixed value: `"type": "null"` (an information text) or a `const` object/array. It is
     # shown as text and always stored as that value.
     "info": {"null", "object", "array", "string", "integer", "number", "boolean", None},
+    # An uploaded file: a string with contentMediaType in the file, the reference to the stored
+    # file in the document (see files.py); "files" is a list of them.
+    "file": {"object"},
+    "files": {"array"},
 }
 KINDS = frozenset(KIND_TYPES)
 
 # Kinds whose input always carries an answer (an unticked box is false, a group of boxes [],
 # a table its rows), listed in "required" or not; an optional section left blank is left out.
-ALWAYS_ANSWERED = frozenset({"checkbox", "checkboxes", "fieldset", "table", "list"})
+ALWAYS_ANSWERED = frozenset({"checkbox", "checkboxes", "fieldset", "table", "list", "files"})
 
 # format -> the field kind it gives a string.
 FORMAT_KINDS = {
@@ -89,6 +95,8 @@ TEXTAREA_KIND = "textarea"
 
 LONG_TEXT_LENGTH = 500
 
+MEDIA_TYPE_PATTERN = r"^[a-z0-9][a-z0-9.+-]{0,60}/([a-z0-9][a-z0-9.+-]{0,120}|\*)$"
+
 DATE_BOUND_PATTERN = r"^(today([+-][0-9]{1,4}[dwmy])?|[0-9]{4}-[0-9]{2}-[0-9]{2})$"
 
 UI_HINTS = {
@@ -105,6 +113,10 @@ UI_HINTS = {
         # Date bounds JSON Schema lacks: "today", "today+30d", "today-1y", "2026-01-31".
         "minDate": {"type": "string", "pattern": DATE_BOUND_PATTERN},
         "maxDate": {"type": "string", "pattern": DATE_BOUND_PATTERN},
+        # File fields: the allowed media types ("image/*" for every image type) and the size bound.
+        "accept": {"type": "array", "minItems": 1, "maxItems": 50, "uniqueItems": True,
+                   "items": {"type": "string", "pattern": MEDIA_TYPE_PATTERN}},
+        "maxBytes": {"type": "integer", "minimum": 1, "maximum": MAX_BYTES_LIMIT},
         "errors": {
             "type": "object",
             "propertyNames": {"pattern": "^[a-zA-Z]+$"},

@@ -24,6 +24,18 @@ from .dialect import (
     TEXTAREA_KIND,
     UNSUPPORTED_KEYWORDS,
 )
+from .files import (
+    DATA_URL,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_FILES,
+    FILE_KIND,
+    FILE_TYPES,
+    FILES_KIND,
+    REFERENCE_ERRORS,
+    expanded,
+    reference_schema,
+    size_text,
+)
 
 # Bounds the portal applies when a file names none (documented in forms/README.md).
 TEXT_MAX_LENGTH = 500  # at most this long a text stays a one-line field
@@ -391,6 +403,114 @@ def contradictions(node: dict, at: Place) -> None:
                      "inget svar kan uppfylla båda.", low)
 
 
+# --- file fields ---------------------------------------------------------------------------
+
+FILE_ANNOTATIONS = ("title", "description", "$comment", "deprecated", "writeOnly")
+
+
+def hints_of(node: dict) -> dict:
+    hints = node.get(HINT_KEYWORD)
+    return hints if isinstance(hints, dict) else {}
+
+
+def file_members(node: dict) -> list:
+    """`anyOf`/`oneOf` of file strings (one per allowed type): (where, member) of each, else []."""
+    for keyword in ("anyOf", "oneOf"):
+        members = node.get(keyword)
+        if isinstance(members, list) and members and all(
+                isinstance(m, dict) and isinstance(m.get("contentMediaType"), str)
+                and named_types(m) <= {"string"} for m in members):
+            return [(f"{keyword}/{index}/contentMediaType", member) for index, member in enumerate(members)]
+    return []
+
+
+def is_file_string(node: dict) -> bool:
+    """A string with contentMediaType, rjsf's data-url, or a choice of such strings."""
+    types = named_types(node)
+    if types and (not types <= {"string", "null"} or "string" not in types):
+        return False
+    marked = (isinstance(node.get("contentMediaType"), str) or node.get("format") == DATA_URL
+              or "accept" in hints_of(node) or hints_of(node).get("widget") == FILE_KIND)
+    return marked or (not types and bool(file_members(node)))
+
+
+def declared_types(node: dict) -> list:
+    """(media type, where it is written) a file field names: x-ui.accept, else its contentMediaType(s)."""
+    accept = hints_of(node).get("accept")
+    if isinstance(accept, list):
+        return [(str(item), f"{HINT_KEYWORD}/accept/{index}") for index, item in enumerate(accept)]
+    named = [(node["contentMediaType"], "contentMediaType")] if isinstance(node.get("contentMediaType"), str) else []
+    return named + [(member["contentMediaType"], where) for where, member in file_members(node)]
+
+
+def allowed_file_types(node: dict, at: Place) -> list:
+    declared = declared_types(node)
+    if not declared:
+        at.note("Filfältet anger ingen filtyp; alla typer portalen känner igen tillåts "
+                f"({', '.join(FILE_TYPES.values())}). Ange contentMediaType eller x-ui.accept.")
+        return list(FILE_TYPES)
+    allowed: list = []
+    for media_type, where in declared:
+        known = expanded(media_type.lower())
+        if not known:
+            at.report.errors.append(Finding(at.report.source_of(f"{at.pointer}/{where}"),
+                                            f"Filtypen {short(media_type)} kan portalen inte känna igen på innehållet; "
+                                            f"använd {', '.join(FILE_TYPES)} (eller image/*)."))
+        allowed += [item for item in known if item not in allowed]
+    return allowed
+
+
+def file_max_bytes(node: dict, at: Place) -> int:
+    given = hints_of(node).get("maxBytes")
+    if is_number(given) and float(given).is_integer():
+        return int(given)
+    at.note(f"{HINT_KEYWORD}.maxBytes saknas; {size_text(DEFAULT_MAX_BYTES)} ({DEFAULT_MAX_BYTES} byte) antogs.")
+    return DEFAULT_MAX_BYTES
+
+
+def file_reference(node: dict, at: Place) -> None:
+    """A file field becomes the schema of the reference the document stores (files.py)."""
+    if node.get("format") == DATA_URL:
+        at.note('format "data-url" (rjsf) läses som ett filfält: filen laddas upp, kontrolleras och '
+                "sparas för sig, och ärendet sparar en hänvisning till den, ingen data-URL.", "format")
+    allowed = allowed_file_types(node, at)
+    max_bytes = file_max_bytes(node, at)
+    given = hints_of(node)
+    hints = {**{k: v for k, v in given.items() if k != "widget"}, "widget": FILE_KIND, "accept": allowed,
+             "maxBytes": max_bytes, "errors": {**REFERENCE_ERRORS, **(given["errors"] if isinstance(given.get("errors"), dict) else {})}}
+    kept = {key: node[key] for key in FILE_ANNOTATIONS if key in node}
+    nullable = "null" in named_types(node)
+    node.clear()
+    node.update({**kept, **reference_schema(allowed or ["application/pdf"], max_bytes, nullable),
+                 HINT_KEYWORD: hints})
+
+
+def files_list(node: dict, at: Place) -> None:
+    """A list of file strings is several files: bounded by maxItems (10 when missing); hints
+    for the files written on the list apply to each."""
+    items = node["items"]
+    list_hints = hints_of(node)
+    shared = {key: list_hints[key] for key in ("accept", "maxBytes") if key in list_hints}
+    if shared:
+        items[HINT_KEYWORD] = {**shared, **hints_of(items)}
+    node[HINT_KEYWORD] = {**{k: v for k, v in list_hints.items() if k not in ("accept", "maxBytes")},
+                          "widget": FILES_KIND}
+    if "maxItems" not in node:
+        node["maxItems"] = max(DEFAULT_MAX_FILES, int(node["minItems"]) if is_number(node.get("minItems")) else 0)
+        at.note(f"maxItems saknas; {node['maxItems']} filer antogs.")
+
+
+def file_fields(node: dict, at: Place) -> None:
+    """Strings with contentMediaType (or data-url) are file fields; a list of them, several."""
+    if at.position == CONDITION:
+        return
+    items = node.get("items")
+    if is_of_type(node, "array") and isinstance(items, dict) and is_file_string(items):
+        files_list(node, at)
+    elif is_file_string(node):
+        file_reference(node, at)
+
+
 # One entry per concern, run in this order on every subschema (dicts only; booleans are
 # already valid 2020-12).
 RULES: dict[str, Callable[[dict, Place], None]] = {
@@ -404,6 +524,7 @@ RULES: dict[str, Callable[[dict, Place], None]] = {
     "nullable": openapi_nullable,
     "tuples": tuples,
     "maps": maps,
+    "file-fields": file_fields,
     "unknown-keywords": unknown_keywords,
     "unknown-formats": unknown_formats,
     "whole-counts": whole_counts,

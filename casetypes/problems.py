@@ -67,6 +67,9 @@ KIND_MESSAGES = {
     ("maxItems", "table"): "Högst {limit} rader får finnas.",
     ("minItems", "checkboxes"): "Välj minst {limit} alternativ.",
     ("maxItems", "checkboxes"): "Välj högst {limit} alternativ.",
+    ("required", "file"): "Bifoga en fil.",
+    ("minItems", "files"): "Bifoga minst {limit} filer.",
+    ("maxItems", "files"): "Du kan bifoga högst {limit} filer här.",
 }
 
 DEFAULT_MESSAGES = {

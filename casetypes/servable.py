@@ -58,7 +58,7 @@ def declared_names(node: dict) -> set:
 def objects_of(schema: dict, fields: tuple) -> list:
     """(pointer, object schema) of the form itself and of each fieldset and table row."""
     rows = [(spec.pointer, spec.schema if spec.kind == "fieldset" else spec.schema.get("items"))
-            for spec in walk(fields) if spec.children]
+            for spec in walk(fields) if spec.children and spec.kind != "files"]  # a file is no row
     return [("", schema), *((pointer, node) for pointer, node in rows if isinstance(node, dict) and "$ref" not in node)]
 
 

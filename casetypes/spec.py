@@ -466,7 +466,7 @@ def tuple_children(schema: dict, resolver, path: tuple, pointer: str, seen: froz
 
 # Kinds that contain fields; the rest are leaves.
 CHILD_BUILDERS = {"fieldset": fieldset_children, "table": table_children, "list": list_children,
-                  "tuple": tuple_children}
+                  "tuple": tuple_children, "files": list_children}
 
 
 def choice_source(kind: str, schema: dict, resolver, pointer: str) -> dict:

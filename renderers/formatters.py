@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
+from casetypes.files import FILE_TYPES, size_text
 from casetypes.formats import display_telefonnummer
 from casetypes.spec import FieldSpec
 
@@ -200,6 +201,23 @@ def format_table(value: Any, spec: FieldSpec, options: FormatOptions) -> str:
     return "\n".join(rows)
 
 
+def file_line(reference: Any) -> str:
+    """"intyg.pdf (PDF, 12,5 kB)": a file as one line of text."""
+    if not isinstance(reference, dict):
+        return str(reference)
+    media_type = str(reference.get("mediaType", ""))
+    size = reference.get("size") if isinstance(reference.get("size"), int) else 0
+    return f"{reference.get('name', '')} ({FILE_TYPES.get(media_type, media_type)}, {size_text(size)})"
+
+
+def format_file(value: Any, spec: FieldSpec, options: FormatOptions) -> str:
+    return file_line(value)
+
+
+def format_files(value: Any, spec: FieldSpec, options: FormatOptions) -> str:
+    return "\n".join(map(file_line, value)) if isinstance(value, list) else str(value)
+
+
 FORMATTERS: dict[str, Formatter] = {
     "text": format_text,
     "textarea": format_text,
@@ -225,6 +243,8 @@ FORMATTERS: dict[str, Formatter] = {
     "list": format_list,
     "info": format_fixed,
     "tuple": format_tuple,
+    "file": format_file,
+    "files": format_files,
 }
 
 

@@ -9,7 +9,7 @@ each line before joining with <br>, (c) our own print.css inlined for wkhtmltopd
 section descriptions, which renderers.markdown rendered and nh3 sanitised.
 
 Public API
-    detail_html(tree, *, heading_level=2) -> Markup
+    detail_html(tree, *, heading_level=2, file_url=None) -> Markup
     print_html(header, tree, *, engine="weasyprint") -> str
     PrintHeader(portal_name, case_number, case_type_title, created, status)
     environment                   the Jinja environment (autoescape=True, StrictUndefined)
@@ -85,9 +85,10 @@ def make_environment() -> Environment:
 environment = make_environment()
 
 
-def detail_html(tree: Tree, *, heading_level: int = 2) -> Markup:
-    """The tree as an accessible HTML fragment; sections start at <h{heading_level}>."""
-    html = environment.get_template("detail.html").render(tree=tree, heading_level=heading_level)
+def detail_html(tree: Tree, *, heading_level: int = 2, file_url: Callable[[str], str] | None = None) -> Markup:
+    """The tree as an accessible HTML fragment; sections start at <h{heading_level}>. With
+    `file_url` (a file's id -> its download address) each attached file's name is a link."""
+    html = environment.get_template("detail.html").render(tree=tree, heading_level=heading_level, file_url=file_url)
     return Markup(html)  # noqa: S704 -- output of an autoescaped template
 
 
@@ -121,4 +122,4 @@ def print_html(header: PrintHeader, tree: Tree, *, engine: str = "weasyprint") -
     if stylesheet is None:
         raise ValueError(f"unknown PDF engine {engine!r}; choose one of: {', '.join(sorted(PRINT_ENGINES))}")
     return environment.get_template("print.html").render(
-        header=header, created=format_timestamp(header.created), tree=tree, **stylesheet())
+        header=header, created=format_timestamp(header.created), tree=tree, file_url=None, **stylesheet())

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .tree import Field, Section, Table, Tree
+from .tree import Field, Files, Section, Table, Tree
 
 INDENT = "  "
 CELL_SEPARATOR = "; "
@@ -47,8 +47,14 @@ def row_text(columns, cells) -> str:
                                for column, cell in zip(columns, cells))
 
 
+def files_lines(files: Files, depth: int) -> list[str]:
+    lines = [f"{INDENT * (depth + 1)}{f.name} ({f.type_name}, {f.size_text}, sha256 {f.sha256})" for f in files.files]
+    return [f"{INDENT * depth}{files.label}:", *(lines or [f"{INDENT * (depth + 1)}–"])]
+
+
 LINE_WRITERS: dict[str, Callable[..., list[str]]] = {
     "field": field_lines,
     "section": section_lines,
     "table": table_lines,
+    "files": files_lines,
 }

@@ -9,7 +9,8 @@ Public API
     build_section(title, fields, document, *, path="", mask_personnummer=False) -> Section
     tree_to_dict(tree) -> dict      plain JSON-able form, for golden files
     Tree(items), Section(title, items, path), Field(label, display, kind, path, empty),
-    Table(label, columns, rows, path)
+    Table(label, columns, rows, path), Files(label, files, path) of AttachedFile(id, name, media_type,
+    type_name, size, size_text, sha256)
 Paths are JSON pointers into the document ("/adress/gata"); rows are tuples of cell strings.
 """
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from typing import Any, Callable, ClassVar, Mapping, Union
 
+from casetypes.files import FILE_TYPES, size_text
 from casetypes.spec import FieldSpec
 
 from .formatters import FormatOptions, display, is_empty
@@ -52,7 +54,28 @@ class Section:
     description: str = ""  # the section's description as sanitised HTML (safe Markdown subset)
 
 
-Item = Union[Field, Table, Section]
+@dataclass(frozen=True)
+class AttachedFile:
+    """One uploaded file as every output lists it: name, type, size and its sha256."""
+    node: ClassVar[str] = "file"
+    id: str
+    name: str
+    media_type: str
+    type_name: str  # "PDF"
+    size: int
+    size_text: str  # "12,5 kB"
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Files:
+    node: ClassVar[str] = "files"
+    label: str
+    files: tuple[AttachedFile, ...]
+    path: str
+
+
+Item = Union[Field, Table, Section, Files]
 
 
 @dataclass(frozen=True)
@@ -121,11 +144,28 @@ def table_row(columns, row: Any, options: FormatOptions) -> tuple[str, ...]:
     return tuple(display(cells.get(column.name), column, options) for column in columns)
 
 
+def attached_file(reference: Mapping) -> AttachedFile:
+    media_type = str(reference.get("mediaType", ""))
+    size = reference.get("size") if isinstance(reference.get("size"), int) else 0
+    return AttachedFile(id=str(reference.get("id", "")), name=str(reference.get("name", "")), media_type=media_type,
+                        type_name=FILE_TYPES.get(media_type, media_type), size=size, size_text=size_text(size),
+                        sha256=str(reference.get("sha256", "")))
+
+
+def files_node(spec: FieldSpec, value: Any, options: FormatOptions) -> Files:
+    """A file field (one reference) or a list of files: each file with name, type, size, sha256."""
+    references = value if isinstance(value, list) else [value]
+    return Files(label=spec.label, files=tuple(attached_file(ref) for ref in references if isinstance(ref, Mapping)),
+                 path=json_pointer(spec.path))
+
+
 # Kinds that become their own node; every other kind is a Field.
 NODE_BUILDERS: dict[str, Callable[[FieldSpec, Any, FormatOptions], Item]] = {
     "fieldset": section_node,
     "table": table_node,
     "tuple": tuple_node,
+    "file": files_node,
+    "files": files_node,
 }
 
 
@@ -133,7 +173,7 @@ def json_pointer(path: tuple) -> str:
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
 
 
-def tree_to_dict(node: Tree | Item) -> dict:
+def tree_to_dict(node: "Tree | Item | AttachedFile") -> dict:
     """The node as plain dicts and lists, each tagged with its "node" type."""
     data: dict[str, Any] = {"node": node.node}
     for field in dataclass_fields(node):
@@ -142,7 +182,7 @@ def tree_to_dict(node: Tree | Item) -> dict:
 
 
 def to_plain(value: Any) -> Any:
-    if isinstance(value, (Tree, Section, Field, Table)):
+    if isinstance(value, (Tree, Section, Field, Table, Files, AttachedFile)):
         return tree_to_dict(value)
     if isinstance(value, tuple):
         return [to_plain(item) for item in value]

@@ -156,6 +156,8 @@ def wrong_answers(case_type, spec):
         yield "inte ett tal"
     if spec.choices and spec.kind in ("select", "radio", "checkboxes"):
         yield "inget-sadant-val"
+    if spec.kind == "file":
+        yield "inte en fil"  # a reference the upload service never made
     if schema.get("format") == "email":
         yield "inte en adress"
     if schema.get("format") == "date":

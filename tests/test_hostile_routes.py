@@ -113,7 +113,7 @@ def valid_values(app) -> dict:
         return {"number": Case.get().number, "slug": "bestallning-av-siths-kort", "index": "0",
                 "notification_id": str(Notification.select().order_by(Notification.id).first().id),
                 "filename": "portal.css", "token": Draft.get().token, "table": "personer", "file_format": "csv",
-                "name": "inkomna"}
+                "name": "inkomna", "file_id": "bilaga-som-inte-finns-0001"}
 
 
 def url_with(rule, values: dict) -> str:

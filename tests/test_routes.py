@@ -42,6 +42,7 @@ ROUTES = {
     "api.openapi_json": PUBLIC, "api.docs": DEVELOPMENT,
     "api.case_type_list": API_TOKEN, "api.case_list": API_TOKEN, "api.case_detail": API_TOKEN,
     "api.case_pdf": API_TOKEN, "api.change_status": API_TOKEN, "api.post_message": API_TOKEN,
+    "cases.attachment": CUSTOMER_ONLY, "handler.attachment": HANDLER_ONLY,  # downloads of attached files
 }
 # Endpoints whose POST changes state; none of them may answer GET.
 STATE_CHANGING = {"auth.start", "auth.poll", "auth.cancel", "auth.logout", "cases.submit", "cases.post_message",
@@ -49,7 +50,7 @@ STATE_CHANGING = {"auth.start", "auth.poll", "auth.cancel", "auth.logout", "case
                   "drafts.save", "drafts.delete", "api.change_status", "api.post_message", "handler.assign"}
 SAMPLE_VALUES = {"number": "2026-00001", "slug": "bestallning-av-siths-kort", "notification_id": "1",
                  "index": "0", "filename": "portal.css", "token": "A" * 22, "table": "personer", "file_format": "csv",
-                 "name": "inkomna"}
+                 "name": "inkomna", "file_id": "bilaga-som-inte-finns-0001"}
 
 
 @pytest.fixture

@@ -352,6 +352,9 @@ def test_more_rows_than_fit_are_refused_saying_how_many_fit(customer):
     assert ("Filen har 200 rader, men tabellen rymmer högst 200 rader. 1 rad är redan ifylld, så 199 till "
             "får plats.") in html
     assert re.findall(r'name="personer-\d+-namn"[^>]*value="([^"]*)"', html) == ["Skriven Först"]
+    much_too_long = excel_csv(SITHS_COLUMNS, persons(1) * 1500)  # more than any table holds: not read to the end
+    html = import_file(customer, much_too_long, "alla.csv", typed).get_data(as_text=True)
+    assert "Filen har fler än 1000 rader, men tabellen rymmer högst 200 rader. 1 rad är redan ifylld" in html
 
 
 @pytest.mark.parametrize("name", ["huge", "zip bomb", "binary as csv", "too many columns, xlsx"])

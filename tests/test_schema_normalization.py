@@ -217,7 +217,7 @@ def test_any_property_name_is_accepted(tmp_path):
 def test_standard_keywords_are_accepted(tmp_path):
     schema = with_properties(
         kod={"type": ["string", "null"], "maxLength": 5, "readOnly": True, "deprecated": False,
-             "examples": ["ABC"], "$comment": "internt", "contentMediaType": "text/plain", "writeOnly": False},
+             "examples": ["ABC"], "$comment": "internt", "contentEncoding": "7bit", "writeOnly": False},
         nummer={"type": "integer", "const": 3},
         blandat={"enum": ["a", "b"], "type": "string"},
         tid={"type": "string", "format": "date-time"},

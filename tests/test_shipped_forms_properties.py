@@ -83,7 +83,7 @@ def normalised(spec_list, document: dict) -> dict:
     return result
 
 
-ALWAYS_ANSWERED_BLANK = {"checkbox": False, "checkboxes": [], "table": [], "list": []}
+ALWAYS_ANSWERED_BLANK = {"checkbox": False, "checkboxes": [], "table": [], "list": [], "files": []}
 
 
 def is_blank(value) -> bool:

@@ -184,3 +184,15 @@ def test_a_draft_saved_on_step_2_reopens_there_and_still_files(customer, portal)
     assert press(customer, text(review), "file").status_code == 303
     with portal.app_context(), db.connection_context():
         assert Case.get().data["telefon"] == "+46701234567" and Draft.select().count() == 0
+
+
+def test_spara_utkast_on_the_review_page_keeps_every_step(customer, portal):
+    from app.platform.models import Draft
+    page = text(walk_to_review(customer))
+    assert "Spara utkast" in page
+    saved = customer.post(STEPPED + "/utkast", data=MultiDict(hidden_pairs(page)))
+    assert saved.status_code == 303
+    reopened = text(customer.get(saved.headers["Location"]))
+    assert "Steg 1 av 3" in reopened and ("enhet", "Akuten") in hidden_pairs(reopened)
+    with portal.app_context(), db.connection_context():
+        assert Draft.select().count() == 1

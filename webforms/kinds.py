@@ -378,6 +378,61 @@ def table_field(spec, child_form):
                             min_entries=spec.schema.get("minItems", 0), max_entries=limit)
 
 
+# --- file fields: the posted value is the JSON of a stored file's reference ---------------------
+# The browser posts a new file in the file input and each file it keeps as a ticked box holding
+# the reference; the portal's upload service (app.cases.attachments) stores new files and
+# replaces every posted reference by the one it holds for the person, so what is read here is
+# always a reference the service vouched for. A value that is no JSON object is handed on as
+# text, for jsonschema to refuse.
+
+def reference_of(text):
+    """A posted reference: the JSON object it spells, or the text itself."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError, RecursionError):
+        return text
+    return value if isinstance(value, dict) else text
+
+
+def posted_references(values) -> list:
+    """The references among posted values (blanks and broken ones left out), for drawing."""
+    parsed = (reference_of(value) for value in (values or ()) if value)
+    return [value for value in parsed if isinstance(value, dict)]
+
+
+def read_file(field, spec, read_child):
+    text = field.data
+    return reference_of(text) if text else MISSING
+
+
+def read_files(field, spec, read_child):
+    return [reference_of(text) for text in (field.data or ()) if text]
+
+
+def post_file(value, spec, name, post_children):
+    if value is not MISSING and value is not None:
+        yield name, post_text(value)
+
+
+def post_files(value, spec, name, post_children):
+    for item in value if isinstance(value, list) else []:
+        yield from post_file(item, spec, name, post_children)
+
+
+class FileReferenceField(fields.Field):
+    """The references a file field posts (the macro draws the file input and the kept files)."""
+
+    def process_formdata(self, valuelist):
+        self.data = list(valuelist)
+
+    def _value(self):
+        return ""
+
+
+def file_field(spec, child_form):
+    return FileReferenceField(spec.label, default=())
+
+
 @dataclass(frozen=True)
 class FieldKind:
     build: Callable[[FieldSpec, Callable], Any]  # (spec, form_class_for_children) -> unbound field
@@ -436,4 +491,7 @@ FIELD_KINDS: dict[str, FieldKind] = {
     "info": FieldKind(text_field(fields.HiddenField), read_fixed, post_nothing, "info"),
     "tuple": FieldKind(fieldset_field, read_tuple, post_tuple, "fieldset", initial=initial_tuple,
                        blank=is_blank),
+    "file": FieldKind(file_field, read_file, post_file, "file"),
+    "files": FieldKind(file_field, read_files, post_files, "file", initial=initial_list,
+                       blank=no_rows_where_rows_are_asked_for),
 }

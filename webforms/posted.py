@@ -42,6 +42,8 @@ RAW_DATA = {
     "info": first_value,
     "checkbox": ticked,
     "checkboxes": all_values,
+    "file": first_value,  # the reference kept (a new upload replaces it, see app.cases.attachments)
+    "files": all_values,
 }
 
 

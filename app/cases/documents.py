@@ -58,24 +58,28 @@ def tables_in(items):
         yield from tables_in(getattr(item, "items", ()))
 
 
-def page_context(case: Case) -> dict:
-    """What both case pages show of the document, from one tree: its HTML and its tables (the
+def page_context(case: Case, file_url=None) -> dict:
+    """What both case pages show of the document, from one tree: its HTML (attached files
+    linked by `file_url`, a file's id -> its address on that page) and its tables (the
     handler's page offers each as CSV). A filed case's document never changes (its data, its
     orderer's snapshot and its frozen schema are written once), so the drawing is kept for the
-    cases looked at lately: the case page is opened again and again while a case is handled."""
-    return kept_page_context(CaseDocumentKey(case))
+    cases looked at lately, per page (the file links differ): a case page is opened again and
+    again while a case is handled."""
+    return kept_page_context(CaseDocumentKey(case, file_url))
 
 
 class CaseDocumentKey:
     """A case as the kept drawings know it: by id, ärendenummer, filing time and frozen schema,
     so another case under a reused id (SQLite may reuse one, a restored database starts over)
-    never finds the old drawing."""
+    never finds the old drawing; and by the page's file links (one file address stands for them)."""
 
-    __slots__ = ("case", "identity")
+    __slots__ = ("case", "file_url", "identity")
 
-    def __init__(self, case: Case):
+    def __init__(self, case: Case, file_url=None):
         self.case = case
-        self.identity = (case.id, case.number, case.created_at, case.schema_sha256)
+        self.file_url = file_url
+        self.identity = (case.id, case.number, case.created_at, case.schema_sha256,
+                         file_url(0) if file_url else None)
 
     def __hash__(self) -> int:
         return hash(self.identity)
@@ -87,7 +91,7 @@ class CaseDocumentKey:
 @lru_cache(maxsize=256)
 def kept_page_context(key: CaseDocumentKey) -> dict:
     tree = case_tree(key.case)
-    return {"document": detail_html(tree), "tables": tables(tree)}
+    return {"document": detail_html(tree, file_url=key.file_url), "tables": tables(tree)}
 
 
 # --- the PDF -----------------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from peewee import JOIN, SQL, IntegrityError, fn
 
-from app.cases import drafts
+from app.cases import attachments, drafts
+from app.cases.case_days import count_case_day
 from app.cases.statuses import CLOSED, SUBMITTED, count_status
 from app.messaging import notifications, webhooks
 from app.platform.extensions import db
@@ -79,7 +80,9 @@ def file_case(owner: User, case_type: CaseType, document: dict, orderer: dict, f
                 organisation_number=orderer["organisationsnummer"], created_at=now, updated_at=now)
             StatusChange.create(case=case, from_status=None, to_status=SUBMITTED, actor=owner, created_at=now)
             count_status(SUBMITTED, 1)
+            count_case_day(case.case_type_slug, case.created_at, None, 1)
             ReadMark.create(case=case, user=owner, read_at=now)
+            attachments.file_with_case(case, case_type, document)
             notifications.notify_handlers(case, "filed")
             notifications.notify_customer(case, "filed")  # the receipt, by e-mail if they asked
             drafts.forget_filed(owner, form_key)  # a filed draft is gone with the same commit

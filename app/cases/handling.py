@@ -18,6 +18,7 @@ from datetime import timedelta
 from peewee import JOIN, IntegrityError, fn
 
 from app.cases import documents, history
+from app.cases.case_days import count_case_day
 from app.cases.filing import LIST_COLUMNS, Page, keyset_page, prepared_page
 from app.cases.statuses import CLOSED, IN_PROGRESS, STATUSES, SUBMITTED, count_status
 from app.messaging import notifications, webhooks
@@ -78,6 +79,7 @@ AUDIT_TEXTS = {
     "api-pdf": "Hämtade PDF via API",
     "api-status": "Ändrade status via API",
     "api-meddelande": "Skrev meddelande via API",
+    "bilaga": "Laddade ner en bilaga",
 }
 
 
@@ -135,6 +137,9 @@ def change_status(case: Case, action: str, actor: User, seen_version: int, closi
             fresh = claim(fresh, actor, now)
         count_status(case.status, -1)
         count_status(target, 1)
+        if case.closed_at != fresh.closed_at:  # closed or reopened: Statistik's day counters move
+            count_case_day(case.case_type_slug, case.created_at, case.closed_at, -1)
+            count_case_day(fresh.case_type_slug, fresh.created_at, fresh.closed_at, 1)
         documents.forget_pdfs(fresh)  # its header shows the status
         if closing_message.strip():
             add_message(fresh, actor, closing_message, internal=False, notify=False)
@@ -233,6 +238,11 @@ def notify_other_side(case: Case, author: User) -> None:
         notifications.notify_customer(case, "message")
     else:
         notifications.notify_handlers(case, "message")
+
+
+def posted_already(case: Case, form_key: str) -> bool:
+    """Whether this message form was stored already (sent twice: its files are with it)."""
+    return Message.select().where((Message.form_key == form_key) & (Message.case == case)).exists()
 
 
 def post_once(case: Case, author: User, body: str, *, internal: bool, form_key: str) -> Message:

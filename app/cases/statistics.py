@@ -1,78 +1,33 @@
 """Statistik for the handlers: cases filed per week by case type, handling time (filed → closed,
 in helgfria vardagar: median and 90th percentile per case type) and the open backlog by age.
 
-Every figure comes from an aggregate query (GROUP BY in the database) over a covering index of
-the case table, so the database hands back at most one row per case type and day, however many
-cases there are. Days are Swedish calendar days: the query shifts each stored UTC time by the
-Stockholm offset in force at that moment (a CASE over the summer-time periods of the years
-asked about), so a case filed at 00:30 Swedish time counts on its Swedish day, on SQLite and
-PostgreSQL alike. Working days are then counted in Python from the few distinct (filed day,
+Every figure is an aggregate query over the day counters of app.cases.case_days (cases by type,
+Swedish filing day and Swedish closing day, moved in the transaction of every filing, closing,
+reopening and gallring), so the database hands back at most one row per case type and day pair,
+however many cases there are. Working days are counted in Python from those few (filed day,
 closed day) pairs, with the holiday calendar of app.cases.handling_hours.
 """
 from __future__ import annotations
 
-import functools
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta, timezone
 
-from peewee import SQL, SqliteDatabase, fn
-from peewee import Case as SqlCase
+from peewee import SQL, fn
 
 from app.cases import documents
+from app.cases.case_days import OPEN_DAY
 from app.cases.handling_hours import STOCKHOLM, is_working_day
-from app.cases.statuses import CLOSED, STATUSES
 from app.cases.types import case_types
-from app.platform.extensions import db
-from app.platform.models import Case, utcnow
+from app.platform.models import CaseDay, utcnow
 from renderers import charts
 
 PERIODS = (4, 13, 26, 52)  # weeks a handler can choose to look back
 DEFAULT_WEEKS = 26
-OPEN_STATUSES = tuple(status for status in STATUSES if status != CLOSED)
 # The backlog's age groups in helgfria vardagar since filing: (label, lowest age, highest age or None).
 AGE_BUCKETS = (("0–1 dagar", 0, 1), ("2–5 dagar", 2, 5), ("6–10 dagar", 6, 10),
                ("11–20 dagar", 11, 20), ("Över 20 dagar", 21, None))
-
-
-# --- Swedish days in SQL ------------------------------------------------------------------------
-
-@functools.lru_cache(maxsize=64)
-def summer_time(year: int) -> tuple[datetime, datetime] | None:
-    """The naive-UTC span of the year in which Stockholm is two hours ahead (summer time), found
-    from the time-zone database: the first and last such day, then the hour within each."""
-    days = [datetime(year, 1, 1) + timedelta(days=step) for step in range(366)]
-    ahead = [day for day in days if day.year == year and offset_hours(day + timedelta(hours=12)) == 2]
-    if not ahead:
-        return None
-    starts = [moment for moment in hours_of(ahead[0] - timedelta(days=1), 48) if offset_hours(moment) == 2]
-    ends = [moment for moment in hours_of(ahead[-1], 48) if offset_hours(moment) == 2]
-    return starts[0], ends[-1] + timedelta(hours=1)
-
-
-def hours_of(start: datetime, count: int) -> list[datetime]:
-    return [start + timedelta(hours=step) for step in range(count)]
-
-
-def offset_hours(moment: datetime) -> int:
-    return int(moment.replace(tzinfo=timezone.utc).astimezone(STOCKHOLM).utcoffset().total_seconds() // 3600)
-
-
-def shifted_day(column, hours: int):
-    """The calendar day of `column` moved `hours` ahead, in the dialect of the database."""
-    if isinstance(db.obj, SqliteDatabase):
-        return fn.date(column, f"+{hours} hours")
-    return (column + SQL(f"interval '{hours} hours'")).cast("date")
-
-
-def local_day(column, first_year: int, last_year: int):
-    """The Swedish calendar day of a naive-UTC column, for times in the years given."""
-    spans = [span for year in range(first_year, last_year + 1) if (span := summer_time(year))]
-    if not spans:
-        return shifted_day(column, 1)
-    return SqlCase(None, [((column >= start) & (column < end), shifted_day(column, 2)) for start, end in spans],
-                   shifted_day(column, 1))
 
 
 def as_date(value) -> date:
@@ -80,13 +35,17 @@ def as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-def utc_start_of(day: date) -> datetime:
-    """The naive-UTC moment a Swedish day begins."""
-    return datetime.combine(day, datetime.min.time(), tzinfo=STOCKHOLM).astimezone(timezone.utc).replace(tzinfo=None)
-
-
 def today() -> date:
     return utcnow().replace(tzinfo=timezone.utc).astimezone(STOCKHOLM).date()
+
+
+def day_sums(where, *by):
+    """(type, *days, cases) per group of the day counters that `where` selects."""
+    columns = [CaseDay.case_type_slug, *by]
+    groups = [SQL(str(number)) for number in range(1, len(columns) + 1)]
+    query = (CaseDay.select(*columns, fn.SUM(CaseDay.count)).where(where & (CaseDay.count != 0))
+             .group_by(*groups).tuples())
+    return [(slug, *(as_date(day) for day in days), int(n)) for slug, *days, n in query if n]
 
 
 # --- working days ---------------------------------------------------------------------------------
@@ -157,15 +116,11 @@ def titles(slugs) -> dict[str, str]:
 
 def filed_per_week(period: Period) -> Series:
     """How many cases were filed each ISO week of the period, by case type."""
-    start, end = utc_start_of(period.first_day), utc_start_of(period.last_day + timedelta(days=1))
-    day = local_day(Case.created_at, period.first_day.year, period.last_day.year)
-    rows = (Case.select(Case.case_type_slug, day.alias("day"), fn.COUNT(SQL("*")).alias("n"))
-            .where((Case.created_at >= start) & (Case.created_at < end))
-            .group_by(SQL("1"), SQL("2")).tuples())
+    rows = day_sums(CaseDay.filed_on.between(period.first_day, period.last_day), CaseDay.filed_on)
     weeks = [period.first_day + timedelta(weeks=number) for number in range(period.weeks)]
     counts: dict[str, list[int]] = defaultdict(lambda: [0] * len(weeks))
     for slug, filed_on, n in rows:
-        counts[slug][(as_date(filed_on) - period.first_day).days // 7] += n
+        counts[slug][(filed_on - period.first_day).days // 7] += n
     names = titles(counts)
     return Series([week_label(monday) for monday in weeks], list(names.values()),
                   {title: counts[slug] for slug, title in names.items()})
@@ -187,21 +142,13 @@ class HandlingTime:
 def handling_times(period: Period) -> list[HandlingTime]:
     """For the cases closed in the period, by case type: how many, and the median and 90th
     percentile of their handling time in helgfria vardagar."""
-    start, end = utc_start_of(period.first_day), utc_start_of(period.last_day + timedelta(days=1))
-    oldest = (Case.select(fn.MIN(Case.created_at))
-              .where((Case.closed_at >= start) & (Case.closed_at < end)).scalar())
-    if oldest is None:
+    rows = day_sums(CaseDay.closed_on.between(period.first_day, period.last_day), CaseDay.filed_on, CaseDay.closed_on)
+    if not rows:
         return []
-    filed = local_day(Case.created_at, oldest.year, period.last_day.year)
-    closed = local_day(Case.closed_at, period.first_day.year, period.last_day.year)
-    rows = list(Case.select(Case.case_type_slug, filed.alias("filed"), closed.alias("closed"),
-                            fn.COUNT(SQL("*")).alias("n"))
-                .where((Case.closed_at >= start) & (Case.closed_at < end))
-                .group_by(SQL("1"), SQL("2"), SQL("3")).tuples())
-    days = WorkingDays(oldest.date() - timedelta(days=1), period.last_day + timedelta(days=1))
+    days = WorkingDays(min(filed_on for _, filed_on, _, _ in rows), period.last_day)
     spread: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for slug, filed_on, closed_on, n in rows:
-        spread[slug][days.between(as_date(filed_on), as_date(closed_on))] += n
+        spread[slug][days.between(filed_on, closed_on)] += n
     return [HandlingTime(title, sum(spread[slug].values()), percentile(spread[slug], 0.5),
                          percentile(spread[slug], 0.9)) for slug, title in titles(spread).items()]
 
@@ -216,16 +163,12 @@ def handling_series(times: list[HandlingTime]) -> Series:
 def backlog_by_age(now_day: date | None = None) -> Series:
     """The cases not yet closed, by how many helgfria vardagar ago they were filed, by case type."""
     now_day = now_day or today()
-    is_open = Case.status.in_(OPEN_STATUSES)
-    oldest = Case.select(fn.MIN(Case.created_at)).where(is_open).scalar()
+    rows = day_sums(CaseDay.closed_on == OPEN_DAY, CaseDay.filed_on)
     counts: dict[str, list[int]] = defaultdict(lambda: [0] * len(AGE_BUCKETS))
-    if oldest is not None:
-        day = local_day(Case.created_at, oldest.year, now_day.year)
-        rows = (Case.select(Case.case_type_slug, day.alias("day"), fn.COUNT(SQL("*")).alias("n"))
-                .where(is_open).group_by(SQL("1"), SQL("2")).tuples())
-        days = WorkingDays(oldest.date() - timedelta(days=1), now_day + timedelta(days=1))
+    if rows:
+        days = WorkingDays(min(filed_on for _, filed_on, _ in rows), max(now_day, *(row[1] for row in rows)))
         for slug, filed_on, n in rows:
-            counts[slug][bucket_of(days.between(as_date(filed_on), now_day))] += n
+            counts[slug][bucket_of(days.between(filed_on, now_day))] += n
     names = titles(counts)
     return Series([label for label, _, _ in AGE_BUCKETS], list(names.values()),
                   {title: counts[slug] for slug, title in names.items()})

@@ -7,6 +7,7 @@ import random
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
+from app.cases.case_days import recount_case_days
 from app.cases.statuses import CLOSED, IN_PROGRESS, SUBMITTED, recount_statuses
 from app.platform.extensions import db
 from app.platform.models import Case, User
@@ -36,9 +37,10 @@ def sample_rows(count: int, owner_id: int, now: datetime, days: int, seed: int) 
 
 
 def insert_sample_cases(count: int, owner: User, now: datetime, days: int = 182, seed: int = 1) -> None:
-    """Insert the generated cases and recount the status counters."""
+    """Insert the generated cases and recount the status and day counters."""
     rows = sample_rows(count, owner.id, now, days, seed)
     while batch := [row for _, row in zip(range(BATCH), rows, strict=False)]:
         with db.atomic():
             Case.insert_many(batch).execute()
     recount_statuses()
+    recount_case_days()

@@ -60,6 +60,13 @@ DEFAULTS = {
     "searches_per_user": 60,
     "pdfs_per_user": 30,
     "api_requests_per_token": 600,
+    # Attachments (app/cases/attachments.py): "" keeps files in the database, else a folder.
+    "attachment_storage": "",
+    "attachment_max_case_bytes": 50 * 1024 * 1024,
+    "message_attachment_max_bytes": 10 * 1024 * 1024,
+    "message_max_attachments": 5,
+    # The largest request a form with file fields may send (every other request: max_content_length).
+    "upload_max_request_bytes": 60 * 1024 * 1024,
     "drafts_per_user": 60,
     "draft_days": 30,
     "drafts_per_customer": 20,

@@ -101,11 +101,13 @@ def init_app(app) -> None:
     @app.cli.command("init-db")
     def init_db_command():
         """Create the tables that do not exist yet."""
-        from app.cases.statuses import recount_statuses  # the cases own their counters
+        from app.cases.case_days import recount_case_days  # the cases own their counters
+        from app.cases.statuses import recount_statuses
 
         create_tables()
         with db.connection_context():
             recount_statuses()
+            recount_case_days()
         click.echo("Databasen är klar.")
 
     if app.config.get("CREATE_TABLES", True):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Request
+from flask import Request, current_app
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.routing import BaseConverter, ValidationError
 
@@ -65,8 +65,29 @@ class CleanedMultiDict(ImmutableMultiDict):
         super().__init__([(cleaned(key), cleaned(value)) for key, value in pairs])
 
 
+def takes_uploads(view):
+    """Marks a view whose form may carry files: its multipart requests may be as large as
+    UPLOAD_MAX_REQUEST_BYTES; every other request stays within MAX_CONTENT_LENGTH."""
+    view.takes_uploads = True
+    return view
+
+
 class PortalRequest(Request):
     parameter_storage_class = CleanedMultiDict
+
+    @property
+    def max_content_length(self) -> int | None:
+        """Read before any form is parsed (CSRF reads the form), so it follows the endpoint; only a
+        multipart body can carry files (in it, each text field stays within MAX_FORM_MEMORY_SIZE)."""
+        if self._max_content_length is None and current_app and self.endpoint and self.mimetype == "multipart/form-data":
+            view = current_app.view_functions.get(self.endpoint)
+            if getattr(view, "takes_uploads", False):
+                return current_app.config["UPLOAD_MAX_REQUEST_BYTES"]
+        return super().max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
 
     def get_json(self, *args, **kwargs):
         return cleaned(super().get_json(*args, **kwargs))

@@ -45,7 +45,7 @@
     saving = true;
     dirty = false;
     window.clearTimeout(debounceTimer);
-    fetch(url, { method: "POST", body: new FormData(form), credentials: "same-origin",
+    fetch(url, { method: "POST", body: typedAnswers(), credentials: "same-origin",
                  headers: { "X-Utkast": "1" }, redirect: "manual" })
       .then(answer)
       .then(function (body) { savedOnce = true; say(body.message); startIdleClock(); })
@@ -54,6 +54,20 @@
         saving = false;
         if (again) { again = false; save(); }
       });
+  }
+
+  // What was typed, without chosen files (a row import's spreadsheet): a draft keeps answers,
+  // and sending the file with every save would only cost time and the request size limit.
+  // What an autosave sends: the form without its chosen files. Files go with "Skicka in" or
+  // "Spara utkast" (each would otherwise be stored again at every save); the files already
+  // stored go along as the references their "Behåll" boxes hold, under the same name as the
+  // file input, so only the File values are left out, not the name.
+  function typedAnswers() {
+    var data = new FormData();
+    new FormData(form).forEach(function (value, name) {
+      if (!(window.File && value instanceof window.File)) { data.append(name, value); }
+    });
+    return data;
   }
 
   function changed() {

@@ -4,14 +4,15 @@ detail view and the PDF."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 
 from app.accounts import profiles
 from app.accounts.ratelimit import limited_per_user
 from app.accounts.sessions import login_required
-from app.cases import documents, drafts, filing, handling, handling_hours, row_import, stepping
+from app.cases import attachments, documents, drafts, filing, handling, handling_hours, row_import, stepping
 from app.cases.statuses import CLOSED
 from app.cases.types import active_case_types, case_types
-from app.platform.inputs import database_int
+from app.platform.inputs import database_int, takes_uploads
 from app.views import shared
 from webforms import bind, blank, judge, rejected
 from webforms.rows import ACTION_FIELD
@@ -61,26 +62,50 @@ def new(slug: str):
     return render_form(case_type, blank(case_type), ordererform, filing.new_form_key(), untouched=True)
 
 
-def posted_forms(case_type):
-    formdata = request.form
+def receive_files(case_type, files=None) -> attachments.Received:
+    """The case form's files taken care of, once per request (app.cases.attachments): new ones
+    checked and stored, every file field holding only references this person holds."""
+    if "received_files" not in g:
+        g.received_files = attachments.receive(case_type, request.form, request.files if files is None else files,
+                                               g.user)
+    return g.received_files
+
+
+def form_data():
+    """What the case form posted, with its file fields as receive_files left them."""
+    return g.received_files.formdata if "received_files" in g else request.form
+
+
+def posted_forms(case_type, files=None):
+    received = receive_files(case_type, files)
+    formdata = received.formdata
     ordererform = bind(profiles.orderer_type(), formdata, prefix=ORDERER_PREFIX)
     if ACTION_FIELD in formdata:
-        return row_import.form_after_action(case_type, formdata, request.files), ordererform
-    return bind(case_type, formdata), ordererform
+        caseform = row_import.form_after_action(case_type, formdata, request.files)
+    else:
+        caseform = bind(case_type, formdata)
+    caseform.problems = received.problems + list(caseform.problems)  # a file refused on the way, by its field
+    return caseform, ordererform
 
 
 @bp.post("/arenden/nytt/<slug>")
+@takes_uploads
 @login_required
 @limited_per_user("cases", "CASES_PER_USER")
 def submit(slug: str):
     case_type = active_type_or_404(slug)
     form_key = filing.posted_form_key(request.form.get(FORM_KEY))
+    earlier = filing.existing(g.user, form_key)
+    if earlier is not None:  # sent twice: its files already belong to the case
+        return redirect(url_for("cases.submitted", number=earlier.number), 303)
     if ACTION_FIELD in request.form:
         caseform, ordererform = posted_forms(case_type)
         return render_form(case_type, caseform, ordererform, form_key, status=422 if caseform.import_refused else 200)
-    document, problems = judge(case_type, request.form)
-    orderer, orderer_problems = judge(profiles.orderer_type(), request.form, ORDERER_PREFIX)
-    if not stepping.files_now(case_type, request.form):
+    received = receive_files(case_type)
+    document, problems = judge(case_type, received.formdata)
+    problems = received.problems + problems
+    orderer, orderer_problems = judge(profiles.orderer_type(), received.formdata, ORDERER_PREFIX)
+    if not stepping.files_now(case_type, received.formdata):
         return step_moved(case_type, form_key, document, orderer, problems, orderer_problems)
     if problems or orderer_problems:  # every error at once, next to its field
         return rejected_form(case_type, form_key, problems, orderer_problems)
@@ -98,8 +123,8 @@ def rejected_form(case_type, form_key, problems, orderer_problems):
     outcome = stepping.first_page_with(case_type, problems, orderer_problems) if stepping.stepped(case_type) else None
     if outcome is not None:
         problems, orderer_problems = outcome.problems, outcome.orderer_problems
-    return render_form(case_type, rejected(case_type, request.form, problems),
-                       rejected(profiles.orderer_type(), request.form, orderer_problems, ORDERER_PREFIX),
+    return render_form(case_type, rejected(case_type, form_data(), problems),
+                       rejected(profiles.orderer_type(), form_data(), orderer_problems, ORDERER_PREFIX),
                        form_key, status=422, page=outcome and outcome.page)
 
 
@@ -109,17 +134,17 @@ CHANGED_SINCE_REVIEW = "Uppgifterna har ändrats sedan du granskade dem. Granska
 def review_matches(case_type, document, orderer) -> bool:
     """A case type with a review page files only the answers its "Granska och skicka" showed."""
     page = stepping.page_at(case_type, len(stepping.steps_for(case_type)))
-    return page is None or not page.review or stepping.reviewed_as_posted(request.form, document, orderer)
+    return page is None or not page.review or stepping.reviewed_as_posted(form_data(), document, orderer)
 
 
 def step_moved(case_type, form_key, document, orderer, problems, orderer_problems):
     """"Nästa", "Föregående" or "Ändra" on a stepped form: the next page, or this one with the
     problems of its own fields."""
-    outcome = stepping.after_move(case_type, request.form, problems, orderer_problems)
+    outcome = stepping.after_move(case_type, form_data(), problems, orderer_problems)
     if outcome.page.is_review:
         return review_page(case_type, form_key, document, orderer)
-    return render_form(case_type, rejected(case_type, request.form, outcome.problems),
-                       rejected(profiles.orderer_type(), request.form, outcome.orderer_problems, ORDERER_PREFIX),
+    return render_form(case_type, rejected(case_type, form_data(), outcome.problems),
+                       rejected(profiles.orderer_type(), form_data(), outcome.orderer_problems, ORDERER_PREFIX),
                        form_key, status=outcome.status, page=outcome.page)
 
 
@@ -130,7 +155,7 @@ def review_page(case_type, form_key, document, orderer, status=200, notice=None)
     html = render_template(
         "cases/review.html", case_type=case_type, page=page, form_key=form_key, notice=notice,
         sections=stepping.review_sections(case_type, profiles.orderer_type(), document, orderer),
-        carried=stepping.carried_pairs(case_type, page, request.form, request.form, ORDERER_PREFIX),
+        carried=stepping.carried_pairs(case_type, page, form_data(), form_data(), ORDERER_PREFIX),
         reviewed=stepping.fingerprint(document, orderer))
     return html, status
 
@@ -148,7 +173,8 @@ def rerender_after_expired_token():
     case_type = case_types().get(slug)
     if case_type is None or g.get("user") is None:
         return None
-    caseform, ordererform = posted_forms(case_type)
+    # The files already stored are kept; new ones are not taken from a post whose token failed.
+    caseform, ordererform = posted_forms(case_type, files=MultiDict())
     notice = "Sidan hade varit öppen länge och behövde laddas om. Kontrollera uppgifterna och skicka igen."
     return render_form(case_type, caseform, ordererform, filing.posted_form_key(request.form.get(FORM_KEY)),
                        status=400, notice=notice)
@@ -179,7 +205,9 @@ def detail(number: str):
 def detail_page(case, status: int = 200, **refused_message):
     thread = handling.thread(case, include_internal=False)
     handling.read_on_opening(case, g.user, thread)  # viewing the thread is reading it
-    html = render_template("cases/detail.html", case=case, **documents.page_context(case), thread=thread,
+    file_url = lambda file_id: url_for("cases.attachment", number=case.number, file_id=file_id)  # noqa: E731
+    html = render_template("cases/detail.html", case=case, **documents.page_context(case, file_url),
+                           thread=thread, thread_files=attachments.of_messages(thread), file_endpoint="cases.attachment",
                            **shared.message_form_context(**refused_message))
     return html, status
 
@@ -191,6 +219,7 @@ def rerender_message_after_expired_token():
 
 
 @bp.post("/arenden/<number>/meddelanden")
+@takes_uploads
 @login_required
 @limited_per_user("messages", "MESSAGES_PER_USER")
 def post_message(number: str):
@@ -206,6 +235,14 @@ def post_message(number: str):
 @login_required
 def pdf(number: str):
     return shared.pdf_response(own_case_or_404(number))
+
+
+@bp.get("/arenden/<number>/bilagor/<file_id>")
+@login_required
+@limited_per_user("pdfs", "PDFS_PER_USER")
+def attachment(number: str, file_id: str):
+    case = own_case_or_404(number)
+    return shared.attachment_response(attachments.of_case(case, file_id, handler=False))
 
 
 @bp.get("/mina-sidor")

@@ -16,6 +16,7 @@ from app.accounts.sessions import login_required
 from app.cases import drafts, filing
 from app.cases.handling_hours import local_text
 from app.cases.types import case_types
+from app.platform.inputs import takes_uploads
 from app.views import customer
 from webforms import bind, rejected
 
@@ -33,13 +34,17 @@ def saved_text(draft) -> str:
 
 
 @bp.post("/arenden/nytt/<slug>/utkast")
+@takes_uploads
 @login_required
 @limited_per_user("drafts", "DRAFTS_PER_USER")
 def save(slug: str):
     case_type = customer.active_type_or_404(slug)
     form_key = filing.posted_form_key(request.form.get(customer.FORM_KEY))
+    # A draft keeps its files: new ones are checked and stored now, and the draft's answers hold
+    # their references (the "Behåll" boxes when it is continued).
+    received = customer.receive_files(case_type)
     try:
-        draft = drafts.save(g.user, case_type, form_key, request.form)
+        draft = drafts.save(g.user, case_type, form_key, received.formdata)
     except drafts.AlreadyFiled as filed:
         return already_filed(filed.case)
     except drafts.DraftRefused as refused:
@@ -47,6 +52,8 @@ def save(slug: str):
     if wants_json():
         return jsonify(message=saved_text(draft), form_key=form_key)
     flash(saved_text(draft), "success")
+    for problem in received.problems:  # a refused file is not in the draft; say why
+        flash(problem.message, "error")
     return redirect(url_for("drafts.resume", token=draft.token), 303)
 
 
@@ -58,7 +65,7 @@ def already_filed(case):
 
 
 def refused_page(case_type, form_key: str, text: str):
-    """Over a limit: the form again with everything as typed, and why it was not saved."""
+    """Over a limit: the form again with everything as typed (files kept), and why it was not saved."""
     if wants_json():
         return jsonify(message=text), 422
     return customer.render_form(case_type, *customer.posted_forms(case_type), form_key, status=422, notice=text)

@@ -16,11 +16,12 @@ from markupsafe import Markup
 
 from app.cases.handling_hours import local_text
 from app.cases.row_import import FILE_FIELD_PREFIX
+from casetypes.files import FILE_TYPES, FILES_KIND, accepted_types, max_bytes_of, size_text, type_names
 from casetypes.row_import import allowed_texts, importable_columns
 from casetypes.spreadsheet import MAX_FILE_BYTES, TOO_LARGE
 from renderers.markdown import description_html
 from webforms import FIELD_KINDS
-from webforms.kinds import post_text
+from webforms.kinds import post_text, posted_references
 from webforms.rows import PLACEHOLDER, ROW_MARKER
 
 FIELDS_TEMPLATE = "forms/fields.html"
@@ -135,8 +136,32 @@ def masked_organisationsnummer(number: str) -> str:
     return f"{digits[:6]}-****" if is_person else number
 
 
+def file_summary(reference: dict) -> str:
+    """"PDF, 12,5 kB"."""
+    size = reference.get("size") if isinstance(reference.get("size"), int) else 0
+    media_type = str(reference.get("mediaType", ""))
+    return f"{FILE_TYPES.get(media_type, media_type)}, {size_text(size)}"
+
+
+def attachment_summary(attachment) -> str:
+    """"PDF, 12,5 kB" for a stored attachment row."""
+    return file_summary({"mediaType": attachment.media_type, "size": attachment.size})
+
+
+def file_limits_text(spec) -> str:
+    """What a file field takes, said next to it: types, size per file, how many."""
+    item = spec.children[0] if spec.kind == FILES_KIND else spec
+    text = (f"Tillåtna filtyper: {type_names(accepted_types(item.hints))}. "
+            f"Högst {size_text(max_bytes_of(item.hints))} per fil.")
+    return text + (f" Högst {spec.schema.get('maxItems')} filer." if spec.kind == FILES_KIND else "")
+
+
 def init_app(app) -> None:
     app.jinja_env.filters["masked_orgnr"] = masked_organisationsnummer
+    app.jinja_env.filters["file_references"] = posted_references
+    app.jinja_env.filters["file_summary"] = file_summary
+    app.jinja_env.filters["attachment_summary"] = attachment_summary
+    app.jinja_env.filters["tojson_text"] = post_text
     app.jinja_env.filters["local"] = local_text
     app.jinja_env.filters["markdown"] = markdown
     app.jinja_env.globals.update(
@@ -150,4 +175,5 @@ def init_app(app) -> None:
         IMPORT_TOO_LARGE=TOO_LARGE,
         import_choices=import_choices,
         row_template_url=row_template_url,
+        file_limits_text=file_limits_text,
     )

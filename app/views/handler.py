@@ -7,9 +7,9 @@ from flask import Blueprint, abort, flash, g, make_response, redirect, render_te
 
 from app.accounts.ratelimit import limited_per_user
 from app.accounts.sessions import handler_required
-from app.cases import documents, handling, statuses
+from app.cases import attachments, documents, handling, statuses
 from app.cases.types import case_types
-from app.platform.inputs import database_int
+from app.platform.inputs import database_int, takes_uploads
 from app.views import shared
 
 bp = Blueprint("handler", __name__, url_prefix="/handlaggare")
@@ -62,7 +62,10 @@ def handler_page(case, status: int = 200, **shown_again):
     handling.audit_view(g.user, case)
     thread = handling.thread(case, include_internal=True)
     handling.read_on_opening(case, g.user, thread)
-    html = render_template("handler/case.html", case=case, **documents.page_context(case), thread=thread,
+    file_url = lambda file_id: url_for("handler.attachment", number=case.number, file_id=file_id)  # noqa: E731
+    html = render_template("handler/case.html", case=case, **documents.page_context(case, file_url),
+                           thread=thread, thread_files=attachments.of_messages(thread),
+                           file_endpoint="handler.attachment",
                            history=handling.case_history(case), audit=handling.audit_trail(case),
                            audit_text=handling.audit_text, handlers=handling.active_handlers(),
                            **{**shared.message_form_context(), **shown_again})
@@ -155,6 +158,7 @@ def confirm_close(number: str):
 
 
 @bp.post("/arenden/<number>/meddelanden")
+@takes_uploads
 @handler_required
 @limited_per_user("messages", "MESSAGES_PER_USER")  # each reply may queue an e-mail
 def post_message(number: str):
@@ -162,6 +166,19 @@ def post_message(number: str):
     if refused := shared.post_message_from_form(case, internal=request.form.get("intern") == "y"):
         return handler_page(case, 422, **refused)
     return redirect(url_for("handler.case_page", number=number) + "#meddelanden", 303)
+
+
+@bp.get("/arenden/<number>/bilagor/<file_id>")
+@handler_required
+@limited_per_user("pdfs", "PDFS_PER_USER")
+def attachment(number: str, file_id: str):
+    """Every handler download is in the audit trail."""
+    case = case_or_404(number)
+    found = attachments.of_case(case, file_id, handler=True)
+    if found is None:
+        abort(404)
+    handling.audit(g.user, case, "bilaga")
+    return shared.attachment_response(found)
 
 
 @bp.get("/arenden/<number>/pdf")

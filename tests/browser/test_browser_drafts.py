@@ -68,8 +68,9 @@ IDLE_SECONDS = 12  # the session's idle limit in this test: warned after 6 s, en
 
 
 @pytest.fixture
-def portal_overrides() -> dict:
-    return {"session_idle_minutes": IDLE_SECONDS / 60}
+def portal_overrides(request) -> dict:
+    """A short idle limit where the session is to end by it (with JavaScript); the default else."""
+    return {"session_idle_minutes": IDLE_SECONDS / 60} if request.node.callspec.params.get("javascript") else {}
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])

@@ -16,6 +16,8 @@ from app.platform.models import Case
 from tests.browser.conftest import ROOT
 from tests.browser.helpers import (
     CUSTOMER,
+    DESKTOP,
+    PHONE,
     assert_accessible,
     choose_case_type,
     fill_mina_uppgifter,
@@ -110,6 +112,10 @@ def test_three_steps_forward_back_review_and_file(open_page, live_portal, javasc
         expect(review).to_contain_text(answer)
     if javascript:
         assert_accessible(page, "Granska och skicka")
+        page.set_viewport_size(PHONE)  # the table of persons scrolls in its own region there
+        assert_accessible(page, "Granska och skicka, telefon")
+        screenshot(page, "granska-och-skicka")
+        page.set_viewport_size(DESKTOP)
     screenshot(page, f"granska-och-skicka-{'js' if javascript else 'nojs'}")
 
     press(page, "Ändra Uppdraget")

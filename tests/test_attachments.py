@@ -1,0 +1,253 @@
+"""Attachments end to end over HTTP, with real files, on both databases: an "Övrigt" case with a
+real PDF and a PNG (the detail view, the case's PDF and the downloads list and return them as
+sent), files refused by content with a Swedish message at the field (a renamed executable, an
+empty file, one over the limit, too many), files kept through a form shown again, references
+nobody can forge, handlers' downloads in the audit trail, files on messages, the storage folder,
+and retention taking the files with the case."""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from app.platform.extensions import db
+from app.platform.models import Attachment, AuditEntry, Case, FileBlob, utcnow
+from tests.login_helpers import CUSTOMER, OTHER_CUSTOMER, log_in_with_profile, portal_app
+
+FILES = Path(__file__).resolve().parent / "fixtures" / "files"
+PDF = (FILES / "polisanmalan.pdf").read_bytes()
+PNG = (FILES / "skiss.png").read_bytes()
+ELF = Path(shutil.which("true") or "/bin/true").read_bytes()
+OVRIGT = "/arenden/nytt/ovrigt"
+ORDERER = {
+    "orderer-organisation": "Region Uppland",
+    "orderer-organisationsnummer": "232100-0016",
+    "orderer-enhet": "Akutmottagningen",
+    "orderer-namn": "Tolvan Tolvansson",
+    "orderer-epost": "tolvan@example.se",
+}
+
+
+@pytest.fixture
+def portal(database_url, simulator_url, tmp_path):
+    return portal_app(database_url, simulator_url)
+
+
+def sha(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def form_key(client, url=OVRIGT) -> str:
+    html = client.get(url).get_data(as_text=True)
+    return re.search(r'name="form_key" value="([^"]+)"', html).group(1)
+
+
+def upload(name: str, content: bytes, media_type: str = "application/octet-stream"):
+    return (io.BytesIO(content), name, media_type)
+
+
+def post_ovrigt(client, files=(), key=None, **fields):
+    data = {**ORDERER, "beskrivning": "Kortet är förlorat, polisanmälan bifogas.",
+            "form_key": key or form_key(client), **fields}
+    if files:
+        data["bilagor"] = list(files)
+    return client.post(OVRIGT, data=data, content_type="multipart/form-data")
+
+
+def filed_case(portal, response) -> Case:
+    assert response.status_code == 303, response.get_data(as_text=True)[:3000]
+    number = re.search(r"/arenden/(\d{4}-\d{5})/skickat", response.headers["Location"]).group(1)
+    with portal.app_context(), db.connection_context():
+        return Case.get(Case.number == number)
+
+
+def error_at_field(html: str) -> str:
+    """The message shown next to the "Bilagor" input (linked to it by aria-describedby)."""
+    found = re.search(r'<p class="error-message" id="bilagor-error">(.*?)</p>', html, re.S)
+    assert found, "no message at the file field"
+    assert re.search(r'<input type="file" id="bilagor"[^>]*aria-describedby="[^"]*bilagor-error', html, re.S)
+    return re.sub(r"<[^>]+>", "", found.group(1))
+
+
+def test_a_pdf_and_a_png_are_filed_listed_and_downloaded_as_sent(portal, customer, handler):
+    response = post_ovrigt(customer, [upload("Polisanmälan mars.pdf", PDF, "application/pdf"),
+                                      upload("skiss.png", PNG, "image/png")])
+    case = filed_case(portal, response)
+    stored = case.data["bilagor"]
+    assert [(ref["name"], ref["mediaType"], ref["size"], ref["sha256"]) for ref in stored] == [
+        ("Polisanmälan mars.pdf", "application/pdf", len(PDF), sha(PDF)), ("skiss.png", "image/png", len(PNG), sha(PNG))]
+
+    detail = customer.get(f"/arenden/{case.number}").get_data(as_text=True)
+    for text in ("Polisanmälan mars.pdf", "PDF, " + f"{len(PDF) / 1024:.1f}".replace(".", ",") + " kB", sha(PDF),
+                 "skiss.png", "PNG, 96 byte", sha(PNG)):
+        assert text in detail
+    link = re.search(r'<a href="(/arenden/[^"]+/bilagor/[^"]+)" download>Polisanmälan mars.pdf</a>', detail).group(1)
+
+    download = customer.get(link)
+    assert download.status_code == 200 and sha(download.data) == sha(PDF)
+    disposition = download.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;") and "filename*=UTF-8''Polisanm%C3%A4lan%20mars.pdf" in disposition
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    assert download.headers["Content-Type"] == "application/pdf"
+    assert "sandbox" in download.headers["Content-Security-Policy"]
+    assert PdfReader(io.BytesIO(download.data)).pages[0].extract_text().startswith("Polisanmälan")
+
+    pdf_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(customer.get(
+        f"/arenden/{case.number}/pdf").data)).pages)
+    assert "Polisanmälan mars.pdf" in pdf_text and "skiss.png" in pdf_text
+    assert sha(PDF) in pdf_text.replace("\n", "").replace(" ", "")
+
+    handler_link = link.replace("/arenden/", "/handlaggare/arenden/", 1)
+    assert sha(handler.get(handler_link).data) == sha(PDF)
+    with portal.app_context(), db.connection_context():
+        assert AuditEntry.select().where((AuditEntry.case == case.id) & (AuditEntry.action == "bilaga")).count() == 1
+        assert FileBlob.select().count() == 2
+    trail = handler.get(f"/handlaggare/arenden/{case.number}").get_data(as_text=True)
+    assert "Laddade ner en bilaga" in trail
+
+
+@pytest.mark.parametrize("files, message", [
+    ([("polisanmalan.pdf", ELF, "application/pdf")],
+     "Filen polisanmalan.pdf är inte en PDF-fil som namnet säger; bifoga en fil av typen PDF, PNG eller JPEG."),
+    ([("program", ELF, "application/octet-stream")], "Filen program är inte av en tillåten typ; bifoga en fil av typen PDF, PNG eller JPEG."),
+    ([("tom.pdf", b"", "application/pdf")], "Filen tom.pdf är tom."),
+    ([("stor.pdf", PDF + b"\0" * (10 * 1024 * 1024), "application/pdf")],
+     f"Filen stor.pdf är för stor ({10 * 1024 * 1024 + len(PDF):,} byte); den får vara högst 10 485 760 byte."
+     .replace(",", "\u00a0").replace(" 485 760", "\u00a0485\u00a0760")),
+    ([(f"del{n}.pdf", PDF, "application/pdf") for n in range(6)],
+     "Du kan bifoga högst 5 filer här; del5.pdf togs inte emot."),
+])
+def test_a_bad_file_gets_a_swedish_message_at_the_field(portal, customer, files, message):
+    response = post_ovrigt(customer, [upload(*file) for file in files])
+    assert response.status_code == 422
+    assert message in error_at_field(response.get_data(as_text=True))
+    with portal.app_context(), db.connection_context():
+        assert Case.select().count() == 0
+        stored_names = {row.name for row in Attachment.select()}
+    assert all(name.startswith("del") and name != "del5.pdf" for name in stored_names)
+
+
+def test_files_survive_a_form_shown_again_without_a_new_upload(portal, customer):
+    key = form_key(customer)
+    refused = post_ovrigt(customer, [upload("polisanmalan.pdf", PDF, "application/pdf")], key=key, beskrivning="")
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    kept = re.search(r'<input type="checkbox" name="bilagor" id="bilagor-kvar-1" value="([^"]+)" checked>', html)
+    assert kept and "Behåll polisanmalan.pdf (PDF," in html
+    reference = json.loads(kept.group(1).replace("&#34;", '"').replace("&quot;", '"'))
+    response = customer.post(OVRIGT, data={**ORDERER, "beskrivning": "Nu med text.", "form_key": key,
+                                           "bilagor": json.dumps(reference)}, content_type="multipart/form-data")
+    case = filed_case(portal, response)
+    assert [ref["sha256"] for ref in case.data["bilagor"]] == [sha(PDF)]
+    with portal.app_context(), db.connection_context():
+        assert Attachment.get().case_id == case.id
+
+
+def test_nobody_can_name_another_persons_file(portal, customer):
+    case = filed_case(portal, post_ovrigt(customer, [upload("polisanmalan.pdf", PDF, "application/pdf")]))
+    reference = case.data["bilagor"][0]
+    link = f"/arenden/{case.number}/bilagor/{reference['id']}"
+    stranger = portal.test_client()
+    log_in_with_profile(stranger, OTHER_CUSTOMER)
+    assert stranger.get(link).status_code == 404
+    forged = stranger.post(OVRIGT, data={**ORDERER, "beskrivning": "x", "form_key": form_key(stranger),
+                                         "bilagor": json.dumps(reference)}, content_type="multipart/form-data")
+    assert forged.status_code == 422
+    assert "Den bifogade filen finns inte längre. Ladda upp den igen." in error_at_field(forged.get_data(as_text=True))
+    # nor can the owner take a filed case's file into a new case
+    again = post_ovrigt(customer, bilagor=json.dumps(reference))
+    assert again.status_code == 422
+
+
+def test_files_on_messages_both_ways_and_internal_notes_stay_internal(portal, customer, handler):
+    case = filed_case(portal, post_ovrigt(customer))
+    sent = customer.post(f"/arenden/{case.number}/meddelanden", content_type="multipart/form-data",
+                         data={"meddelande": "Här är skissen.", "form_key": "k" * 24,
+                               "bilagor": [upload("skiss.png", PNG, "image/png")]})
+    assert sent.status_code == 303
+    handler_page = handler.get(f"/handlaggare/arenden/{case.number}").get_data(as_text=True)
+    link = re.search(r'<a href="(/handlaggare/arenden/[^"]+)" download>skiss.png</a>', handler_page).group(1)
+    assert sha(handler.get(link).data) == sha(PNG)
+
+    refused = handler.post(f"/handlaggare/arenden/{case.number}/meddelanden", content_type="multipart/form-data",
+                           data={"meddelande": "Internt", "intern": "y", "form_key": "n" * 24,
+                                 "bilagor": [upload("program.pdf", ELF, "application/pdf")]})
+    assert refused.status_code == 422
+    assert "Filen program.pdf är inte en PDF-fil som namnet säger" in refused.get_data(as_text=True)
+    note = handler.post(f"/handlaggare/arenden/{case.number}/meddelanden", content_type="multipart/form-data",
+                        data={"meddelande": "Internt", "intern": "y", "form_key": "n" * 24,
+                              "bilagor": [upload("intern.pdf", PDF, "application/pdf")]})
+    assert note.status_code == 303
+    with portal.app_context(), db.connection_context():
+        internal_id = Attachment.get(Attachment.name == "intern.pdf").public_id
+    assert customer.get(f"/arenden/{case.number}/bilagor/{internal_id}").status_code == 404
+    assert "intern.pdf" not in customer.get(f"/arenden/{case.number}").get_data(as_text=True)
+    assert handler.get(f"/handlaggare/arenden/{case.number}/bilagor/{internal_id}").status_code == 200
+
+
+def test_a_storage_folder_holds_each_content_once_and_retention_clears_it(database_url, simulator_url, tmp_path):
+    from app.cases.retention import purge
+    portal = portal_app(database_url, simulator_url, attachment_storage=str(tmp_path / "filer"))
+    client = portal.test_client()
+    log_in_with_profile(client, CUSTOMER)
+    first = filed_case(portal, post_ovrigt(client, [upload("a.pdf", PDF, "application/pdf")]))
+    second = filed_case(portal, post_ovrigt(client, [upload("samma.pdf", PDF, "application/pdf")]))
+    on_disk = tmp_path / "filer" / sha(PDF)[:2] / sha(PDF)
+    assert on_disk.read_bytes() == PDF
+    download = client.get(f"/arenden/{first.number}/bilagor/{first.data['bilagor'][0]['id']}")
+    assert sha(download.data) == sha(PDF)
+    with portal.app_context(), db.connection_context():
+        assert FileBlob.get().content is None and FileBlob.select().count() == 1
+        long_ago = utcnow() - timedelta(days=400)
+        Case.update(status="Avslutat", closed_at=long_ago).where(Case.id == first.id).execute()
+        purge(365)
+        assert on_disk.exists()  # the second case still names the same content
+        Case.update(status="Avslutat", closed_at=long_ago).where(Case.id == second.id).execute()
+        purge(365)
+        assert Attachment.select().count() == 0 and FileBlob.select().count() == 0
+    assert not on_disk.exists()
+
+
+def test_files_of_a_form_never_sent_go_after_a_day(portal, customer):
+    from app.cases.attachments import forget_unused
+
+    assert post_ovrigt(customer, [upload("a.pdf", PDF, "application/pdf")], beskrivning="").status_code == 422
+    with portal.app_context(), db.connection_context():
+        assert forget_unused() == {"abandoned": 0, "contents": 0}
+        assert forget_unused(utcnow() + timedelta(days=2)) == {"abandoned": 1, "contents": 1}
+        assert FileBlob.select().count() == 0
+
+
+def test_a_draft_keeps_its_files_until_it_is_filed(portal, customer):
+    from app.cases.attachments import forget_unused
+
+    key = form_key(customer)
+    saved = customer.post(f"{OVRIGT}/utkast", content_type="multipart/form-data",
+                          data={**ORDERER, "beskrivning": "Halvfärdigt", "form_key": key,
+                                "bilagor": [upload("polisanmalan.pdf", PDF, "application/pdf")]})
+    assert saved.status_code == 303 and "/utkast/" in saved.headers["Location"]
+    with portal.app_context(), db.connection_context():
+        assert forget_unused(utcnow() + timedelta(days=2)) == {"abandoned": 0, "contents": 0}  # the draft holds it
+    page = customer.get(saved.headers["Location"]).get_data(as_text=True)
+    kept = re.search(r'<input type="checkbox" name="bilagor" id="bilagor-kvar-1" value="([^"]+)" checked>', page)
+    assert kept and "Behåll polisanmalan.pdf (PDF," in page
+    reference = json.loads(kept.group(1).replace("&#34;", '"').replace("&quot;", '"'))
+    filed = customer.post(OVRIGT, content_type="multipart/form-data",
+                          data={**ORDERER, "beskrivning": "Klart", "form_key": key, "bilagor": json.dumps(reference)})
+    case = filed_case(portal, filed)
+    assert [ref["sha256"] for ref in case.data["bilagor"]] == [sha(PDF)]
+
+
+def test_only_a_multipart_post_to_a_form_with_files_may_be_large(portal, customer):
+    big_text = {**ORDERER, "beskrivning": "x" * (3 * 1024 * 1024), "form_key": form_key(customer)}
+    assert customer.post(OVRIGT, data=big_text).status_code == 413  # urlencoded: the usual limit
+    assert customer.post(OVRIGT, data=big_text, content_type="multipart/form-data").status_code == 413  # one field
+    assert customer.post("/mina-uppgifter", content_type="multipart/form-data",
+                         data={"fil": upload("stor.pdf", PDF + b"\0" * (3 * 1024 * 1024))}).status_code == 413
