@@ -8,8 +8,14 @@ the result and the error are the same, at a fraction of the cost.
 `pattern` is judged by the `regex` module with a time limit: Python's `re` backtracks without
 bound, so a schema's `^(a|aa)+$` and a hostile answer could hold a worker for ever; `regex`
 also reads ECMA-262's `\\p{L}`, which published schemas use.
+
+`multipleOf` is judged in decimal, as a person writes numbers: the standard float division says
+0.00003 is no multiple of 0.00001 (the quotient is 2.9999999999999996), which refuses what was
+typed correctly.
 """
 from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation, localcontext
 
 import regex
 from jsonschema import Draft202012Validator, ValidationError, validators
@@ -20,6 +26,9 @@ from .dialect import HINT_KEYWORD
 ANNOTATIONS = frozenset({"const", "title", "description", "$comment"})
 PATTERN_SECONDS = 0.25  # a real pattern judges a bounded answer in microseconds
 STANDARD_ONE_OF = Draft202012Validator.VALIDATORS["oneOf"]
+# Digits enough for any float over any float (17 significant digits, exponents within ±324)
+# and for the longest number the form reads (webforms.kinds.NUMBER_TEXT_LIMIT).
+DECIMAL_DIGITS = 800
 
 
 def equal(one, other) -> bool:
@@ -66,6 +75,25 @@ def pattern(validator, expected, instance, schema):
         yield ValidationError(f"{instance!r} does not match {expected!r}")
 
 
+def is_decimal_multiple(instance, divisor) -> bool | None:
+    """Whether the number is a whole multiple of the divisor, reading both as their shortest
+    decimal spelling; None when the quotient is too long to work out."""
+    with localcontext() as context:
+        context.prec = DECIMAL_DIGITS
+        try:
+            return Decimal(repr(instance)) % Decimal(repr(divisor)) == 0
+        except (InvalidOperation, ValueError):
+            return None
+
+
+def multiple_of(validator, divisor, instance, schema):
+    if not validator.is_type(instance, "number") or not validator.is_type(divisor, "number"):
+        return
+    if not is_decimal_multiple(instance, divisor):  # a quotient too long to work out is refused too
+        yield ValidationError(f"{instance!r} is not a multiple of {divisor}")
+
+
 # "x-ui" is the dialect's own keyword: of its hints only the date bounds judge anything.
 CaseTypeValidator = validators.extend(Draft202012Validator,
-                                      {"oneOf": one_of, "pattern": pattern, HINT_KEYWORD: date_bounds})
+                                      {"oneOf": one_of, "pattern": pattern, "multipleOf": multiple_of,
+                                       HINT_KEYWORD: date_bounds})

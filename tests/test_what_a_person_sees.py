@@ -9,7 +9,7 @@ import pytest
 
 from app.cases import handling as casework
 from app.platform.extensions import db
-from app.platform.models import Notification, User
+from app.platform.models import Case, Notification, User
 from tests import test_handling
 from tests.login_helpers import CUSTOMER, HANDLER, OTHER_CUSTOMER, PROFILE_FORM, log_in_with_profile
 from tests.test_handling import change, file_case, reply
@@ -63,10 +63,19 @@ def test_mina_sidor_names_each_table_once(customer):
     assert 'aria-labelledby="ongoing"' in html and '<h2 id="ongoing">Pågående ärenden</h2>' in html
 
 
-def test_every_audit_event_has_swedish_words_and_unknown_ones_are_refused(portal):
-    assert casework.AUDIT_TEXTS == {"visa": "Visade ärendet", "pdf": "Laddade ner PDF", "csv": "Exporterade CSV"}
-    with portal.app_context(), db.connection_context(), pytest.raises(ValueError):
-        casework.audit(None, None, "titta")
+def test_every_audit_event_has_swedish_words_and_unknown_ones_are_refused(portal, customer, handler):
+    number = file_case(customer)
+    with portal.app_context(), db.connection_context():
+        case = Case.get(Case.number == number)
+        actor = User.get(User.personnummer == HANDLER)
+        for action in casework.AUDIT_TEXTS:
+            casework.audit(actor, case, action)
+        with pytest.raises(ValueError):
+            casework.audit(actor, case, "titta")
+    history = handler.get(f"/handlaggare/arenden/{number}").get_data(as_text=True)
+    for action, text in casework.AUDIT_TEXTS.items():
+        assert re.fullmatch(r"[A-ZÅÄÖ][a-zåäö]+( [A-Za-zåäöÅÄÖ]+)*", text), text  # words, not a code
+        assert f"– {text}</li>" in history, action
 
 
 def test_csv_export_leaves_unanswered_cells_empty(customer, handler):
