@@ -33,6 +33,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.platform.extensions import db
 from app.platform.models import Attachment, Case, Draft, FileBlob, Message, User, utcnow
+from app.platform.prepared import Prepared, Slot
 from casetypes import CaseType, Problem
 from casetypes.files import (
     FILE_KIND,
@@ -375,13 +376,20 @@ def file_with_message(message: Message, references: list) -> None:
                 & Attachment.case.is_null() & Attachment.message.is_null()).execute())
 
 
+# A message's files carry its case too (file_with_message sets both), so one statement of the
+# same text serves every thread.
+MESSAGE_FILES_OF_CASE = Prepared(lambda: Attachment.select().where(
+    (Attachment.case == Slot("case")) & Attachment.message.is_null(False)).order_by(Attachment.id))
+
+
 def of_messages(messages: list) -> dict[int, list[Attachment]]:
-    """Each message's files, for the thread."""
-    ids = [message.id for message in messages]
+    """Each message's files, for the thread (the messages are one case's)."""
+    ids = {message.id for message in messages}
     found: dict[int, list[Attachment]] = {}
     if ids:
-        for row in Attachment.select().where(Attachment.message.in_(ids)).order_by(Attachment.id):
-            found.setdefault(row.message_id, []).append(row)
+        for row in MESSAGE_FILES_OF_CASE.rows(case=messages[0].case_id):
+            if row.message_id in ids:
+                found.setdefault(row.message_id, []).append(row)
     return found
 
 

@@ -13,6 +13,7 @@ from peewee import SQL, SqliteDatabase, fn
 from app.cases.handling_hours import local
 from app.platform.extensions import db
 from app.platform.models import Case, CaseDay
+from app.platform.prepared import Prepared, Slot
 
 OPEN_DAY = date(9999, 12, 31)  # the closing day of a case not closed (a unique key cannot hold NULL)
 BATCH = 1000
@@ -22,10 +23,16 @@ def swedish_day(moment: datetime | None) -> date:
     return OPEN_DAY if moment is None else local(moment).date()
 
 
+MOVE_COUNT = Prepared(lambda: CaseDay.update(count=CaseDay.count + Slot("delta")).where(
+    (CaseDay.case_type_slug == Slot("case_type_slug")) & (CaseDay.filed_on == Slot("filed_on"))
+    & (CaseDay.closed_on == Slot("closed_on"))))
+
+
 def count_case_day(slug: str, filed_at: datetime, closed_at: datetime | None, delta: int) -> None:
-    """Move one counter inside the caller's transaction."""
+    """Move one counter inside the caller's transaction (made when it is missing)."""
     match = {"case_type_slug": slug, "filed_on": swedish_day(filed_at), "closed_on": swedish_day(closed_at)}
-    CaseDay.upsert(match, {"count": CaseDay.count + delta}, {"count": delta})
+    if not MOVE_COUNT.execute(delta=delta, **{name: getattr(CaseDay, name).db_value(value) for name, value in match.items()}):
+        CaseDay.upsert(match, {"count": CaseDay.count + delta}, {"count": delta})
 
 
 def recount_case_days() -> None:

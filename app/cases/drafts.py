@@ -27,6 +27,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.platform.extensions import db
 from app.platform.models import Case, Draft, User, utcnow
+from app.platform.prepared import Prepared, Slot
 from casetypes import CaseType, case_type_from_frozen
 from webforms.fit import Unfit, unfit_answers
 from webforms.rows import ACTION_FIELD
@@ -113,9 +114,12 @@ def delete(owner: User, token: str) -> bool:
     return draft is not None and Draft.delete().where(Draft.id == draft.id).execute() > 0
 
 
+FORGET_FILED = Prepared(lambda: Draft.delete().where((Draft.owner == Slot("owner")) & (Draft.form_key == Slot("form_key"))))
+
+
 def forget_filed(owner: User, form_key: str) -> None:
     """Inside the filing transaction: the draft of the form just filed is gone with it."""
-    Draft.delete().where((Draft.owner == owner) & (Draft.form_key == form_key)).execute()
+    FORGET_FILED.execute(owner=owner.id, form_key=form_key)
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ from app.messaging.outbox import (
     schedule_retry,
 )
 from app.platform.models import Case, Message, OutboxWebhook, WebhookSubscription, utcnow
+from app.platform.prepared import Prepared
 
 log = logging.getLogger(__name__)
 
@@ -190,6 +191,9 @@ def timestamp_text(moment: datetime) -> str:
     return moment.replace(tzinfo=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+SUBSCRIPTIONS = Prepared(lambda: WebhookSubscription.select())  # asked at every event: built once
+
+
 def emit(event_type: str, data: dict) -> int:
     """One outbox row per subscription that asked for this event; returns how many."""
     now = utcnow()
@@ -197,7 +201,7 @@ def emit(event_type: str, data: dict) -> int:
                       ensure_ascii=False, separators=(",", ":"))
     rows = [{"subscription": subscription.id, "webhook_id": f"msg_{uuid.uuid4().hex}", "event_type": event_type,
              "body": body, "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
-            for subscription in WebhookSubscription.select() if event_type in subscription.events]
+            for subscription in SUBSCRIPTIONS.rows() if event_type in subscription.events]
     if rows:
         OutboxWebhook.insert_many(rows).execute()
     return len(rows)
