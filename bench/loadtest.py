@@ -365,10 +365,11 @@ def run_wrk(server: Server, database_url: str, lua: str, args, folder: Path, nam
         output = subprocess.run(["wrk", "-t", str(args.threads), "-c", str(args.connections), "-d", f"{args.duration}s",  # noqa: S603, S607
                                  "--latency", "-s", str(script), server.url], capture_output=True, text=True,
                                 check=True).stdout
-    spent = server.tree_cpu_seconds() - before + backends.seconds
+    workers = server.tree_cpu_seconds() - before
     result = json.loads(output.split("RESULT ", 1)[1].splitlines()[0])
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
-    result["cpu_ms"] = 1000 * spent / max(result["requests"], 1)
+    result["cpu_ms"] = 1000 * (workers + backends.seconds) / max(result["requests"], 1)
+    result["database_cpu_ms"] = 1000 * backends.seconds / max(result["requests"], 1)  # of cpu_ms
     result["load"] = os.getloadavg()[0]
     return result
 
