@@ -207,3 +207,18 @@ def test_the_kept_drawing_of_a_blank_form_is_the_form_drawn_anew(portal, custome
         anew, _ = render_form(case_type, blank(case_type), orderer, "k" * 32)
     assert 'name="personer-0-personnummer"' in kept
     assert kept == anew
+
+
+def test_case_list_links_are_the_addresses_url_for_gives(portal, customer, handler, a_case_with_a_reply):
+    """Mina sidor and the queue put each number into one address built once (case_links): the
+    same links url_for makes, for a number as filed and for one that needs quoting."""
+    from flask import url_for
+
+    from app.views.shared import case_links
+
+    assert f'<a href="/arenden/{a_case_with_a_reply}">' in customer.get("/mina-sidor").get_data(as_text=True)
+    assert f'<a href="/handlaggare/arenden/{a_case_with_a_reply}">' in handler.get("/handlaggare/arenden").get_data(as_text=True)
+    with portal.test_request_context("/"):
+        for endpoint in ("cases.detail", "handler.case_page"):
+            for number in (a_case_with_a_reply, "B-0000001", "å ä/ö?#%"):
+                assert case_links(endpoint)(number) == url_for(endpoint, number=number)

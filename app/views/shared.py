@@ -5,10 +5,25 @@ from __future__ import annotations
 
 import io
 
-from flask import abort, g, make_response, request, send_file
+from flask import abort, current_app, g, make_response, request, send_file, url_for
 
 from app.accounts import ratelimit
 from app.cases import attachments, documents, filing, handling
+
+NUMBER_SLOT = "0ARENDENUMMER0"
+
+
+def case_links(endpoint: str):
+    """`url_for(endpoint, number=…)` for every row of a case list: the address is built once
+    with a stand-in and each number put in, quoted as the URL map quotes it (url_for walks the
+    map on every call: 40 rows on Mina sidor, 25 in the queue)."""
+    before, after = url_for(endpoint, number=NUMBER_SLOT).split(NUMBER_SLOT)
+    to_url = current_app.url_map.converters["default"](current_app.url_map).to_url
+    return lambda number: before + to_url(number) + after
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals["case_links"] = case_links
 
 
 def template_response(template):
