@@ -131,12 +131,15 @@ class DraftRow:
     deleted_after: datetime
 
 
+LISTED = Prepared(lambda: Draft.select(Draft.token, Draft.case_type_title, Draft.updated_at)
+                  .where(Draft.owner == Slot("owner")).order_by(Draft.updated_at.desc(), Draft.id.desc()))
+
+
 def listed(owner: User) -> list[DraftRow]:
     """The owner's drafts, last saved first, with the day retention will delete each."""
     keep = timedelta(days=current_app.config["DRAFT_DAYS"])
-    query = (Draft.select(Draft.token, Draft.case_type_title, Draft.updated_at)
-             .where(Draft.owner == owner).order_by(Draft.updated_at.desc(), Draft.id.desc()))
-    return [DraftRow(draft.token, draft.case_type_title, draft.updated_at, draft.updated_at + keep) for draft in query]
+    return [DraftRow(draft.token, draft.case_type_title, draft.updated_at, draft.updated_at + keep)
+            for draft in LISTED.rows(owner=owner.id)]
 
 
 @dataclass(frozen=True)
