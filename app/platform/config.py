@@ -18,6 +18,7 @@ DEFAULTS = {
     "database_url": "sqlite:///instance/portal.db",
     "database_pool_size": 20,
     "database_pool_timeout": 5.0,
+    "migrations_dir": "migrations",  # app.platform.migrations
     "forms_dir": "forms",
     "portal_name": "Kundportalen",
     "form_preview": False,
