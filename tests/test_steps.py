@@ -274,3 +274,24 @@ def test_the_preview_shows_a_stepped_case_type_by_its_steps(sqlite_url, forms_wi
     assert re.search(r'href="#steg-1">Kontakt</a>: [^<]* – inga fel', checked)
     assert re.search(r'href="#steg-2">Uppdraget</a>: [^<]*Enhet som uppdraget gäller[^<]* – <strong>1 fel</strong>', checked)
     assert re.search(r'href="#steg-3">Personer</a>: Personer – inga fel', checked)
+
+
+def test_skicka_in_on_the_review_after_the_session_ended_files_nothing_and_reopens_the_review(customer, portal):
+    from datetime import timedelta
+    from urllib.parse import parse_qs, urlsplit
+
+    from app.platform.models import Draft, Session, utcnow
+    from tests.login_helpers import CUSTOMER, log_in
+    review = text(walk_to_review(customer))
+    with portal.app_context(), db.connection_context():
+        Session.update(last_seen_at=utcnow() - timedelta(minutes=61)).execute()
+    sent = press(customer, review, "file")
+    assert sent.status_code == 303 and urlsplit(sent.headers["Location"]).path == "/logga-in"
+    target = parse_qs(urlsplit(sent.headers["Location"]).query)["next"][0]
+    assert counts(portal) == 0
+    log_in(customer, CUSTOMER, next_url=target)
+    page = text(customer.get(target))
+    assert "<h1>Granska och skicka</h1>" in page and "ärendet är inte inskickat" in page and "Akuten" in page
+    assert press(customer, page, "file").status_code == 303
+    with portal.app_context(), db.connection_context():
+        assert Case.get().data["enhet"] == "Akuten" and Draft.select().count() == 0
