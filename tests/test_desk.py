@@ -297,11 +297,11 @@ def test_each_day_counter_holds_its_working_days_so_handling_time_is_summed_in_s
 
 
 def test_an_upgrade_gives_the_day_counters_of_an_older_database_their_working_days(database_url, tmp_path):
-    """A database from before migration 0003 (its counters without working days) gets them filled
+    """A database from before migration 0004 (its counters without working days) gets them filled
     in by `flask db upgrade`, equal to what the services count."""
-    older = tmp_path / "migrations-0002"
-    shutil.copytree(ROOT / "migrations", older, ignore=shutil.ignore_patterns("__pycache__", "0003_*"))
-    make_app(database_url, migrations_dir=str(older))  # the release before: migrated up to 0002
+    older = tmp_path / "migrations-0003"
+    shutil.copytree(ROOT / "migrations", older, ignore=shutil.ignore_patterns("__pycache__", "0004_*"))
+    make_app(database_url, migrations_dir=str(older))  # the release before: migrated up to 0003
     friday, monday = date(2026, 12, 4), date(2026, 12, 28)  # Julafton and juldagen between
     older_counters = Table("caseday", ("case_type_slug", "filed_on", "closed_on", "count")).bind(db)
     with db.connection_context():
@@ -309,7 +309,7 @@ def test_an_upgrade_gives_the_day_counters_of_an_older_database_their_working_da
             ("ovrigt", friday, monday, 2), ("ovrigt", friday, friday, 1), ("ovrigt", friday, OPEN_DAY, 4))]).execute()
     current = make_app(database_url)
     upgraded = current.test_cli_runner().invoke(args=["db", "upgrade"])
-    assert upgraded.exit_code == 0 and "Körd: 0003_caseday_working_days" in upgraded.output, upgraded.output
+    assert upgraded.exit_code == 0 and "Körd: 0004_caseday_working_days" in upgraded.output, upgraded.output
     with current.app_context():
         counters = counters_with_working_days()
     assert counters == {("ovrigt", friday, monday): 14, ("ovrigt", friday, friday): 0}

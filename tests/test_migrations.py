@@ -18,6 +18,7 @@ from app.platform.extensions import db
 from app.platform.migrations import migration_names, upgrade
 from app.platform.models import MODELS, Case, User
 from tests.conftest import BACKENDS, POSTGRES_URL, ROOT, make_app
+from tests.statement_counter import counting
 
 HISTORY = "schema_migration"
 
@@ -175,6 +176,7 @@ def test_a_pending_migration_shows_in_status_and_readiness_until_upgrade(fresh_d
     code, answer = readiness(next_release)
     assert code == 503 and answer["databas"] == "migreringar väntar" and answer["väntande"] == [NEXT_NAME]
     assert "flask db upgrade" in answer["meddelande"]
+    assert '"databas": "migreringar väntar"' in next_release.test_client().get("/readyz").get_data(as_text=True)
 
     upgraded = cli(next_release, "db", "upgrade")
     assert upgraded.exit_code == 0, upgraded.output
@@ -258,3 +260,13 @@ def test_the_next_migration_is_written_by_create_or_generated_from_the_models(sq
     assert path.endswith("_case_status_index.py") and "add_index('case', ('status',))" in open(path).read()
     assert cli(app, "db", "upgrade").exit_code == 0
     assert "ingen migrering skriven" in cli(app, "db", "generate", "nothing").output
+
+
+def test_a_ready_probe_costs_one_statement_until_the_check_is_due(any_db_app):
+    client = any_db_app.test_client()
+    with counting() as first:
+        assert client.get("/readyz").status_code == 200
+    with counting() as second:
+        assert client.get("/readyz").status_code == 200
+    assert first.count >= 3 and not first.writes  # SELECT 1, the table list, the history
+    assert second.sql == ["SELECT 1"], str(second)

@@ -33,6 +33,17 @@ def hit(key: str) -> int:
     return count
 
 
+def count_now(key: str) -> int:
+    """How many times `key` was counted in the current window, without counting this look."""
+    row = RateCounter.get_or_none((RateCounter.key == key) & (RateCounter.window_start == window_now()))
+    return row.count if row is not None else 0
+
+
+def seconds_left_in_window() -> int:
+    """For Retry-After: when the current window ends (at least one second)."""
+    return max(1, WINDOW_SECONDS - int(time.time()) % WINDOW_SECONDS)
+
+
 def add_one(key: str, window: int) -> int:
     upsert = (RateCounter.insert(key=key, window_start=window, count=1)
               .on_conflict(conflict_target=[RateCounter.key, RateCounter.window_start],

@@ -11,9 +11,10 @@ Both answer JSON, are never cached and hold nothing about people.
 """
 from __future__ import annotations
 
+import json
 import time
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app
 from peewee import DatabaseError, InterfaceError
 
 from app.platform.database import without_database
@@ -29,8 +30,9 @@ bp = Blueprint("health", __name__)
 
 
 def probe(ready: bool, **details):
-    response = jsonify({"status": "ok" if ready else "ej redo", **details})
-    response.status_code = 200 if ready else 503
+    """JSON in plain UTF-8 (not escaped to ASCII), so an operator's curl shows the Swedish as written."""
+    body = json.dumps({"status": "ok" if ready else "ej redo", **details}, ensure_ascii=False)
+    response = current_app.response_class(body, status=200 if ready else 503, mimetype="application/json")
     response.headers["Cache-Control"] = "no-store"
     return response
 

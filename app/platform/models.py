@@ -290,6 +290,14 @@ class WebhookSubscription(BaseModel):
     events = JSONField()  # the event types it asked for, e.g. ["case.filed"]
     secret = CharField(max_length=100)  # "whsec_" + base64, Standard Webhooks format
     created_at = DateTimeField(default=utcnow)
+    # Set when the receiver answered 410 Gone (Standard Webhooks: it wants no more deliveries):
+    # no new events are queued for it and its waiting ones are failed; `webhooks enable` clears it.
+    disabled_at = DateTimeField(null=True)
+    disabled_reason = CharField(max_length=100, null=True)
+    # After `webhooks rotate`: the secret before, still signing beside the new one until then,
+    # so the receiver can switch at its own pace (Standard Webhooks allows several signatures).
+    previous_secret = CharField(max_length=100, null=True)
+    previous_secret_until = DateTimeField(null=True)
 
 
 class OutboxWebhook(OutboxRow):
