@@ -42,6 +42,17 @@ COUNT = Prepared(lambda: RateCounter.select(RateCounter.count)
 ADD_ONE_RETURNING = Prepared(lambda: ADD_ONE.build().returning(RateCounter.count).tuples())
 
 
+def count_now(key: str) -> int:
+    """How many times `key` was counted in the current window, without counting this look."""
+    row = RateCounter.get_or_none((RateCounter.key == key) & (RateCounter.window_start == window_now()))
+    return row.count if row is not None else 0
+
+
+def seconds_left_in_window() -> int:
+    """For Retry-After: when the current window ends (at least one second)."""
+    return max(1, WINDOW_SECONDS - int(time.time()) % WINDOW_SECONDS)
+
+
 def add_one(key: str, window: int) -> int:
     if db.returning_clause:  # PostgreSQL: the new count comes back with the insert
         return ADD_ONE_RETURNING.scalar(key=key, window=window)

@@ -51,6 +51,15 @@ def log_out() -> None:
     session.clear()
 
 
+def ended_idle(row: Session | None, now) -> bool:
+    """A session that ended only because it was left idle (its person still active, in the same
+    role, within the absolute limit): the browser still names the same person for one purpose,
+    keeping what it posts after the end as that person's own draft (app.views.kept)."""
+    idle, absolute = limits()
+    return (row is not None and now - row.last_seen_at > idle and now - row.created_at <= absolute
+            and row.user.active and row.user.role == row.role)
+
+
 def is_expired(row: Session, now) -> bool:
     idle, absolute = limits()
     return now - row.last_seen_at > idle or now - row.created_at > absolute
@@ -76,11 +85,16 @@ def current_session() -> Session | None:
 
 
 def load_user() -> None:
-    """Before each request: g.user is the logged-in user or None."""
-    g.user = None
+    """Before each request: g.user is the logged-in user or None, and g.ended_user the person
+    whose session in this browser ended by idling. Such a row is kept (it can never log anyone
+    in again: its clock does not move) until its absolute limit, when log_in sweeps it."""
+    g.user = g.ended_user = None
     if SESSION_KEY not in session:
         return
     row, now = current_session(), utcnow()
+    if ended_idle(row, now):
+        g.ended_user = row.user
+        return
     if not still_valid(row, now):
         if row is not None:
             Session.delete().where(Session.id == row.id).execute()

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import puremagic
 from flask import current_app
-from peewee import IntegrityError
+from peewee import JOIN, IntegrityError
 from werkzeug.datastructures import MultiDict
 
 from app.platform.extensions import db
@@ -404,6 +404,16 @@ def of_case(case: Case, public_id: str, *, handler: bool) -> Attachment | None:
     if row is None or handler or row.message_id is None:
         return row
     return None if Message.get_by_id(row.message_id).internal else row
+
+
+def listed(case: Case, *, include_internal: bool) -> list[Attachment]:
+    """Every file of a case (its document's and its messages'), oldest first; the files of
+    internal notes only when asked for."""
+    query = (Attachment.select(Attachment).join(Message, JOIN.LEFT_OUTER, on=(Attachment.message == Message.id))
+             .where(Attachment.case == case))
+    if not include_internal:
+        query = query.where(Message.id.is_null() | (Message.internal == False))  # noqa: E712 - SQL, not Python
+    return list(query.order_by(Attachment.id))
 
 
 # --- retention ---------------------------------------------------------------------------------

@@ -32,8 +32,11 @@ from casetypes import CaseType, case_type_from_frozen
 from webforms.fit import Unfit, unfit_answers
 from webforms.rows import ACTION_FIELD
 
+from .stepping import MOVE_FIELD, REVIEWED_FIELD
+
 TOKEN_TEXT_LENGTH = 22  # secrets.token_urlsafe(16)
-NOT_ANSWERS = frozenset({"csrf_token", "form_key", ACTION_FIELD})  # page machinery, not what was typed
+# Page machinery, not what was typed (the step a page was on, "_step", is kept: a draft reopens there).
+NOT_ANSWERS = frozenset({"csrf_token", "form_key", ACTION_FIELD, MOVE_FIELD, REVIEWED_FIELD})
 
 
 class DraftRefused(Exception):

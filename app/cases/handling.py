@@ -80,6 +80,8 @@ AUDIT_TEXTS = {
     "api-pdf": "Hämtade PDF via API",
     "api-status": "Ändrade status via API",
     "api-meddelande": "Skrev meddelande via API",
+    "api-bilaga": "Hämtade en bilaga via API",
+    "api-lista": "Listade ärenden via API",
     "bilaga": "Laddade ner en bilaga",
 }
 

@@ -18,6 +18,7 @@ DEFAULTS = {
     "database_url": "sqlite:///instance/portal.db",
     "database_pool_size": 20,
     "database_pool_timeout": 5.0,
+    "migrations_dir": "migrations",  # app.platform.migrations
     "forms_dir": "forms",
     "portal_name": "Kundportalen",
     "form_preview": False,
@@ -60,6 +61,7 @@ DEFAULTS = {
     "searches_per_user": 60,
     "pdfs_per_user": 30,
     "api_requests_per_token": 600,
+    "api_failed_tokens_per_address": 20,
     # Attachments (app/cases/attachments.py): "" keeps files in the database, else a folder.
     "attachment_storage": "",
     "attachment_max_case_bytes": 50 * 1024 * 1024,

@@ -18,7 +18,7 @@ from playhouse.pool import PooledPostgresqlDatabase
 
 from app.platform.config import resolve_path
 from app.platform.extensions import db
-from app.platform.models import MODELS
+from app.platform.migrations import migrate_if_fresh, migrations_dir, register_commands, upgrade
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -104,11 +104,6 @@ def without_database(view):
     return view
 
 
-def create_tables() -> None:
-    with db.connection_context():
-        db.create_tables(MODELS, safe=True)
-
-
 def init_app(app) -> None:
     # peewee logs every query with its parameters at DEBUG: personnummer would end up in logs.
     logging.getLogger("peewee").setLevel(logging.INFO)
@@ -125,17 +120,21 @@ def init_app(app) -> None:
         if not db.is_closed():
             db.close()
 
+    register_commands(app)  # flask db status | upgrade | create | generate
+
     @app.cli.command("init-db")
     def init_db_command():
-        """Create the tables that do not exist yet."""
+        """Apply the pending migrations (`db upgrade`), then rebuild the counters."""
         from app.cases.case_days import recount_case_days  # the cases own their counters
         from app.cases.statuses import recount_statuses
 
-        create_tables()
+        upgrade(migrations_dir(app.config))
         with db.connection_context():
             recount_statuses()
             recount_case_days()
         click.echo("Databasen är klar.")
 
+    # A database with no tables yet gets the whole migration history at start (development, tests,
+    # a first deploy); one already set up is only ever moved by `flask db upgrade`.
     if app.config.get("CREATE_TABLES", True):
-        create_tables()
+        migrate_if_fresh(migrations_dir(app.config))

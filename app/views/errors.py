@@ -1,7 +1,7 @@
 """Friendly Swedish error pages with a correlation id; never a stack trace."""
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import g, render_template, request
 from flask_wtf.csrf import CSRFError
 from peewee import InterfaceError, OperationalError
 from playhouse.pool import MaxConnectionsExceeded
@@ -11,7 +11,7 @@ from app.api import problems
 from app.platform.extensions import db
 from app.platform.logs import current_request_id
 
-from . import customer, drafts, handler
+from . import customer, drafts, handler, kept
 
 ERRORS = {
     400: ("Felaktig begäran", "Begäran kunde inte behandlas. Gå tillbaka och försök igen."),
@@ -35,6 +35,10 @@ RERENDER_ON_EXPIRED_TOKEN = {
 }
 
 
+# Case forms whose post is kept as a draft when the session had ended (app.views.kept).
+KEPT_WHEN_LOGGED_OUT = {"cases.submit": kept.FROM_FORM, "drafts.save": kept.FROM_DRAFT_BUTTON}
+
+
 def error_page(status: int, error=None):
     """The page for a status, with the request's id ("Felkod") that is also in the log; under
     /api a problem+json with the same id instead."""
@@ -56,6 +60,11 @@ def init_app(app) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        kind = KEPT_WHEN_LOGGED_OUT.get(request.endpoint)
+        if kind and g.get("user") is None:
+            page = kept.keep_posted((request.view_args or {}).get("slug", ""), kind, csrf_failed=True)
+            if page is not None:
+                return page
         rerender = RERENDER_ON_EXPIRED_TOKEN.get(request.endpoint)
         page = rerender() if rerender else None
         if page is not None:
