@@ -251,3 +251,70 @@ def test_only_a_multipart_post_to_a_form_with_files_may_be_large(portal, custome
     assert customer.post(OVRIGT, data=big_text, content_type="multipart/form-data").status_code == 413  # one field
     assert customer.post("/mina-uppgifter", content_type="multipart/form-data",
                          data={"fil": upload("stor.pdf", PDF + b"\0" * (3 * 1024 * 1024))}).status_code == 413
+
+
+KEPT_BOX = re.compile(r'<input type="checkbox" name="bilagor" id="bilagor-kvar-\d+" value="([^"]+)" checked>')
+
+
+def kept_values(html: str) -> list[str]:
+    return [value.replace("&#34;", '"').replace("&quot;", '"') for value in KEPT_BOX.findall(html)]
+
+
+def test_an_expired_token_on_a_message_form_keeps_the_text_and_the_files(simulator_url, sqlite_url):
+    """Issue 13: a message form posted after its CSRF token expired sends nothing and loses
+    nothing. From the portal's own page (Origin) the newly chosen files are kept like the files
+    of a form shown with errors; without it the page names the files to choose again, at the
+    file field. Files kept before stay kept either way, and sending again sends them all."""
+    import time
+
+    from app.accounts.users import ensure_user
+    from app.platform.models import Message
+    from tests.login_helpers import CSRF_FIELD, HANDLER, log_in_with_csrf
+
+    app = portal_app(sqlite_url, simulator_url, wtf_csrf_enabled=True, wtf_csrf_time_limit=1)
+    customer, handler = app.test_client(), app.test_client()
+    log_in_with_csrf(customer, CUSTOMER)
+    page = customer.get(OVRIGT).get_data(as_text=True)
+    filed = customer.post(OVRIGT, content_type="multipart/form-data", data={
+        **ORDERER, "beskrivning": "Kortet är borta.", "form_key": re.search(r'name="form_key" value="([^"]+)"', page).group(1),
+        "csrf_token": CSRF_FIELD.search(page).group(1)})
+    number = filed_case(app, filed).number
+    with app.app_context(), db.connection_context():
+        ensure_user("194108207210", "Hanna Handläggare", "handler")
+    log_in_with_csrf(handler, HANDLER)
+
+    detail = customer.get(f"/arenden/{number}").get_data(as_text=True)
+    key = re.search(r'name="form_key" value="([^"]+)"', detail).group(1)
+    no_text = customer.post(f"/arenden/{number}/meddelanden", content_type="multipart/form-data", data={
+        "meddelande": "", "form_key": key, "csrf_token": CSRF_FIELD.search(detail).group(1),
+        "bilagor": [upload("skiss.png", PNG, "image/png")]})
+    assert no_text.status_code == 422 and len(kept_values(no_text.get_data(as_text=True))) == 1
+    old_customer = (CSRF_FIELD.search(no_text.get_data(as_text=True)).group(1), kept_values(no_text.get_data(as_text=True)))
+    handler_page = handler.get(f"/handlaggare/arenden/{number}").get_data(as_text=True)
+    old_handler = (CSRF_FIELD.search(handler_page).group(1), re.search(r'name="form_key" value="([^"]+)"', handler_page).group(1))
+    time.sleep(2.1)
+
+    expired = customer.post(f"/arenden/{number}/meddelanden", content_type="multipart/form-data",
+                            headers={"Origin": "http://localhost"},
+                            data={"meddelande": "Här är skissen och anmälan.", "form_key": key, "csrf_token": old_customer[0],
+                                  "bilagor": [*old_customer[1], upload("polisanmalan.pdf", PDF, "application/pdf")]})
+    html = expired.get_data(as_text=True)
+    assert expired.status_code == 400 and "behövde laddas om" in html and ">Här är skissen och anmälan.</textarea>" in html
+    assert "Behåll skiss.png" in html and "Behåll polisanmalan.pdf" in html and 'id="bilagor-error"' not in html
+    sent = customer.post(f"/arenden/{number}/meddelanden", content_type="multipart/form-data", data={
+        "meddelande": "Här är skissen och anmälan.", "form_key": key, "csrf_token": CSRF_FIELD.search(html).group(1),
+        "bilagor": kept_values(html)})
+    assert sent.status_code == 303
+
+    no_origin = handler.post(f"/handlaggare/arenden/{number}/meddelanden", content_type="multipart/form-data", data={
+        "meddelande": "Intern tanke", "intern": "y", "form_key": old_handler[1], "csrf_token": old_handler[0],
+        "bilagor": [upload("intern.pdf", PDF, "application/pdf")]})
+    html = no_origin.get_data(as_text=True)
+    assert no_origin.status_code == 400 and ">Intern tanke</textarea>" in html
+    assert error_at_field(html) == "Fel: Välj filerna igen, de kom inte med när sidan laddades om: intern.pdf."
+    with app.app_context(), db.connection_context():
+        [message] = Message.select()
+        assert message.body == "Här är skissen och anmälan."
+        assert sorted(row.name for row in Attachment.select().where(Attachment.message == message)) == [
+            "polisanmalan.pdf", "skiss.png"]
+        assert not Attachment.select().where(Attachment.name == "intern.pdf").exists()

@@ -239,7 +239,7 @@ def detail_page(case, status: int = 200, **refused_message):
 def rerender_message_after_expired_token():
     """CSRF token too old on the message form: the case page again, with the text kept."""
     case = filing.owned_case(g.user, request.view_args.get("number", "")) if g.get("user") else None
-    return None if case is None else detail_page(case, 400, **shared.posted_message_again(shared.EXPIRED_FORM))
+    return None if case is None else detail_page(case, 400, **shared.message_after_expired_token())
 
 
 @bp.post("/arenden/<number>/meddelanden")

@@ -82,7 +82,7 @@ def case_of_expired_form():
 def rerender_message_after_expired_token():
     """CSRF token too old on the reply form: the case page again, with the text kept."""
     case = case_of_expired_form()
-    return None if case is None else handler_page(case, 400, **shared.posted_message_again(shared.EXPIRED_FORM))
+    return None if case is None else handler_page(case, 400, **shared.message_after_expired_token())
 
 
 def rerender_closing_after_expired_token():
