@@ -111,6 +111,14 @@ def message_after_expired_token() -> dict:
     return posted_message_again(EXPIRED_FORM, " ".join(problems) or None, kept)
 
 
+def message_too_large(file_messages: dict[str, str]) -> dict:
+    """The message form after a post over the request limit (app.views.oversized): the text
+    and the files kept before, and at the file field which files were too much."""
+    kept, lost = attachments.kept_references(request.form.getlist(attachments.MESSAGE_FILES_FIELD), g.user)
+    problems = ([attachments.LOST_FILE] if lost else []) + list(file_messages.values())
+    return posted_message_again(None, " ".join(problems) or None, kept)
+
+
 CHOOSE_AGAIN = "Välj filerna igen, de kom inte med när sidan laddades om: {names}."
 
 
