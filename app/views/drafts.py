@@ -14,7 +14,6 @@ from app.accounts import profiles
 from app.accounts.ratelimit import limited_per_user
 from app.accounts.sessions import login_required
 from app.cases import drafts, filing
-from app.cases.handling_hours import local_text
 from app.cases.types import case_types
 from app.platform.inputs import takes_uploads
 from app.views import customer, kept
@@ -22,15 +21,7 @@ from webforms import bind, rejected
 
 bp = Blueprint("drafts", __name__)
 
-AUTOSAVE_HEADER = "X-Utkast"  # set by portal.js: answer in JSON instead of a page
-
-
-def wants_json() -> bool:
-    return request.headers.get(AUTOSAVE_HEADER) == "1"
-
-
-def saved_text(draft) -> str:
-    return f"Utkastet är sparat kl. {local_text(draft.updated_at, '%H:%M')}."
+wants_json, saved_text = kept.wants_json, kept.saved_text  # one header, one sentence for both
 
 
 @bp.post("/arenden/nytt/<slug>/utkast")

@@ -23,15 +23,23 @@ from app.cases.handling_hours import local_text
 from app.cases.types import case_types
 from webforms import bind
 
-AUTOSAVE_HEADER = "X-Utkast"
+AUTOSAVE_HEADER = "X-Utkast"  # set by drafts.js: answer in JSON instead of a page
 AFTER_LOGOUT = "utloggad"  # query parameter of the draft's address after logging in: which notice
 FROM_DRAFT_BUTTON, FROM_FORM = "utkast", "skicka"
 ORDERER_PREFIX = "orderer-"
 
 
+def saved_text(draft) -> str:
+    return f"Utkastet är sparat kl. {local_text(draft.updated_at, '%H:%M')}."
+
+
+def wants_json() -> bool:
+    return request.headers.get(AUTOSAVE_HEADER) == "1"
+
+
 def notice_after_login(kind: str | None, draft) -> str | None:
     """What the continued draft says when the customer comes back from logging in."""
-    saved = f"Utkastet är sparat kl. {local_text(draft.updated_at, '%H:%M')}."
+    saved = saved_text(draft)
     if kind == FROM_DRAFT_BUTTON:
         return f"{saved} Du hade loggats ut, men det du skrev finns kvar här."
     if kind == FROM_FORM:
@@ -41,7 +49,7 @@ def notice_after_login(kind: str | None, draft) -> str | None:
 
 
 def login_text(kind: str, draft) -> str:
-    saved = f"Utkastet är sparat kl. {local_text(draft.updated_at, '%H:%M')}."
+    saved = saved_text(draft)
     if kind == FROM_DRAFT_BUTTON:
         return f"Du hade loggats ut. {saved} Logga in igen för att fortsätta där du var."
     return f"Du hade loggats ut, så ärendet skickades inte. {saved} Logga in igen för att fortsätta där du var."
@@ -71,7 +79,7 @@ def keep_posted(slug: str, kind: str, csrf_failed: bool = False):
         return redirect(url_for("auth.login", next=url_for("cases.submitted", number=filed.case.number)), 303)
     except drafts.DraftRefused as refused:
         return shown_again(case_type, form_key, received.formdata, str(refused))
-    if request.headers.get(AUTOSAVE_HEADER) == "1":
+    if wants_json():
         return jsonify(message=login_text(kind, draft), ended=True), 401
     flash(login_text(kind, draft), "info")
     return redirect(url_for("auth.login", next=url_for("drafts.resume", token=draft.token, **{AFTER_LOGOUT: kind})), 303)
