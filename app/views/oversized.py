@@ -66,7 +66,7 @@ def read_again() -> list[ChosenFile] | None:
                             max_form_memory_size=request.max_form_memory_size, max_content_length=None,
                             cls=request.parameter_storage_class, silent=False, max_form_parts=request.max_form_parts)
     try:
-        _, form, files = parser.parse(get_input_stream(request.environ, max_content_length=None), request.mimetype,
+        _, form, files = parser.parse(get_input_stream(request.environ, max_content_length=length), request.mimetype,
                                       length, request.mimetype_params)
     except (ValueError, HTTPException):  # broken or hostile multipart: the plain page
         return None
