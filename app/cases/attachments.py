@@ -307,6 +307,11 @@ def receive(case_type: CaseType, formdata, files, owner: User) -> Received:
     return result
 
 
+def problems_at(case_type: CaseType, messages: dict[str, str]) -> list[Problem]:
+    """Messages by posted file input name, as problems at their fields."""
+    return [Problem(document_path(spec, name), messages[name]) for name, spec in file_specs_posted(case_type, messages)]
+
+
 def references_in(specs, document) -> list[dict]:
     """Every file reference in a document, by walking the fields that can hold one."""
     found: list = []

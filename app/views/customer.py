@@ -193,15 +193,26 @@ def row_template(slug: str, table: str, file_format: str):
 
 def rerender_after_expired_token():
     """CSRF token too old on a long form: show it again with what was typed and a fresh token."""
-    slug = request.view_args.get("slug", "")
-    case_type = case_types().get(slug)
+    notice = "Sidan hade varit öppen länge och behövde laddas om. Kontrollera uppgifterna och skicka igen."
+    return form_as_posted(notice, 400)
+
+
+def rerender_too_large(notice: str, file_messages: dict[str, str]):
+    """A post over the request limit (app.views.oversized): the form with what was typed, the
+    files kept before, and at each file input that had files the message saying so."""
+    return form_as_posted(notice, 413, file_messages)
+
+
+def form_as_posted(notice: str, status: int, file_messages: dict[str, str] | None = None):
+    """The posted form shown again, storing nothing: the files already stored are kept; new
+    ones are not taken from a post that is refused as a whole."""
+    case_type = case_types().get(request.view_args.get("slug", ""))
     if case_type is None or g.get("user") is None:
         return None
-    # The files already stored are kept; new ones are not taken from a post whose token failed.
     caseform, ordererform = posted_forms(case_type, files=MultiDict())
-    notice = "Sidan hade varit öppen länge och behövde laddas om. Kontrollera uppgifterna och skicka igen."
+    caseform.problems = list(caseform.problems) + attachments.problems_at(case_type, file_messages or {})
     return page_as_saved(case_type, filing.posted_form_key(request.form.get(FORM_KEY)), caseform, ordererform,
-                         status=400, notice=notice)
+                         status=status, notice=notice)
 
 
 def own_case_or_404(number: str):
@@ -239,7 +250,15 @@ def detail_page(case, status: int = 200, **refused_message):
 def rerender_message_after_expired_token():
     """CSRF token too old on the message form: the case page again, with the text kept."""
     case = filing.owned_case(g.user, request.view_args.get("number", "")) if g.get("user") else None
-    return None if case is None else detail_page(case, 400, **shared.posted_message_again(shared.EXPIRED_FORM))
+    return None if case is None else detail_page(case, 400, **shared.message_after_expired_token())
+
+
+def rerender_message_too_large(notice: str, file_messages: dict[str, str]):
+    """A message post over the request limit: the case page with the text and the kept files."""
+    case = filing.owned_case(g.user, request.view_args.get("number", "")) if g.get("user") else None
+    if case is None or case.status == CLOSED:
+        return None
+    return detail_page(case, 413, **shared.message_too_large(file_messages))
 
 
 @bp.post("/arenden/<number>/meddelanden")

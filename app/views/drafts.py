@@ -63,6 +63,14 @@ def refused_page(case_type, form_key: str, text: str):
     return customer.render_form(case_type, *customer.posted_forms(case_type), form_key, status=422, notice=text)
 
 
+def rerender_too_large(notice: str, file_messages: dict[str, str]):
+    """"Spara utkast" over the request limit: nothing saved; the autosave is told in JSON, the
+    button gets the form back as typed with the message at the file field."""
+    if wants_json():
+        return jsonify(message=notice), 413
+    return customer.rerender_too_large(notice, file_messages)
+
+
 def rerender_after_expired_token():
     """CSRF token too old (a form open for hours, kept alive by its autosave): the script gets
     a fresh token to save with again; without it, the form again as typed."""

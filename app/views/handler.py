@@ -82,7 +82,13 @@ def case_of_expired_form():
 def rerender_message_after_expired_token():
     """CSRF token too old on the reply form: the case page again, with the text kept."""
     case = case_of_expired_form()
-    return None if case is None else handler_page(case, 400, **shared.posted_message_again(shared.EXPIRED_FORM))
+    return None if case is None else handler_page(case, 400, **shared.message_after_expired_token())
+
+
+def rerender_message_too_large(notice: str, file_messages: dict[str, str]):
+    """A reply over the request limit: the case page with the text and the kept files."""
+    case = case_of_expired_form()
+    return None if case is None else handler_page(case, 413, **shared.message_too_large(file_messages))
 
 
 def rerender_closing_after_expired_token():
