@@ -13,7 +13,7 @@ from freezegun import freeze_time
 
 from app.cases.statuses import recount_statuses
 from app.platform.extensions import db
-from app.platform.models import User, utcnow
+from app.platform.models import Case, Message, User, utcnow
 from tests.login_helpers import CUSTOMER, OTHER_CUSTOMER, portal_app
 from tests.request_cost_helpers import SITHS, bulk_cases, siths_order, user_id
 from tests.statement_counter import counting
@@ -157,16 +157,22 @@ def test_mina_sidor_and_the_queue_cost_the_same_at_10_and_1000_cases(portal, cus
         bulk_cases(owner, 990, start=10)
         others = User.create(personnummer=OTHER_CUSTOMER, name="Annan Kund").id
         bulk_cases(others, 3000, start=1000)  # filed later by someone else: Mina sidor must not walk them
+        someone_elses = [case.id for case in Case.select(Case.id).where(Case.owner == others).limit(500)]
+        Message.insert_many([{"case": case_id, "author": others, "body": "Hej", "internal": False, "created_at": utcnow()}
+                             for case_id in someone_elses for _ in range(4)]).execute()  # nor everyone's messages
         recount_statuses()
         if portal.config["DATABASE_URL"].startswith("postgresql"):
             db.execute_sql('ANALYZE "case"')  # what autovacuum does after a bulk load
+            db.execute_sql('ANALYZE "message"')
     for client, path in ((customer, "/mina-sidor"), (handler, "/handlaggare/arenden")):
         many = cost_of(client, path)
         assert many.count == few[path].count, f"{path}\n{few[path]}\n---\n{many}"
         if portal.config["DATABASE_URL"].startswith("postgresql"):
             with portal.app_context(), db.connection_context():
                 touched = read_rows(many, "case")
+                messages = read_rows(many, "message")
             assert touched <= 150, f"{path} read {touched} case rows at 1000 of 4000 cases"
+            assert messages <= 50, f"{path} read {messages} message rows of 2000 on others' cases"
 
 
 def test_the_bell_counts_to_99_plus(portal, customer, a_case_with_a_reply):
