@@ -54,6 +54,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.row_import
 	$(BIN)/python -m bench.attachments
 	$(BIN)/python -m bench.drafts
+	$(BIN)/python -m bench.statistics
 
 # The portal under gunicorn on PostgreSQL against a floor app, driven by wrk (not a test; a few
 # minutes). LOADTEST_DATABASE_URL names the server; LOADTEST_ARGS e.g. "--duration 20".

@@ -11,7 +11,7 @@ import os
 import random
 
 import psycopg2
-from flask import Flask, g, render_template_string
+from flask import Flask, render_template_string
 
 PAGE = """<!doctype html><html lang="sv"><head><meta charset="utf-8"><title>{{ item[1] }}</title></head>
 <body><main><h1>{{ item[1] }}</h1><ul>{% for line in lines %}<li>{{ line }} – {{ item[0] }}</li>{% endfor %}</ul>
@@ -25,9 +25,12 @@ def create_app() -> Flask:
     lines = [LINE] * max(1, int(os.environ.get("FLOOR_PAGE_BYTES", "20000")) // (len(LINE) + 20))
 
     def connection():
-        if "db" not in g:
-            g.db = app.config.setdefault("FLOOR_CONNECTION", psycopg2.connect(url))
-        return g.db
+        """One connection per worker, opened by its first request (after gunicorn's fork) and
+        kept, as the portal keeps its pooled one: a connection per request would make the floor
+        slow and flatter every ratio to it."""
+        if "FLOOR_CONNECTION" not in app.config:
+            app.config["FLOOR_CONNECTION"] = psycopg2.connect(url)
+        return app.config["FLOOR_CONNECTION"]
 
     @app.get("/")
     def page():

@@ -25,9 +25,11 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -83,25 +85,74 @@ class Server:
     url: str
     master: int
 
-    def workers(self) -> list[int]:
-        children = Path(f"/proc/{self.master}/task/{self.master}/children").read_text().split()
-        return [int(pid) for pid in children]
+    def tree_cpu_seconds(self) -> float:
+        """CPU time of the master and every worker, living or gone: each live process's own time
+        plus that of its children it has reaped, so a worker gunicorn replaced during a run
+        (max_requests, a timeout) still counts, through its master."""
+        return sum(own + reaped for own, reaped in process_times([self.master, *descendants(self.master)]).values())
 
 
-def cpu_seconds(pids) -> dict:
-    """User + system CPU time of each process so far (gone processes count nothing)."""
-    seconds = {}
+def descendants(pid: int) -> list[int]:
+    found = []
+    with contextlib.suppress(OSError):
+        for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+            found += [int(child), *descendants(int(child))]
+    return found
+
+
+def process_times(pids) -> dict:
+    """Per process: (its own user + system CPU seconds, those of its reaped children); processes
+    gone by now are left out."""
+    times = {}
     for pid in pids:
         with contextlib.suppress(OSError):
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            seconds[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-    return seconds
+            utime, stime, cutime, cstime = (int(value) / CLOCK_TICKS for value in fields[11:15])
+            times[pid] = (utime + stime, cutime + cstime)
+    return times
 
 
-def database_backends(database_url: str) -> list[int]:
-    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
-        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
-        return [row[0] for row in cursor.fetchall()]
+class BackendClock:
+    """CPU time of the database's PostgreSQL backends during a run. A backend that ends during
+    it (its worker replaced) is in no reaped time we may read (the postmaster serves every
+    database on the server), so the backends are sampled every `every` seconds and each one's
+    last sample counts: at most that long of a departing backend's time is missed."""
+
+    def __init__(self, database_url: str, every: float = 0.25):
+        self.database_url, self.every = database_url, every
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.stop = threading.Event()
+
+    def sample(self, cursor, running: bool) -> None:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND pid <> pg_backend_pid()")
+        for pid, (own, reaped) in process_times([row[0] for row in cursor.fetchall()]).items():
+            self.first.setdefault(pid, 0.0 if running else own + reaped)  # one born during the run counts from birth
+            self.last[pid] = own + reaped
+
+    def __enter__(self):
+        self.connection = psycopg2.connect(self.database_url)
+        self.connection.autocommit = True
+        self.sample(self.connection.cursor(), running=False)
+        self.thread = threading.Thread(target=self.keep_sampling, daemon=True)
+        self.thread.start()
+        return self
+
+    def keep_sampling(self) -> None:
+        cursor = self.connection.cursor()
+        while not self.stop.wait(self.every):
+            self.sample(cursor, running=True)
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+        self.sample(self.connection.cursor(), running=True)
+        self.connection.close()
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
 
 
 @contextlib.contextmanager
@@ -110,10 +161,7 @@ def gunicorn(app_spec: str, port: int, cwd: Path, env: dict, config: Path, worke
     measures one worker, what one core serves); the portal with its own gunicorn.conf.py (as an
     operator runs it), the floor with an empty one."""
     command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(config), "-w", str(workers), "-k", "sync",
-               "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-               # No worker replaced mid-run (gunicorn.conf.py's max_requests): a replaced worker's
-               # CPU time would drop out of the run's figures.
-               "--max-requests", "0", app_spec]
+               "-b", f"127.0.0.1:{port}", "--log-level", "warning", app_spec]
     process = subprocess.Popen(command, cwd=cwd, env={**os.environ, **env})  # noqa: S603
     try:
         wait_for(f"http://127.0.0.1:{port}/")
@@ -211,6 +259,7 @@ def customer(base: str, n: int) -> Browser:
     browser = log_in(base, made_up_personnummer(200 + n).replace("-", ""))
     browser.case = file_order(browser)
     assert browser.get(f"/arenden/{browser.case}/pdf").status_code == 200  # rendered once, stored
+    browser.extra["replied_case"] = file_order(browser)  # the replies go here: the pages read stay the same size
     return browser
 
 
@@ -288,7 +337,8 @@ def scenarios(customers: list, big: Browser, handler: Browser) -> list:
         Scenario("bell", customers, ["/notiser"] * len(customers)),
         Scenario("handler queue (100 000)", [handler], ["/handlaggare/arenden"]),
         Scenario("handler case", [handler] * len(cases), [f"/handlaggare/arenden/{n}" for n in cases]),
-        Scenario("handler reply", [handler] * len(cases), [f"/handlaggare/arenden/{n}/meddelanden" for n in cases],
+        Scenario("handler reply", [handler] * len(cases),
+                 [f"/handlaggare/arenden/{c.extra['replied_case']}/meddelanden" for c in customers],
                  "POST", [body(handler, {"meddelande": "Tack, vi återkommer."})] * len(cases), 303),
     ]
 
@@ -307,44 +357,95 @@ def check(scenario: Scenario) -> None:
 
 
 def run_wrk(server: Server, database_url: str, lua: str, args, folder: Path, name: str) -> dict:
-    """One wrk run, and the CPU time the server's workers and their PostgreSQL backends spent
+    """One wrk run, and the CPU time the server's processes and their PostgreSQL backends spent
     on it: per request, that is what the page costs whatever else the machine is doing."""
     script = folder / (re.sub(r"\W+", "_", name) + ".lua")
     script.write_text(lua, encoding="utf-8")
-    before = cpu_seconds(server.workers() + database_backends(database_url))
-    output = subprocess.run(["wrk", "-t", str(args.threads), "-c", str(args.connections), "-d", f"{args.duration}s",  # noqa: S603, S607
-                             "--latency", "-s", str(script), server.url], capture_output=True, text=True, check=True).stdout
-    after = cpu_seconds(server.workers() + database_backends(database_url))
+    before = server.tree_cpu_seconds()
+    with BackendClock(database_url) as backends:
+        output = subprocess.run(["wrk", "-t", str(args.threads), "-c", str(args.connections), "-d", f"{args.duration}s",  # noqa: S603, S607
+                                 "--latency", "-s", str(script), server.url], capture_output=True, text=True,
+                                check=True).stdout
+    workers = server.tree_cpu_seconds() - before
     result = json.loads(output.split("RESULT ", 1)[1].splitlines()[0])
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
-    spent = sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
-    result["cpu_ms"] = 1000 * spent / max(result["requests"], 1)
+    result["cpu_ms"] = 1000 * (workers + backends.seconds) / max(result["requests"], 1)
+    result["database_cpu_ms"] = 1000 * backends.seconds / max(result["requests"], 1)  # of cpu_ms
+    result["load"] = os.getloadavg()[0]
     return result
 
 
 def goal_of(name: str):
-    if name == "floor":
+    if name.startswith("floor"):
         return None
     if name.startswith(("filing", "handler reply")):  # writes with their notifications
         return GOALS["filing"]
     return GOALS.get(name, GET_GOAL)
 
 
-def report(rows: list, floor: dict) -> None:
-    """Two ratios to the floor: requests/s (what the issue's goals are written in) and CPU time
-    per request (the same on an idle machine, and still meaningful when other work shares it)."""
-    print(f"\n{'scenario':<26} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'err':>6} "
-          f"{'cpu ms':>7} {'× floor':>8} {'cpu ×':>6} {'goal':>5}")
-    for name, result in [("floor", floor), *rows]:
-        ratio = result["rps"] / floor["rps"]
-        cpu_ratio = floor["cpu_ms"] / result["cpu_ms"] if result["cpu_ms"] else float("nan")
-        goal = goal_of(name)
-        verdict = "" if goal is None else ("ok" if min(ratio, cpu_ratio) >= goal else
-                                           "ok (cpu)" if cpu_ratio >= goal else "UNDER")
-        errors = f"{result['status_errors']}/{result['socket_errors']}"  # 4xx-5xx answers / broken connections
-        print(f"{name:<26} {result['rps']:7.0f} {result['p50_us'] / 1000:7.1f} {result['p95_us'] / 1000:7.1f} "
-              f"{result['p99_us'] / 1000:7.1f} {errors:>6} {result['cpu_ms']:7.2f} {ratio:8.2f} {cpu_ratio:6.2f} "
-              f"{'' if goal is None else goal:>5} {verdict}")
+@dataclass
+class Measured:
+    """One scenario's run and the floor runs just before and after it."""
+    name: str
+    result: dict
+    floors: tuple
+
+    @property
+    def ratio(self) -> float:
+        return self.result["rps"] / statistics.mean(floor["rps"] for floor in self.floors)
+
+    @property
+    def cpu_ratio(self) -> float:
+        floor_ms = statistics.mean(floor["cpu_ms"] for floor in self.floors)
+        return floor_ms / self.result["cpu_ms"] if self.result["cpu_ms"] else float("nan")
+
+
+def verdict(name: str, ratio: float, cpu_ratio: float) -> str:
+    goal = goal_of(name)
+    if goal is None:
+        return ""
+    return "ok" if min(ratio, cpu_ratio) >= goal else "ok (cpu)" if cpu_ratio >= goal else "UNDER"
+
+
+HEADER = (f"{'scenario':<26} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'err':>6} "
+          f"{'cpu ms':>7} {'× floor':>8} {'cpu ×':>6} {'goal':>5} {'load':>5}")
+
+
+def line(name: str, result: dict, ratio: float, cpu_ratio: float) -> str:
+    goal = goal_of(name)
+    errors = f"{result['status_errors']}/{result['socket_errors']}"  # 4xx-5xx answers / broken connections
+    return (f"{name:<26} {result['rps']:7.0f} {result['p50_us'] / 1000:7.1f} {result['p95_us'] / 1000:7.1f} "
+            f"{result['p99_us'] / 1000:7.1f} {errors:>6} {result['cpu_ms']:7.2f} {ratio:8.2f} {cpu_ratio:6.2f} "
+            f"{'' if goal is None else goal:>5} {result['load']:5.1f} {verdict(name, ratio, cpu_ratio)}")
+
+
+def median_result(results: list) -> dict:
+    keys = ("rps", "p50_us", "p95_us", "p99_us", "cpu_ms", "load")
+    medians = {key: statistics.median(result[key] for result in results) for key in keys}
+    medians.update({key: sum(result[key] for result in results) for key in ("status_errors", "socket_errors")})
+    return medians
+
+
+def report(rounds: list) -> None:
+    """Per round, then the medians over the rounds. Each scenario runs between two floor runs and
+    is divided by their mean, so the ratio compares runs made under the same load; two ratios:
+    requests/s (what the issue's goals are written in) and CPU time per request (the same on an
+    idle machine, and still meaningful when other work shares it). `load` is the 1-minute load
+    average as the run ended."""
+    for number, measured in enumerate(rounds, 1):
+        floors = [m.floors[0] for m in measured] + [measured[-1].floors[1]]
+        print(f"\nRunda {number}\n{HEADER}")
+        print(line("floor (median)", median_result(floors), 1.0, 1.0))
+        for m in measured:
+            print(line(m.name, m.result, m.ratio, m.cpu_ratio))
+    if len(rounds) > 1:
+        print(f"\nMedian över {len(rounds)} rundor (kvoterna är medianer av varje rundas kvoter)\n{HEADER}")
+        all_floors = [m.floors[0] for measured in rounds for m in measured]
+        print(line("floor (median)", median_result(all_floors), 1.0, 1.0))
+        for index, first in enumerate(rounds[0]):
+            same = [measured[index] for measured in rounds]
+            print(line(first.name, median_result([m.result for m in same]),
+                       statistics.median(m.ratio for m in same), statistics.median(m.cpu_ratio for m in same)))
     load = os.getloadavg()[0]
     print(f"\nload average at the end: {load:.1f} on {os.cpu_count()} cores"
           + ("  (the machine is shared: judge by 'cpu ×')" if load > (os.cpu_count() or 1) else ""))
@@ -366,6 +467,8 @@ def main() -> None:
     parser.add_argument("--big", type=int, default=1_000, help="the Mina sidor customer's cases")
     parser.add_argument("--portal-dir", type=Path, default=ROOT)
     parser.add_argument("--only", default="", help="run only the scenarios whose name contains this")
+    parser.add_argument("--rounds", type=int, default=1, help="run the scenarios this many times; medians at the end")
+    parser.add_argument("--json", type=Path, help="also write every run's figures to this file")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk saknas: apt-get install wrk (make loadtest installerar det som root)")
@@ -394,23 +497,37 @@ def main() -> None:
                 print(f"Förberett på {time.monotonic() - started:.0f} s: {args.cases} + {args.customers} ärenden, "
                       f"{args.customers} kunder, 1 handläggare; formulärsidan {page_bytes} byte; "
                       f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s; {args.workers} worker(s); "
-                      f"portal {args.portal_dir}")
+                      f"portal {args.portal_dir}; load average {os.getloadavg()[0]:.1f}", flush=True)
                 floor_env = {"FLOOR_DATABASE_URL": database_url, "FLOOR_PAGE_BYTES": str(page_bytes)}
                 with gunicorn("bench.floor_app:create_app()", free_port(), ROOT, floor_env, empty_conf,
                               args.workers) as floor_server:
                     floor_lua = Scenario("floor", [customers[0]], ["/"]).lua("f")
-                    floor = run_wrk(floor_server, database_url, floor_lua, args, folder, "floor")
-                rows = []
-                for scenario in scenarios(customers, big, handler):
-                    if args.only and args.only not in scenario.name:
-                        continue
-                    check(scenario)
-                    rows.append((scenario.name, run_wrk(portal_server, database_url, scenario.lua(f"w{len(rows)}"), args, folder,
-                                                        scenario.name)))
+
+                    def floor_run() -> dict:
+                        return run_wrk(floor_server, database_url, floor_lua, args, folder, "floor")
+
+                    rounds = []
+                    for _ in range(args.rounds):
+                        measured, before = [], floor_run()
+                        for scenario in scenarios(customers, big, handler):
+                            if args.only and args.only not in scenario.name:
+                                continue
+                            check(scenario)
+                            result = run_wrk(portal_server, database_url, scenario.lua(f"w{len(rounds)}{len(measured)}"),
+                                             args, folder, scenario.name)
+                            after = floor_run()
+                            measured.append(Measured(scenario.name, result, (before, after)))
+                            print(line(scenario.name, result, measured[-1].ratio, measured[-1].cpu_ratio), flush=True)
+                            before = after
+                        rounds.append(measured)
         finally:
             server.shutdown()
             server.server_close()
-    report(rows, floor)
+    report(rounds)
+    if args.json:
+        args.json.write_text(json.dumps([[{"name": m.name, "result": m.result, "floors": m.floors, "ratio": m.ratio,
+                                           "cpu_ratio": m.cpu_ratio} for m in measured] for measured in rounds],
+                                        indent=1), encoding="utf-8")
     print(f"\n{time.monotonic() - started:.0f} s i allt")
 
 

@@ -8,6 +8,7 @@ import re
 from app.platform.extensions import db
 from app.platform.models import ApiToken
 from tests.login_helpers import portal_app
+from tests.test_attachments import post_ovrigt
 from tests.test_cases import ORDERER, ROW, SITHS, form_key
 
 SECRET_LINE = re.compile(r"^kp_[A-Za-z0-9_-]{43}$", re.M)
@@ -16,7 +17,8 @@ PROBLEM = "application/problem+json"
 
 def api_portal(database_url, simulator_url, smtp_server=None, **overrides):
     mail = {"mail_server": smtp_server.host, "mail_port": smtp_server.port} if smtp_server else {}
-    settings = {"public_base_url": "https://kundportal.example.se", "api_requests_per_token": 100_000, **mail, **overrides}
+    settings = {"public_base_url": "https://kundportal.example.se", "api_requests_per_token": 100_000,
+                "api_failed_tokens_per_address": 100_000, **mail, **overrides}
     return portal_app(database_url, simulator_url, **settings)
 
 
@@ -50,3 +52,14 @@ def assert_problem(response, status: int) -> dict:
     assert body["status"] == status and body["type"].startswith("urn:kundportalen:problem:")
     assert re.search(r"[åäöÅÄÖ]|ska|inte|finns|för", body["title"] + body["detail"]), body
     return body
+
+
+def file_ovrigt_case(customer, files) -> tuple[str, list[str]]:
+    """An "Övrigt" case with these uploads (tests.test_attachments.upload tuples): its number
+    and its files' ids, in the order the customer's detail page lists them."""
+    response = post_ovrigt(customer, files)
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    number = response.headers["Location"].split("/")[2]
+    html = customer.get(f"/arenden/{number}").get_data(as_text=True)
+    return number, list(dict.fromkeys(re.findall(rf'/arenden/{number}/bilagor/([A-Za-z0-9_-]+)"', html)))
+

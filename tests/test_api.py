@@ -13,8 +13,17 @@ from freezegun import freeze_time
 
 from app.messaging.mailer import deliver_due
 from app.platform.extensions import db
-from app.platform.models import ApiToken, Message, User
-from tests.api_helpers import api_portal, assert_problem, bearer, create_token, file_siths_case, token_id
+from app.platform.models import ApiToken, AuditEntry, Message, User
+from tests.api_helpers import (
+    api_portal,
+    assert_problem,
+    bearer,
+    create_token,
+    file_ovrigt_case,
+    file_siths_case,
+    token_id,
+)
+from tests.test_attachments import PDF, PNG, sha, upload
 
 CANARY = "KANARIE-intern-api-51c2"
 
@@ -24,12 +33,14 @@ def portal(database_url, simulator_url, smtp_server):
     return api_portal(database_url, simulator_url, smtp_server)
 
 
-def endpoints(number: str) -> list[tuple[str, str, str, dict | None]]:
-    """(scope needed, method, path, JSON body) for every operation of the API."""
+def endpoints(number: str, attachment: str) -> list[tuple[str, str, str, dict | None]]:
+    """(scope needed, method, path, JSON body) for every operation of the API; `attachment` is
+    the address of a real file of a case."""
     return [("read", "GET", "/api/v1/case-types", None),
             ("read", "GET", "/api/v1/cases", None),
             ("read", "GET", f"/api/v1/cases/{number}", None),
             ("read", "GET", f"/api/v1/cases/{number}/pdf", None),
+            ("read", "GET", attachment, None),
             ("write", "POST", f"/api/v1/cases/{number}/messages", {"body": "Hej från ärendesystemet."}),
             ("write", "POST", f"/api/v1/cases/{number}/status", {"action": "take", "version": 1})]
 
@@ -80,13 +91,15 @@ def test_an_expired_token_is_refused_the_moment_it_expires(portal):
 
 def test_every_endpoint_refuses_whoever_may_not_use_it(portal, customer, handler):
     number = file_siths_case(customer)
+    with_file, (file_id,) = file_ovrigt_case(customer, [upload("a.pdf", PDF, "application/pdf")])
+    attachment = f"/api/v1/cases/{with_file}/attachments/{file_id}"
     read, write = create_token(portal, "Läsaren", "read"), create_token(portal, "Skrivaren", "write")
     revoked = create_token(portal, "Återkallad", "write")
     portal.test_cli_runner().invoke(args=["tokens", "revoke", str(token_id(portal, "Återkallad"))])
     expired = create_token(portal, "Utgången", "write", "--expires", "1")
     anonymous = portal.test_client()
     later = datetime.now(timezone.utc) + timedelta(days=2)
-    for scope, method, path, body in endpoints(number):
+    for scope, method, path, body in endpoints(number, attachment):
         for headers in ({}, bearer("kp_" + "A" * 43), bearer(revoked), {"Authorization": "Basic dXNlcjpwYXNz"}):
             response = assert_problem(call(anonymous, method, path, body, headers), 401)
             assert response["title"] == "Autentisering krävs"
@@ -99,7 +112,7 @@ def test_every_endpoint_refuses_whoever_may_not_use_it(portal, customer, handler
             assert "read" in assert_problem(call(anonymous, method, path, body, bearer(read)), 403)["detail"]
         else:
             assert call(anonymous, method, path, body, bearer(read)).status_code == 200
-    for _scope, method, path, body in endpoints(number):
+    for _scope, method, path, body in endpoints(number, attachment):
         assert call(anonymous, method, path, body, bearer(write)).status_code in (200, 201), path
 
 
@@ -136,6 +149,82 @@ def test_each_token_is_rate_limited(database_url, simulator_url):
     assert_problem(limited, 429)
     assert limited.headers["Retry-After"] == "60"
     assert client.get("/api/v1/case-types", headers=bearer(second)).status_code == 200  # its own count
+
+
+def test_failed_tokens_from_one_address_are_limited(database_url, simulator_url):
+    """Wrong, revoked and expired tokens count per client address; past the limit the address
+    gets 429 before any token is looked up (a right guess answers like a wrong one) until the
+    minute is over. Requests without a token are not guesses; other addresses are not hindered."""
+    portal = api_portal(database_url, simulator_url, api_failed_tokens_per_address=3)
+    valid = create_token(portal, "Giltig", "read")
+    revoked = create_token(portal, "Återkallad", "read")
+    portal.test_cli_runner().invoke(args=["tokens", "revoke", str(token_id(portal, "Återkallad"))])
+    with freeze_time("2026-11-29 10:00:05", tick=True) as clock:  # well inside one minute
+        guesser, neighbour = portal.test_client(), portal.test_client()
+        guesser.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+        neighbour.environ_base["REMOTE_ADDR"] = "198.51.100.8"
+        for _ in range(5):
+            assert_problem(neighbour.get("/api/v1/cases"), 401)  # no token: nothing guessed, not counted
+        for secret in ("kp_" + "A" * 43, revoked, "kp_" + "B" * 43):
+            assert_problem(guesser.get("/api/v1/cases", headers=bearer(secret)), 401)
+        for secret in ("kp_" + "C" * 43, valid):
+            limited = guesser.get("/api/v1/cases", headers=bearer(secret))
+            problem = assert_problem(limited, 429)
+            assert "ogiltiga" in problem["detail"] and problem["type"].endswith("for-manga-ogiltiga-nycklar")
+            assert 1 <= int(limited.headers["Retry-After"]) <= 60
+        assert neighbour.get("/api/v1/cases", headers=bearer(valid)).status_code == 200
+        clock.tick(60)
+        assert guesser.get("/api/v1/cases", headers=bearer(valid)).status_code == 200
+
+
+def test_a_cases_files_are_listed_and_fetched_with_a_token(portal, customer, handler):
+    """The case JSON lists each file with its link; the link gives the file as the handler's
+    download does, audited; no id reaches another case's file, and internal notes' files only
+    a write token's."""
+    number, (pdf_id, png_id) = file_ovrigt_case(customer, [upload("Polisanmälan: mars|x?.pdf", PDF, "application/pdf"),
+                                                           upload("skiss.png", PNG, "image/png")])
+    other, (other_id,) = file_ovrigt_case(customer, [upload("annan.pdf", PDF, "application/pdf")])
+    note = handler.post(f"/handlaggare/arenden/{number}/meddelanden", content_type="multipart/form-data",
+                        data={"meddelande": "Internt", "intern": "y", "form_key": "n" * 24,
+                              "bilagor": [upload("intern.png", PNG, "image/png")]})
+    assert note.status_code == 303
+    read, write = create_token(portal, "Läsaren", "read"), create_token(portal, "Skrivaren", "write")
+    client = portal.test_client()
+
+    listed = client.get(f"/api/v1/cases/{number}", headers=bearer(read)).get_json()["attachments"]
+    assert [(item["id"], item["name"], item["media_type"], item["size"], item["sha256"], item["message_id"])
+            for item in listed] == [(pdf_id, "Polisanmälan_ mars_x_.pdf", "application/pdf", len(PDF), sha(PDF), None),
+                                    (png_id, "skiss.png", "image/png", len(PNG), sha(PNG), None)]
+    download = client.get(listed[0]["href"], headers=bearer(read))
+    assert listed[0]["href"] == f"/api/v1/cases/{number}/attachments/{pdf_id}"
+    assert download.status_code == 200 and sha(download.data) == sha(PDF)
+    assert download.headers["Content-Type"] == "application/pdf"
+    assert download.headers["Content-Disposition"] == (
+        "attachment; filename=\"Polisanmalan_ mars_x_.pdf\"; filename*=UTF-8''Polisanm%C3%A4lan_%20mars_x_.pdf")
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    assert download.headers["Cache-Control"] == "no-store" and "sandbox" in download.headers["Content-Security-Policy"]
+
+    # Another case's file, by its real id, is not this case's; nor is a made-up one.
+    for wrong in (f"/api/v1/cases/{number}/attachments/{other_id}", f"/api/v1/cases/{other}/attachments/{pdf_id}",
+                  f"/api/v1/cases/{number}/attachments/..%2F{pdf_id}", f"/api/v1/cases/{number}/attachments/{'x' * 65}"):
+        assert_problem(client.get(wrong, headers=bearer(write)), 404)
+    # A browser session is nothing here, the owner's or a handler's.
+    for session in (customer, handler):
+        assert_problem(session.get(listed[1]["href"]), 401)
+
+    internal = [item for item in client.get(f"/api/v1/cases/{number}", headers=bearer(write)).get_json()["attachments"]
+                if item["message_id"] is not None]
+    assert [item["name"] for item in internal] == ["intern.png"]
+    assert_problem(client.get(internal[0]["href"], headers=bearer(read)), 404)
+    assert sha(client.get(internal[0]["href"], headers=bearer(write)).data) == sha(PNG)
+
+    assert client.get("/api/v1/cases", headers=bearer(read)).status_code == 200
+    with portal.app_context(), db.connection_context():
+        assert AuditEntry.select().where(AuditEntry.action == "api-bilaga").count() == 2
+        listing = AuditEntry.get(AuditEntry.action == "api-lista")
+        assert listing.case_id is None and listing.actor.name == "API: Läsaren"
+    trail = handler.get(f"/handlaggare/arenden/{number}").get_data(as_text=True)
+    assert "API: Läsaren – Hämtade en bilaga via API" in trail and "API: Skrivaren – Hämtade en bilaga via API" in trail
 
 
 # --- a case through the API -----------------------------------------------------------------------

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
 
-from tests.api_helpers import api_portal, bearer, create_token, file_siths_case
+from tests.api_helpers import api_portal, bearer, create_token, file_ovrigt_case, file_siths_case
+from tests.test_attachments import PDF, upload
 
 EXAMPLES = int(os.environ.get("API_EXAMPLES", "6"))
 # Valid requests a case's state may still turn down: a version that is not the current one, a
@@ -45,19 +46,24 @@ def exercise(operation, token: str, failures: list, modes=tuple(GenerationMode),
 
 def test_schemathesis_finds_no_failure(portal, customer):
     number = file_siths_case(customer)
+    with_file, (file_id,) = file_ovrigt_case(customer, [upload("polisanmalan.pdf", PDF, "application/pdf")])
+    real = {"number": number}
+    real_file = {"number": with_file, "file_id": file_id}
     tokens = {"read": create_token(portal, "Läsaren", "read"), "write": create_token(portal, "Skrivaren", "write")}
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", portal, config=CONFIG)
     failures: list[str] = []
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 6
+    assert len(operations) == 7
     for operation in operations:
         if "{number}" not in operation.path:
             exercise(operation, tokens["write"], failures)
             continue
         # Random case numbers are unknown ones (404): valid ones are enough there; the real
-        # case gets both valid and invalid requests, with each token that may read it.
+        # case (and its real file) gets both valid and invalid requests, with each token that
+        # may read it.
+        fixed = real_file if "{file_id}" in operation.path else real
         exercise(operation, tokens["write"], failures, modes=(GenerationMode.POSITIVE,))
-        exercise(operation, tokens["write"], failures, path_parameters={"number": number})
+        exercise(operation, tokens["write"], failures, path_parameters=fixed)
         if operation.method.upper() == "GET":
-            exercise(operation, tokens["read"], failures, path_parameters={"number": number})
+            exercise(operation, tokens["read"], failures, path_parameters=fixed)
     assert not failures, "\n\n".join(failures)

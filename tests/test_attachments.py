@@ -251,3 +251,125 @@ def test_only_a_multipart_post_to_a_form_with_files_may_be_large(portal, custome
     assert customer.post(OVRIGT, data=big_text, content_type="multipart/form-data").status_code == 413  # one field
     assert customer.post("/mina-uppgifter", content_type="multipart/form-data",
                          data={"fil": upload("stor.pdf", PDF + b"\0" * (3 * 1024 * 1024))}).status_code == 413
+
+
+KEPT_BOX = re.compile(r'<input type="checkbox" name="bilagor" id="bilagor-kvar-\d+" value="([^"]+)" checked>')
+
+
+def kept_values(html: str) -> list[str]:
+    return [value.replace("&#34;", '"').replace("&quot;", '"') for value in KEPT_BOX.findall(html)]
+
+
+def test_an_expired_token_on_a_message_form_keeps_the_text_and_the_files(simulator_url, sqlite_url):
+    """Issue 13: a message form posted after its CSRF token expired sends nothing and loses
+    nothing. From the portal's own page (Origin) the newly chosen files are kept like the files
+    of a form shown with errors; without it the page names the files to choose again, at the
+    file field. Files kept before stay kept either way, and sending again sends them all."""
+    import time
+
+    from app.accounts.users import ensure_user
+    from app.platform.models import Message
+    from tests.login_helpers import CSRF_FIELD, HANDLER, log_in_with_csrf
+
+    app = portal_app(sqlite_url, simulator_url, wtf_csrf_enabled=True, wtf_csrf_time_limit=1)
+    customer, handler = app.test_client(), app.test_client()
+    log_in_with_csrf(customer, CUSTOMER)
+    page = customer.get(OVRIGT).get_data(as_text=True)
+    filed = customer.post(OVRIGT, content_type="multipart/form-data", data={
+        **ORDERER, "beskrivning": "Kortet är borta.", "form_key": re.search(r'name="form_key" value="([^"]+)"', page).group(1),
+        "csrf_token": CSRF_FIELD.search(page).group(1)})
+    number = filed_case(app, filed).number
+    with app.app_context(), db.connection_context():
+        ensure_user("194108207210", "Hanna Handläggare", "handler")
+    log_in_with_csrf(handler, HANDLER)
+
+    detail = customer.get(f"/arenden/{number}").get_data(as_text=True)
+    key = re.search(r'name="form_key" value="([^"]+)"', detail).group(1)
+    no_text = customer.post(f"/arenden/{number}/meddelanden", content_type="multipart/form-data", data={
+        "meddelande": "", "form_key": key, "csrf_token": CSRF_FIELD.search(detail).group(1),
+        "bilagor": [upload("skiss.png", PNG, "image/png")]})
+    assert no_text.status_code == 422 and len(kept_values(no_text.get_data(as_text=True))) == 1
+    old_customer = (CSRF_FIELD.search(no_text.get_data(as_text=True)).group(1), kept_values(no_text.get_data(as_text=True)))
+    handler_page = handler.get(f"/handlaggare/arenden/{number}").get_data(as_text=True)
+    old_handler = (CSRF_FIELD.search(handler_page).group(1), re.search(r'name="form_key" value="([^"]+)"', handler_page).group(1))
+    time.sleep(2.1)
+
+    expired = customer.post(f"/arenden/{number}/meddelanden", content_type="multipart/form-data",
+                            headers={"Origin": "http://localhost"},
+                            data={"meddelande": "Här är skissen och anmälan.", "form_key": key, "csrf_token": old_customer[0],
+                                  "bilagor": [*old_customer[1], upload("polisanmalan.pdf", PDF, "application/pdf")]})
+    html = expired.get_data(as_text=True)
+    assert expired.status_code == 400 and "behövde laddas om" in html and ">Här är skissen och anmälan.</textarea>" in html
+    assert "Behåll skiss.png" in html and "Behåll polisanmalan.pdf" in html and 'id="bilagor-error"' not in html
+    sent = customer.post(f"/arenden/{number}/meddelanden", content_type="multipart/form-data", data={
+        "meddelande": "Här är skissen och anmälan.", "form_key": key, "csrf_token": CSRF_FIELD.search(html).group(1),
+        "bilagor": kept_values(html)})
+    assert sent.status_code == 303
+
+    no_origin = handler.post(f"/handlaggare/arenden/{number}/meddelanden", content_type="multipart/form-data", data={
+        "meddelande": "Intern tanke", "intern": "y", "form_key": old_handler[1], "csrf_token": old_handler[0],
+        "bilagor": [upload("intern.pdf", PDF, "application/pdf")]})
+    html = no_origin.get_data(as_text=True)
+    assert no_origin.status_code == 400 and ">Intern tanke</textarea>" in html
+    assert error_at_field(html) == "Fel: Välj filerna igen, de kom inte med när sidan laddades om: intern.pdf."
+    with app.app_context(), db.connection_context():
+        [message] = Message.select()
+        assert message.body == "Här är skissen och anmälan."
+        assert sorted(row.name for row in Attachment.select().where(Attachment.message == message)) == [
+            "polisanmalan.pdf", "skiss.png"]
+        assert not Attachment.select().where(Attachment.name == "intern.pdf").exists()
+
+
+def test_a_post_over_the_request_limit_gives_the_form_back_with_the_limit_at_the_file_field(database_url,
+                                                                                              simulator_url):
+    """Issue 13: without JavaScript nothing stops a file over the request limit before it is
+    sent. The answer is the form again (413) with everything typed, the files kept before, and
+    at the file field which files were too much and what the limit is; nothing is stored. A
+    body too large to read again, or one that cannot be parsed, gets a page naming the limit
+    with a link back; never a 500."""
+    from app.accounts.users import ensure_user
+    from app.platform.models import Message
+    from tests.login_helpers import HANDLER, log_in
+
+    portal = portal_app(database_url, simulator_url, upload_max_request_bytes=64 * 1024)
+    customer, handler = portal.test_client(), portal.test_client()
+    log_in_with_profile(customer, CUSTOMER)
+    def big():  # a fresh file each time: the test client closes what it sent
+        return upload("stor skanning.pdf", PDF + b"\0" * (100 * 1024), "application/pdf")
+
+    key = form_key(customer)
+    kept = post_ovrigt(customer, [upload("polisanmalan.pdf", PDF, "application/pdf")], key=key, beskrivning="")
+    reference = kept_values(kept.get_data(as_text=True))
+    too_big = post_ovrigt(customer, key=key, beskrivning="Kortet förlorat på tåget.", bilagor=[*reference, big()])
+    html = too_big.get_data(as_text=True)
+    assert too_big.status_code == 413, html[:2000]
+    assert "Kortet förlorat på tåget.</textarea>" in html and 'value="Akutmottagningen"' in html
+    assert "Behåll polisanmalan.pdf" in html and "Det du skickade var för stort: filerna är 105,9 kB" in html
+    assert error_at_field(html) == ("Fel: Filerna kom inte med, det blev för mycket att skicka på en gång: "
+                                    "stor skanning.pdf (105,9 kB). Allt som skickas i ett formulär får vara högst "
+                                    "64 kB tillsammans. Välj en mindre fil eller färre filer.")
+    assert post_ovrigt(customer, key=key, beskrivning="Kortet förlorat på tåget.",
+                       bilagor=kept_values(html)).status_code == 303  # sent again without the big file
+
+    with portal.app_context(), db.connection_context():
+        number = Case.get().number
+        ensure_user(HANDLER, "Hanna Handläggare", "handler")
+    log_in(handler, HANDLER)
+    for client, path in ((customer, f"/arenden/{number}"), (handler, f"/handlaggare/arenden/{number}")):
+        answer = client.post(f"{path}/meddelanden", content_type="multipart/form-data",
+                             data={"meddelande": "Se bifogad skanning.", "form_key": "m" * 24, "bilagor": [big()]})
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 413 and ">Se bifogad skanning.</textarea>" in page
+        assert "stor skanning.pdf (105,9 kB)" in error_at_field(page) and "högst 64 kB" in error_at_field(page)
+
+    huge = customer.post(OVRIGT, content_type="multipart/form-data", headers={"Referer": f"http://localhost{OVRIGT}"},
+                         data={**ORDERER, "beskrivning": "x", "bilagor": [upload("jättestor.pdf", b"\0" * (300 * 1024))]})
+    plain = huge.get_data(as_text=True)
+    assert huge.status_code == 413 and "högst 64 kB får skickas på en gång" in plain
+    assert f'<a href="http://localhost{OVRIGT}">Tillbaka till formuläret</a>' in plain
+    broken = customer.post(f"/arenden/{number}/meddelanden", data=b"--x\r\n" + b"y" * (100 * 1024),
+                           content_type="multipart/form-data; boundary=x")
+    assert broken.status_code == 413 and "högst 64 kB" in broken.get_data(as_text=True)
+    with portal.app_context(), db.connection_context():
+        assert Message.select().count() == 0
+        assert sorted(row.name for row in Attachment.select()) == ["polisanmalan.pdf"]

@@ -5,22 +5,26 @@ Statistik's numbers against the same figures worked out case by case, its CSV (f
 the trust pages with the settings they show."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
+import shutil
 from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
+from peewee import Table
 
 from app.accounts.users import ensure_user
 from app.cases import statistics
-from app.cases.case_days import recount_case_days
-from app.cases.handling_hours import STOCKHOLM
+from app.cases.case_days import OPEN_DAY, recount_case_days
+from app.cases.handling_hours import STOCKHOLM, is_working_day
 from app.cases.retention import purge
 from app.dev.sample_cases import insert_sample_cases
 from app.platform.extensions import db
 from app.platform.models import Case, CaseDay, Notification, User, utcnow
-from tests.desk_expectations import expected
+from tests.conftest import ROOT, make_app
+from tests.desk_expectations import expected, working_days_after
 from tests.login_helpers import CUSTOMER, HANDLER, log_in, portal_app
 from tests.test_handling import file_case, version_of
 
@@ -167,7 +171,7 @@ def test_statistics_count_a_case_on_its_swedish_day(portal):
         insert_sample_cases(1, owner, utcnow(), days=1, seed=1)
         case = Case.get()
         wednesday = statistics.period_of(4).last_day
-        while wednesday.weekday() != 2 or not all(statistics.is_working_day(wednesday + timedelta(days=n)) for n in (1, 2)):
+        while wednesday.weekday() != 2 or not all(is_working_day(wednesday + timedelta(days=n)) for n in (1, 2)):
             wednesday -= timedelta(days=1)
         filed = utc_start_of(wednesday + timedelta(days=1)) + timedelta(minutes=30)
         closed = utc_start_of(wednesday + timedelta(days=3)) - timedelta(minutes=30)
@@ -216,6 +220,24 @@ def test_trust_pages_show_this_installations_settings(portal):
         assert all(link in html for link in ('href="/tillganglighet"', 'href="/personuppgifter"', 'href="/kakor"')), page
 
 
+def test_error_pages_and_the_login_page_carry_the_trust_links(database_url):
+    """The footer is on the pages nobody plans for too: a server error, a wrong method, an
+    expired form (CSRF on, as in production), and the login page."""
+    portal = make_app(database_url, wtf_csrf_enabled=True)
+
+    def failing_page():
+        raise RuntimeError("a bug")
+
+    portal.add_url_rule("/fel-med-flit", "failing_page", failing_page)
+    client = portal.test_client()
+    for method, path, status in (("get", "/fel-med-flit", 500), ("post", "/", 405), ("post", "/logga-in", 400),
+                                 ("get", "/logga-in", 200)):
+        page = getattr(client, method)(path)
+        html = page.get_data(as_text=True)
+        assert page.status_code == status, path
+        assert all(link in html for link in ('href="/tillganglighet"', 'href="/personuppgifter"', 'href="/kakor"')), path
+
+
 def day_counters(portal) -> set[tuple]:
     with portal.app_context(), db.connection_context():
         return {(row.case_type_slug, str(row.filed_on), str(row.closed_on), row.count)
@@ -242,3 +264,53 @@ def test_day_counters_follow_filing_closing_reopening_and_gallring(portal, custo
     with portal.app_context(), db.connection_context():
         recount_case_days()
     assert sum(row[3] for row in day_counters(portal)) == 1
+
+
+def counters_with_working_days(portal=None) -> dict[tuple, int]:
+    """{(type, filed day, closed day): the working days the row holds} of every closed case's row."""
+    with (portal.app_context() if portal else contextlib.nullcontext()), db.connection_context():
+        return {(row.case_type_slug, statistics.as_date(row.filed_on), statistics.as_date(row.closed_on)):
+                row.working_days for row in CaseDay.select().where(CaseDay.closed_on != OPEN_DAY)}
+
+
+def counted_one_by_one(rows: dict[tuple, int]) -> dict[tuple, int]:
+    return {key: working_days_after(filed, closed) for key in rows for _, filed, closed in [key]}
+
+
+def test_each_day_counter_holds_its_working_days_so_handling_time_is_summed_in_sql(portal, customer, handler):
+    """Handling time is grouped by the counters' working days in SQL: every closed row holds the
+    helgfria vardagar between its two days, whether a closing moved it or a recount made it."""
+    number = file_case(customer)
+    with portal.app_context(), db.connection_context():
+        Case.update(created_at=utcnow() - timedelta(days=20)).where(Case.number == number).execute()
+        recount_case_days()  # the row was changed behind the services' back
+    for action in ("take", "close"):
+        handler.post(f"/handlaggare/arenden/{number}/status", data={"action": action, "version": version_of(handler, number)})
+    closed = counters_with_working_days(portal)
+    assert len(closed) == 1 and closed == counted_one_by_one(closed) and list(closed.values())[0] >= 10
+
+    with portal.app_context(), db.connection_context():
+        insert_sample_cases(300, ensure_user(CUSTOMER, "Tolvan Tolvansson"), utcnow(), days=120, seed=5)
+    recounted = counters_with_working_days(portal)
+    assert len(recounted) > 100 and recounted == counted_one_by_one(recounted)
+    assert len(set(recounted.values())) > 10
+
+
+def test_an_upgrade_gives_the_day_counters_of_an_older_database_their_working_days(database_url, tmp_path):
+    """A database from before migration 0004 (its counters without working days) gets them filled
+    in by `flask db upgrade`, equal to what the services count."""
+    older = tmp_path / "migrations-0003"
+    shutil.copytree(ROOT / "migrations", older, ignore=shutil.ignore_patterns("__pycache__", "0004_*"))
+    make_app(database_url, migrations_dir=str(older))  # the release before: migrated up to 0003
+    friday, monday = date(2026, 12, 4), date(2026, 12, 28)  # Julafton and juldagen between
+    older_counters = Table("caseday", ("case_type_slug", "filed_on", "closed_on", "count")).bind(db)
+    with db.connection_context():
+        older_counters.insert([dict(zip(older_counters._columns, row, strict=True)) for row in (
+            ("ovrigt", friday, monday, 2), ("ovrigt", friday, friday, 1), ("ovrigt", friday, OPEN_DAY, 4))]).execute()
+    current = make_app(database_url)
+    upgraded = current.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert upgraded.exit_code == 0 and "Körd: 0004_caseday_working_days" in upgraded.output, upgraded.output
+    with current.app_context():
+        counters = counters_with_working_days()
+    assert counters == {("ovrigt", friday, monday): 14, ("ovrigt", friday, friday): 0}
+    assert counters == counted_one_by_one(counters)

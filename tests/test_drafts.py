@@ -18,7 +18,7 @@ import pytest
 from app.cases.types import case_types
 from app.platform.extensions import db
 from app.platform.models import Case, Draft, utcnow
-from tests.login_helpers import CUSTOMER, OTHER_CUSTOMER, log_in_with_csrf, log_in_with_profile, portal_app
+from tests.login_helpers import CUSTOMER, OTHER_CUSTOMER, log_in, log_in_with_csrf, log_in_with_profile, portal_app
 from tests.test_cases import ORDERER, ROW, SITHS, form_key
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -290,3 +290,82 @@ def test_an_expired_token_costs_the_autosave_one_retry_and_the_button_nothing_ty
     assert button.status_code == 400 and value_of(button.get_data(as_text=True), "personer-0-namn") == "Anna Åkesson"
     again = client.post(SAVE, data={**data, "csrf_token": autosave.get_json()["csrf_token"]}, headers={"X-Utkast": "1"})
     assert again.status_code == 200 and drafts_count(portal) == 1
+
+
+def session_idles_out(portal) -> None:
+    """The customer's session left idle past its limit (as if the form had been open an hour)."""
+    from app.platform.models import Session
+    with portal.app_context(), db.connection_context():
+        Session.update(last_seen_at=utcnow() - timedelta(minutes=61)).execute()
+
+
+def login_target(response) -> str:
+    """Where a post after the session ended leads: the login page, back to the kept draft."""
+    from urllib.parse import parse_qs, urlsplit
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+    parts = urlsplit(response.headers["Location"])
+    assert parts.path == "/logga-in"
+    return parse_qs(parts.query)["next"][0]
+
+
+def test_spara_utkast_after_the_session_ended_keeps_everything_for_the_same_person(portal, customer, caplog):
+    caplog.set_level(logging.DEBUG)
+    data = draft_form(customer)
+    session_idles_out(portal)
+    assert customer.get("/mina-sidor").status_code == 302  # the session has ended
+    sent = save_draft(customer, data)
+    target = login_target(sent)
+    assert re.fullmatch(r"/utkast/[A-Za-z0-9_-]{22}\?utloggad=utkast", target)
+    assert "191212121212" not in sent.headers["Location"] and "1941082" not in sent.headers["Location"]
+    assert "Utkastet är sparat kl." in customer.get(sent.headers["Location"]).get_data(as_text=True)
+    assert drafts_count(portal) == 1
+
+    someone_else = portal.test_client()
+    assert log_in(someone_else, OTHER_CUSTOMER, next_url=target).status_code == 303
+    assert someone_else.get(target).status_code == 404  # only the person whose session ended
+
+    back = log_in(customer, CUSTOMER, next_url=target)
+    assert back.headers["Location"] == target
+    page = customer.get(target).get_data(as_text=True)
+    assert re.search(r"Utkastet är sparat kl\. \d\d:\d\d\. Du hade loggats ut", page)
+    for name, value in data.items():
+        if not name.endswith(("_row", "eget_kortkontor", "kortutlamningskontor")):
+            assert value_of(page, name) == value, name
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "191212121212" not in logged and "1941082" not in logged
+
+
+def test_skicka_in_after_the_session_ended_files_nothing_and_keeps_the_form(portal, customer):
+    complete = {**ORDERER, **ROW, "form_key": form_key(customer)}
+    session_idles_out(portal)
+    target = login_target(customer.post(SITHS, data=complete))
+    assert target.endswith("?utloggad=skicka")
+    with portal.app_context(), db.connection_context():
+        assert Case.select().count() == 0 and Draft.select().count() == 1
+    log_in(customer, CUSTOMER, next_url=target)
+    page = customer.get(target).get_data(as_text=True)
+    assert "ärendet är inte inskickat" in page and value_of(page, "personer-0-namn") == "Anna Åkesson"
+    filed = customer.post(SITHS, data={**complete, "form_key": value_of(page, "form_key")})
+    assert filed.status_code == 303 and "/skickat" in filed.headers["Location"]
+    assert drafts_count(portal) == 0
+
+
+def test_nothing_is_kept_without_an_ended_session_or_from_another_site(sqlite_url, simulator_url):
+    """A post after the CSRF token expired is kept only when its origin is this site; a browser
+    that never logged in (or logged out) gets the ordinary login redirect and nothing is stored."""
+    portal = portal_app(sqlite_url, simulator_url, wtf_csrf_enabled=True, wtf_csrf_time_limit=1)
+    client = portal.test_client()
+    log_in_with_csrf(client, CUSTOMER)
+    html = client.get(SITHS).get_data(as_text=True)
+    data = {**ORDERER, **ROW, "form_key": value_of(html, "form_key"), "csrf_token": value_of(html, "csrf_token")}
+    time.sleep(2.1)  # the token carries whole seconds
+    session_idles_out(portal)
+    forged = client.post(SAVE, data=data, headers={"Origin": "https://evil.example"})
+    assert forged.status_code == 400 and drafts_count(portal) == 0
+    kept = client.post(SAVE, data=data, headers={"Origin": "http://localhost"})
+    assert login_target(kept).endswith("?utloggad=utkast") and drafts_count(portal) == 1
+
+    stranger = portal_app(sqlite_url, simulator_url).test_client()
+    refused = stranger.post(SAVE, data={**ORDERER, **ROW})
+    assert refused.status_code == 302 and "/logga-in" in refused.headers["Location"]
+    assert drafts_count(portal) == 1

@@ -147,6 +147,35 @@ def test_postgresql_stopped_and_back_unready_then_ready_without_a_restart(postgr
     assert client.get("/").status_code == 200
 
 
+@pytest.mark.skipif(not POSTGRES_URL, reason="PORTAL_TEST_DATABASE_URL is not set (CI sets it; see README)")
+def test_a_pooled_connection_is_pinged_only_after_lying_unused(postgresql_url):
+    """No `SELECT 1` round trip when a request takes a connection given back a moment ago: if
+    the server dropped it meanwhile, that one request fails quickly and the next gets a fresh
+    connection; one that lay unused over PostgresqlPool.PING_AFTER is asked first."""
+    import psycopg2
+
+    from app.platform.database import PostgresqlPool
+
+    app = make_app(postgresql_url)
+    client = app.test_client()
+
+    def drop_the_pooled_connection():
+        pids = [conn.get_backend_pid() for _ts, _counter, conn in db.obj._connections]
+        assert len(pids) == 1
+        with closing(psycopg2.connect(POSTGRES_URL)) as admin, admin.cursor() as cursor:
+            admin.autocommit = True
+            cursor.execute("SELECT pg_terminate_backend(%s)", pids)
+        time.sleep(0.2)  # the server has closed it
+
+    assert client.get("/readyz").status_code == 200
+    drop_the_pooled_connection()
+    assert client.get("/readyz").status_code == 503  # not pinged: it was given back just now
+    assert client.get("/readyz").status_code == 200  # the broken one was dropped
+    drop_the_pooled_connection()
+    time.sleep(PostgresqlPool.PING_AFTER)
+    assert client.get("/readyz").status_code == 200  # pinged after lying unused, and replaced
+
+
 # --- request id --------------------------------------------------------------------------------
 
 def test_request_id_is_echoed_logged_and_shown_on_error_pages(sqlite_url, capfd):

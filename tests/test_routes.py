@@ -41,7 +41,8 @@ ROUTES = {
     "preview.index": DEVELOPMENT, "preview.form": DEVELOPMENT, "preview.row_template": DEVELOPMENT,
     "api.openapi_json": PUBLIC, "api.docs": DEVELOPMENT,
     "api.case_type_list": API_TOKEN, "api.case_list": API_TOKEN, "api.case_detail": API_TOKEN,
-    "api.case_pdf": API_TOKEN, "api.change_status": API_TOKEN, "api.post_message": API_TOKEN,
+    "api.case_pdf": API_TOKEN, "api.case_attachment": API_TOKEN, "api.change_status": API_TOKEN,
+    "api.post_message": API_TOKEN,
     "cases.attachment": CUSTOMER_ONLY, "handler.attachment": HANDLER_ONLY,  # downloads of attached files
 }
 # Endpoints whose POST changes state; none of them may answer GET.

@@ -91,7 +91,7 @@ def draw_steps(app, case_type, formdata) -> None:
         document, problems = judge(case_type, formdata)
         caseform, ordererform = bind(case_type, formdata), blank(orderer_type(), prefix="orderer-")
         for index in range(len(stepping.steps_for(case_type)) + 1):
-            page = stepping.page_at(case_type, index)
+            page = stepping.page_at(case_type, index, returning=index % 2 == 1)  # some on the way back to the review
             carried = stepping.carried_pairs(case_type, page, formdata, formdata, "orderer-")
             if page.is_review:
                 sections = stepping.review_sections(case_type, orderer_type(), document, {})
@@ -100,7 +100,8 @@ def draw_steps(app, case_type, formdata) -> None:
                 continue
             render_template("cases/new.html", case_type=case_type, caseform=caseform, ordererform=ordererform,
                             form_key="k" * 20, notice=None, page=page, carried=carried)
-            for move in ("next", "previous", "file", "edit:1", "edit:99", "edit:²"):
-                moved = MultiDict([*formdata.items(multi=True), ("_step", str(page.number)), ("_move", move)])
+            for move in ("next", "previous", "file", "review", "edit:1", "edit:99", "edit:²"):
+                moved = MultiDict([*formdata.items(multi=True), ("_step", str(page.number)), ("_move", move),
+                                   ("_granska", "1" if page.returning else "")])
                 outcome = stepping.after_move(case_type, moved, problems, [])
                 assert 0 <= outcome.page.index <= page.total

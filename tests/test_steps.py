@@ -186,13 +186,112 @@ def test_a_draft_saved_on_step_2_reopens_there_and_still_files(customer, portal)
         assert Case.get().data["telefon"] == "+46701234567" and Draft.select().count() == 0
 
 
-def test_spara_utkast_on_the_review_page_keeps_every_step(customer, portal):
+def test_a_draft_saved_on_the_review_page_reopens_there_with_every_answer(customer, portal):
     from app.platform.models import Draft
     page = text(walk_to_review(customer))
     assert "Spara utkast" in page
     saved = customer.post(STEPPED + "/utkast", data=MultiDict(hidden_pairs(page)))
     assert saved.status_code == 303
     reopened = text(customer.get(saved.headers["Location"]))
-    assert "Steg 1 av 3" in reopened and ("enhet", "Akuten") in hidden_pairs(reopened)
+    assert "<h1>Granska och skicka</h1>" in reopened and "Utkastet är sparat" in reopened
+    for answer in ("Region Uppland", "Telefon", "Akuten", "2026-03-01", "070-123 45 67", "Anna Åkesson"):
+        assert answer in reopened, answer
+    assert press(customer, reopened, "file").status_code == 303  # its fingerprint is of what it shows
     with portal.app_context(), db.connection_context():
-        assert Draft.select().count() == 1
+        assert Case.get().data["enhet"] == "Akuten" and Draft.select().count() == 0
+
+
+STEP_2 = {"enhet": "Akuten", "giltigt_fran": "2026-03-01", "telefon": "070-123 45 67"}
+
+
+def test_andra_leads_back_to_the_review_once_that_step_judges(customer, portal):
+    """"Ändra" opens the step on its way back: "Spara och granska" judges the step's own fields
+    first (a wrong answer stays there, kept), then returns to the review without walking the
+    later steps; "Föregående" keeps the way back."""
+    review = text(walk_to_review(customer))
+    edit = text(press(customer, review, "edit:2"))
+    assert "Steg 2 av 3" in edit and ("_granska", "1") in hidden_pairs(edit)
+    assert "Spara och granska" in edit and 'value="next"' not in edit
+    wrong = press(customer, edit, "review", {**STEP_2, "telefon": "12"})
+    assert wrong.status_code == 422 and "Steg 2 av 3" in text(wrong) and 'value="12"' in text(wrong)
+    assert 'id="telefon-error"' in text(wrong) and ("_granska", "1") in hidden_pairs(text(wrong))
+    back = text(press(customer, text(wrong), "previous", STEP_2))
+    assert "Steg 1 av 3" in back and "Spara och granska" in back  # still on the way back
+    again = press(customer, back, "review", {**ORDERER, "kontaktvag": "telefon"})
+    assert again.status_code == 200 and "<h1>Granska och skicka</h1>" in text(again)
+    edit = text(press(customer, text(again), "edit:2"))
+    fixed = press(customer, edit, "review", {**STEP_2, "enhet": "Röntgen"})
+    page = text(fixed)
+    assert fixed.status_code == 200 and "<h1>Granska och skicka</h1>" in page and "Röntgen" in page
+    assert "_granska" not in page
+    assert press(customer, page, "file").status_code == 303
+    with portal.app_context(), db.connection_context():
+        assert Case.get().data["enhet"] == "Röntgen" and Case.get().data["personer"][0]["namn"] == "Anna Åkesson"
+
+
+def test_a_change_that_asks_for_an_answer_in_another_step_goes_there_first(customer):
+    """E-post chosen, reviewed; "Ändra" step 1 to Telefon: the telephone number (step 2) is now
+    required, so "Spara och granska" opens step 2 with its problem, still on the way back."""
+    first = text(customer.get(STEPPED))
+    second = text(press(customer, first, "next", {**ORDERER, "kontaktvag": "epost"}))
+    third = text(press(customer, second, "next", {"enhet": "Akuten"}))
+    review = text(press(customer, third, "next", PERSON))
+    assert "<h1>Granska och skicka</h1>" in review
+    edit = text(press(customer, review, "edit:1"))
+    moved = press(customer, edit, "review", {**ORDERER, "kontaktvag": "telefon"})
+    assert moved.status_code == 422 and "Steg 2 av 3" in text(moved) and 'id="telefon-error"' in text(moved)
+    assert "Spara och granska" in text(moved)
+    done = press(customer, text(moved), "review", {"enhet": "Akuten", "telefon": "070-123 45 67"})
+    assert "<h1>Granska och skicka</h1>" in text(done) and "070-123 45 67" in text(done)
+
+
+def test_a_draft_saved_on_a_step_opened_from_the_review_reopens_there(customer):
+    review = text(walk_to_review(customer))
+    edit = text(press(customer, review, "edit:3"))
+    pairs = hidden_pairs(edit) + list({**PERSON, "personer-0-namn": "Anna Berg"}.items())
+    saved = customer.post(STEPPED + "/utkast", data=MultiDict(pairs))
+    reopened = text(customer.get(saved.headers["Location"]))
+    assert "Steg 3 av 3" in reopened and "Spara och granska" in reopened and 'value="Anna Berg"' in reopened
+    assert ("enhet", "Akuten") in hidden_pairs(reopened)
+    back = press(customer, reopened, "review", {**PERSON, "personer-0-namn": "Anna Berg"})
+    assert "<h1>Granska och skicka</h1>" in text(back) and "Anna Berg" in text(back)
+
+
+def test_the_preview_shows_a_stepped_case_type_by_its_steps(sqlite_url, forms_with_steps):
+    """The administrators' preview: one page, each step's fields under its heading in the
+    customer's order, the list of steps and the review page, and the problems per step."""
+    from tests.conftest import make_app
+    client = make_app(sqlite_url, forms_dir=str(forms_with_steps)).test_client()
+    url = "/forhandsgranska/andring-av-medarbetaruppdrag"
+    page = text(client.get(url))
+    assert "Kunden fyller i formuläret i 3 steg" in page and "<li>Granska och skicka:" in page
+    places = [page.index(marker) for marker in ("Steg 1 av 3: Kontakt", 'name="kontaktvag"', "Steg 2 av 3: Uppdraget",
+                                                'name="enhet"', "Steg 3 av 3: Personer", 'name="personer-0-namn"')]
+    assert places == sorted(places)
+    checked = text(client.post(url, data={"kontaktvag": "telefon", "enhet": "Akuten", "telefon": "12",
+                                          "personer-0-namn": "Anna", "personer-0-personnummer": "191212121212",
+                                          "personer-0-_row": ""}))
+    assert re.search(r'href="#steg-1">Kontakt</a>: [^<]* – inga fel', checked)
+    assert re.search(r'href="#steg-2">Uppdraget</a>: [^<]*Enhet som uppdraget gäller[^<]* – <strong>1 fel</strong>', checked)
+    assert re.search(r'href="#steg-3">Personer</a>: Personer – inga fel', checked)
+
+
+def test_skicka_in_on_the_review_after_the_session_ended_files_nothing_and_reopens_the_review(customer, portal):
+    from datetime import timedelta
+    from urllib.parse import parse_qs, urlsplit
+
+    from app.platform.models import Draft, Session, utcnow
+    from tests.login_helpers import CUSTOMER, log_in
+    review = text(walk_to_review(customer))
+    with portal.app_context(), db.connection_context():
+        Session.update(last_seen_at=utcnow() - timedelta(minutes=61)).execute()
+    sent = press(customer, review, "file")
+    assert sent.status_code == 303 and urlsplit(sent.headers["Location"]).path == "/logga-in"
+    target = parse_qs(urlsplit(sent.headers["Location"]).query)["next"][0]
+    assert counts(portal) == 0
+    log_in(customer, CUSTOMER, next_url=target)
+    page = text(customer.get(target))
+    assert "<h1>Granska och skicka</h1>" in page and "ärendet är inte inskickat" in page and "Akuten" in page
+    assert press(customer, page, "file").status_code == 303
+    with portal.app_context(), db.connection_context():
+        assert Case.get().data["enhet"] == "Akuten" and Draft.select().count() == 0

@@ -165,6 +165,68 @@ def test_a_500_is_retried_later_with_the_same_webhook_id(hook_app, webhook_recei
     assert (row(delivery).status, row(delivery).attempts) == ("sent", 2)
 
 
+def test_a_receiver_answering_410_gone_is_switched_off(hook_app, webhook_receiver):
+    """Standard Webhooks: 410 means the endpoint is gone. Its row and the ones waiting fail at
+    once, no new event is queued for it, `webhooks list` says so, and `webhooks enable` turns
+    it back on; another receiver goes on meanwhile."""
+    gone = subscribe(hook_app, webhook_receiver)
+    other_receiver = WebhookReceiver()
+    other_receiver.start()
+    try:
+        other = subscribe(hook_app, other_receiver)
+        filed_events(3)
+        webhook_receiver.default = Answer(410)
+        assert webhooks.deliver_due(hook_app) == counts(sent=3, failed=1)
+        assert len(webhook_receiver.deliveries) == 1 and len(other_receiver.deliveries) == 3
+        assert [(r.status, r.attempts) for r in OutboxWebhook.select().where(OutboxWebhook.subscription == gone.id)
+                .order_by(OutboxWebhook.id)] == [("failed", 1), ("failed", 0), ("failed", 0)]
+        switched_off = WebhookSubscription.get_by_id(gone.id)
+        assert switched_off.disabled_at is not None and switched_off.disabled_reason == "HTTP 410 Gone"
+        runner = hook_app.test_cli_runner()
+        listing = runner.invoke(args=["webhooks", "list"]).output.splitlines()
+        assert "\tavstängd " in listing[0] and "(HTTP 410 Gone)\tväntande 0" in listing[0]
+        assert "\tpå\t" in listing[1]
+
+        webhooks.case_filed(make_case(make_user("198112289874", "Tredje"), number="2026-00099"))
+        assert OutboxWebhook.select().where((OutboxWebhook.subscription == gone.id)
+                                            & (OutboxWebhook.status == "pending")).count() == 0
+        assert webhooks.deliver_due(hook_app) == counts(sent=1)  # the other receiver's only
+        assert len(webhook_receiver.deliveries) == 1
+
+        assert runner.invoke(args=["webhooks", "enable", str(gone.id)]).exit_code == 0
+        webhook_receiver.default = Answer(204)
+        webhooks.case_filed(make_case(make_user("194108207210", "Fjärde"), number="2026-00100"))
+        assert webhooks.deliver_due(hook_app) == counts(sent=2)
+        assert webhook_receiver.deliveries[-1].verified and other.disabled_at is None
+    finally:
+        other_receiver.stop()
+
+
+def test_a_rotated_secret_signs_beside_the_old_one_for_the_overlap(sqlite_hook_app, webhook_receiver):
+    subscription = subscribe(sqlite_hook_app, webhook_receiver)
+    old_secret = webhook_receiver.secret
+    rotated = sqlite_hook_app.test_cli_runner().invoke(args=["webhooks", "rotate", str(subscription.id),
+                                                              "--overlap", "1"])
+    assert rotated.exit_code == 0, rotated.output
+    new_secret = rotated.output.split("mottagaren): ")[1].split()[0]
+    assert new_secret.startswith("whsec_") and new_secret != old_secret
+    filed_events(1)
+    assert webhooks.deliver_due(sqlite_hook_app) == counts(sent=1)
+    during = webhook_receiver.deliveries[-1]
+    assert len(during.headers["webhook-signature"].split(" ")) == 2
+    for secret in (old_secret, new_secret):
+        webhook_receiver.secret = secret
+        assert webhook_receiver.verified(during.body, during.headers), secret
+    WebhookSubscription.update(previous_secret_until=utcnow() - timedelta(seconds=1)).execute()  # the hour is over
+    webhooks.case_filed(make_case(make_user("198112289874", "Tredje"), number="2026-00099"))
+    assert webhooks.deliver_due(sqlite_hook_app) == counts(sent=1)
+    after = webhook_receiver.deliveries[-1]
+    assert webhook_receiver.verified(after.body, after.headers)  # the new secret
+    webhook_receiver.secret = old_secret
+    assert not webhook_receiver.verified(after.body, after.headers)
+    assert sqlite_hook_app.test_cli_runner().invoke(args=["webhooks", "rotate", "9999"]).exit_code != 0
+
+
 def test_two_workers_deliver_each_event_once(hook_app, webhook_receiver):
     subscribe(hook_app, webhook_receiver)
     deliveries = filed_events(40)

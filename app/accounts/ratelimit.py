@@ -12,6 +12,7 @@ from flask import abort, current_app, g, request, session
 from app.platform.database import unhurried_commit
 from app.platform.extensions import db
 from app.platform.models import RateCounter
+from app.platform.prepared import Prepared, Slot
 
 WINDOW_SECONDS = 60
 
@@ -33,14 +34,30 @@ def hit(key: str) -> int:
     return count
 
 
+ADD_ONE = Prepared(lambda: RateCounter.insert(key=Slot("key"), window_start=Slot("window"), count=1)
+                   .on_conflict(conflict_target=[RateCounter.key, RateCounter.window_start],
+                                update={RateCounter.count: RateCounter.count + 1}))
+COUNT = Prepared(lambda: RateCounter.select(RateCounter.count)
+                 .where((RateCounter.key == Slot("key")) & (RateCounter.window_start == Slot("window"))))
+ADD_ONE_RETURNING = Prepared(lambda: ADD_ONE.build().returning(RateCounter.count).tuples())
+
+
+def count_now(key: str) -> int:
+    """How many times `key` was counted in the current window, without counting this look."""
+    row = RateCounter.get_or_none((RateCounter.key == key) & (RateCounter.window_start == window_now()))
+    return row.count if row is not None else 0
+
+
+def seconds_left_in_window() -> int:
+    """For Retry-After: when the current window ends (at least one second)."""
+    return max(1, WINDOW_SECONDS - int(time.time()) % WINDOW_SECONDS)
+
+
 def add_one(key: str, window: int) -> int:
-    upsert = (RateCounter.insert(key=key, window_start=window, count=1)
-              .on_conflict(conflict_target=[RateCounter.key, RateCounter.window_start],
-                           update={RateCounter.count: RateCounter.count + 1}))
     if db.returning_clause:  # PostgreSQL: the new count comes back with the insert
-        return upsert.returning(RateCounter.count).tuples().execute()[0][0]
-    upsert.execute()
-    return RateCounter.get((RateCounter.key == key) & (RateCounter.window_start == window)).count
+        return ADD_ONE_RETURNING.scalar(key=key, window=window)
+    ADD_ONE.execute(key=key, window=window)
+    return COUNT.scalar(key=key, window=window)
 
 
 def check_user(name: str, per_user_config: str) -> None:

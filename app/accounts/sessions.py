@@ -12,6 +12,7 @@ from functools import wraps
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 
+from app.messaging import notifications
 from app.platform.database import unhurried_commit
 from app.platform.extensions import db
 from app.platform.models import Session, User, utcnow
@@ -50,6 +51,15 @@ def log_out() -> None:
     session.clear()
 
 
+def ended_idle(row: Session | None, now) -> bool:
+    """A session that ended only because it was left idle (its person still active, in the same
+    role, within the absolute limit): the browser still names the same person for one purpose,
+    keeping what it posts after the end as that person's own draft (app.views.kept)."""
+    idle, absolute = limits()
+    return (row is not None and now - row.last_seen_at > idle and now - row.created_at <= absolute
+            and row.user.active and row.user.role == row.role)
+
+
 def is_expired(row: Session, now) -> bool:
     idle, absolute = limits()
     return now - row.last_seen_at > idle or now - row.created_at > absolute
@@ -60,8 +70,11 @@ def still_valid(row: Session | None, now) -> bool:
             and row.user.active and row.user.role == row.role)
 
 
-SESSION_BY_TOKEN = Prepared(lambda: Session.select(Session, User).join(User)
-                            .where(Session.token_hash == Slot("token_hash")).limit(1))
+# The bell's unread count comes with the session (every logged-in page shows it): one statement
+# less on every page.
+SESSION_BY_TOKEN = Prepared(lambda: Session.select(Session, User, notifications.unread_count_of(Session.user)
+                                                   .alias(notifications.COUNTED))
+                            .join(User).where(Session.token_hash == Slot("token_hash")).limit(1))
 
 
 def current_session() -> Session | None:
@@ -72,11 +85,16 @@ def current_session() -> Session | None:
 
 
 def load_user() -> None:
-    """Before each request: g.user is the logged-in user or None."""
-    g.user = None
+    """Before each request: g.user is the logged-in user or None, and g.ended_user the person
+    whose session in this browser ended by idling. Such a row is kept (it can never log anyone
+    in again: its clock does not move) until its absolute limit, when log_in sweeps it."""
+    g.user = g.ended_user = None
     if SESSION_KEY not in session:
         return
     row, now = current_session(), utcnow()
+    if ended_idle(row, now):
+        g.ended_user = row.user
+        return
     if not still_valid(row, now):
         if row is not None:
             Session.delete().where(Session.id == row.id).execute()
@@ -86,6 +104,7 @@ def load_user() -> None:
         with unhurried_commit():  # the one write a page view may make, once a minute
             Session.update(last_seen_at=now).where(Session.id == row.id).execute()
     g.user = row.user
+    notifications.counted_with_session(getattr(row, notifications.COUNTED))
 
 
 def login_required(view):

@@ -12,11 +12,13 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 
+from flask import url_for
+
 from app.api.problems import ApiProblem
-from app.cases import handling
+from app.cases import attachments, handling
 from app.cases.handling_hours import STOCKHOLM
 from app.cases.statuses import STATUSES
-from app.platform.models import ApiToken, Case, Message, StatusChange
+from app.platform.models import ApiToken, Attachment, Case, Message, StatusChange
 
 PAGE_SIZE = 25
 PAGE_SIZE_MAX = 100
@@ -129,13 +131,33 @@ def message_json(message: Message) -> dict:
             "created_at": timestamp(message.created_at)}
 
 
+def attachment_json(case: Case, row: Attachment) -> dict:
+    """A file of the case and where to fetch it; `message_id` is null for the document's files."""
+    return {"id": row.public_id, "name": row.name, "media_type": row.media_type, "size": row.size,
+            "sha256": row.sha256, "message_id": row.message_id, "created_at": timestamp(row.created_at),
+            "href": url_for("api.case_attachment", number=case.number, file_id=row.public_id)}
+
+
 def case_detail(case: Case, token: ApiToken, *, include_internal: bool) -> dict:
     """Everything of the case, its document as filed (valid by its frozen schema, whose sha256 is
-    schema_sha256). Internal notes only to tokens allowed to read them. Reading is audited."""
+    schema_sha256). Internal notes (and their files) only to tokens allowed to read them.
+    Reading is audited."""
     handling.audit(token.user, case, "api-visa")
     return {**case_summary(case), "orderer": case.orderer, "document": case.data,
             "status_history": [history_json(change) for change in handling.status_history(case)],
-            "messages": [message_json(message) for message in handling.thread(case, include_internal=include_internal)]}
+            "messages": [message_json(message) for message in handling.thread(case, include_internal=include_internal)],
+            "attachments": [attachment_json(case, row)
+                            for row in attachments.listed(case, include_internal=include_internal)]}
+
+
+def attachment_or_404(case: Case, file_id: str, token: ApiToken) -> Attachment:
+    """A file of this case (never another case's, whatever id is asked for); an internal
+    note's file only for a write token. Fetching it is audited."""
+    row = attachments.of_case(case, file_id, handler=token.scope == "write")
+    if row is None:
+        raise ApiProblem(404, f"Ärende {case.number} har ingen bilaga med det id:t.")
+    handling.audit(token.user, case, "api-bilaga")
+    return row
 
 
 # --- changes --------------------------------------------------------------------------------------
@@ -176,6 +198,11 @@ def post_message(case: Case, token: ApiToken, body: str, *, internal: bool, idem
 
 def audit_pdf(case: Case, token: ApiToken) -> None:
     handling.audit(token.user, case, "api-pdf")
+
+
+def audit_list(token: ApiToken) -> None:
+    """A page of the list names many cases: one row for the request, tied to no single case."""
+    handling.audit(token.user, None, "api-lista")
 
 
 def message_exists(token: ApiToken, idempotency_key: str) -> bool:

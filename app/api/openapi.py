@@ -15,6 +15,7 @@ from urllib.parse import urldefrag, urljoin
 from jsonschema import Draft202012Validator
 
 from app.cases.statuses import STATUSES
+from casetypes.files import FILE_TYPES
 
 API_VERSION = "1.0.0"
 IDEMPOTENCY_KEY_PATTERN = "^[A-Za-z0-9_.:-]{1,40}$"
@@ -201,6 +202,18 @@ STATUS_CHANGE_RECORD = {
     "additionalProperties": False,
 }
 
+ATTACHMENT = {
+    "type": "object",
+    "properties": {"id": {"type": "string"}, "name": {"type": "string", "description": "Det rensade filnamnet."},
+                   "media_type": {"enum": list(FILE_TYPES)}, "size": {"type": "integer", "minimum": 1},
+                   "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                   "message_id": {"type": ["integer", "null"], "description": "Meddelandet filen hör till; null för ärendets egna filer."},
+                   "created_at": TIMESTAMP,
+                   "href": {"type": "string", "description": "Adressen att hämta filen på (samma nyckel)."}},
+    "required": ["id", "name", "media_type", "size", "sha256", "message_id", "created_at", "href"],
+    "additionalProperties": False,
+}
+
 CASE_TYPE_PROPERTIES = {
     "slug": {"type": "string"}, "title": {"type": "string"}, "description": {"type": "string"},
     "active": {"type": "boolean", "description": "Om kunder kan välja typen för nya ärenden."},
@@ -229,7 +242,9 @@ def case_schema(case_types: list) -> dict:
                   "document": {"type": "object", "description": "Ärendets innehåll, giltigt enligt det frysta schema som schema_sha256 anger."},
                   "status_history": {"type": "array", "items": ref("StatusChangeRecord")},
                   "messages": {"type": "array", "items": ref("Message"),
-                               "description": "Interna anteckningar bara för nycklar med omfånget write."}}
+                               "description": "Interna anteckningar bara för nycklar med omfånget write."},
+                  "attachments": {"type": "array", "items": ref("Attachment"),
+                                  "description": "Ärendets och meddelandenas bilagor; interna anteckningars bara för omfånget write."}}
     found = {"type": "object", "properties": properties, "required": sorted(properties), "additionalProperties": False}
     if case_types:
         found["allOf"] = [document_by_type(case_type) for case_type in case_types]
@@ -243,7 +258,8 @@ def problem_responses(*statuses: int) -> dict:
              403: "Nyckelns omfång räcker inte (read försöker skriva).",
              400: "Felaktig parameter eller JSON.", 404: "Finns inte.", 409: "Konflikt.",
              415: "Inte application/json.", 422: "Innehållet går inte att använda.",
-             429: "För många anrop med nyckeln.", 503: "Tillfälligt otillgänglig."}
+             429: "För många anrop med nyckeln, eller för många ogiltiga nycklar från samma adress.",
+             503: "Tillfälligt otillgänglig."}
     always = (401, 429)
     answers = {str(status): {"description": shown[status], "content": {"application/problem+json": {"schema": ref("Problem")}}}
                for status in sorted({*statuses, *always})}
@@ -254,6 +270,10 @@ def problem_responses(*statuses: int) -> dict:
 def json_answer(description: str, schema: dict) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
+
+FILE_ID_PARAMETER = {"name": "file_id", "in": "path", "required": True,
+                     "description": "Bilagans id (id i ärendets attachments).", "schema": {"type": "string", "maxLength": 64}}
+BINARY = {"type": "string", "format": "binary"}
 
 NUMBER_PARAMETER = {"name": "number", "in": "path", "required": True, "description": "Ärendenummer, till exempel 2026-00001.",
                     "schema": {"type": "string", "maxLength": 20}}
@@ -301,6 +321,12 @@ def paths() -> dict:
             {"200": {"description": "PDF:en.", "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
              **problem_responses(403, 404, 503)},
             parameters=[NUMBER_PARAMETER], operation_id="getCasePdf")},
+        "/api/v1/cases/{number}/attachments/{file_id}": {"get": operation(
+            "En bilaga till ärendet, som nedladdning (Content-Disposition: attachment)",
+            {"200": {"description": "Filen, med den typ den kontrollerades som.",
+                     "content": {media_type: {"schema": BINARY} for media_type in FILE_TYPES}},
+             **problem_responses(403, 404)},
+            parameters=[NUMBER_PARAMETER, FILE_ID_PARAMETER], operation_id="getCaseAttachment")},
         "/api/v1/cases/{number}/status": {"post": operation(
             "Ändra status med den version du såg (409 om någon hunnit före)",
             {"200": json_answer("Ärendet efter ändringen.", ref("CaseSummary")), **problem_responses(400, 403, 404, 409, 415, 422)},
@@ -329,7 +355,7 @@ def build_document(case_types: list) -> dict:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                            "description": "API-nyckel från `flask --app app tokens create`."}},
             "schemas": {"Problem": PROBLEM, "CaseSummary": CASE_SUMMARY, "Message": MESSAGE,
-                        "StatusChangeRecord": STATUS_CHANGE_RECORD, "CaseType": CASE_TYPE,
+                        "Attachment": ATTACHMENT, "StatusChangeRecord": STATUS_CHANGE_RECORD, "CaseType": CASE_TYPE,
                         "Case": case_schema(case_types), **BODY_SCHEMAS, **documents},
         },
     }

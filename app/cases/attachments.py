@@ -28,11 +28,12 @@ from pathlib import Path
 
 import puremagic
 from flask import current_app
-from peewee import IntegrityError
+from peewee import JOIN, IntegrityError
 from werkzeug.datastructures import MultiDict
 
 from app.platform.extensions import db
 from app.platform.models import Attachment, Case, Draft, FileBlob, Message, User, utcnow
+from app.platform.prepared import Prepared, Slot
 from casetypes import CaseType, Problem
 from casetypes.files import (
     FILE_KIND,
@@ -306,6 +307,11 @@ def receive(case_type: CaseType, formdata, files, owner: User) -> Received:
     return result
 
 
+def problems_at(case_type: CaseType, messages: dict[str, str]) -> list[Problem]:
+    """Messages by posted file input name, as problems at their fields."""
+    return [Problem(document_path(spec, name), messages[name]) for name, spec in file_specs_posted(case_type, messages)]
+
+
 def references_in(specs, document) -> list[dict]:
     """Every file reference in a document, by walking the fields that can hold one."""
     found: list = []
@@ -375,13 +381,20 @@ def file_with_message(message: Message, references: list) -> None:
                 & Attachment.case.is_null() & Attachment.message.is_null()).execute())
 
 
+# A message's files carry its case too (file_with_message sets both), so one statement of the
+# same text serves every thread.
+MESSAGE_FILES_OF_CASE = Prepared(lambda: Attachment.select().where(
+    (Attachment.case == Slot("case")) & Attachment.message.is_null(False)).order_by(Attachment.id))
+
+
 def of_messages(messages: list) -> dict[int, list[Attachment]]:
-    """Each message's files, for the thread."""
-    ids = [message.id for message in messages]
+    """Each message's files, for the thread (the messages are one case's)."""
+    ids = {message.id for message in messages}
     found: dict[int, list[Attachment]] = {}
     if ids:
-        for row in Attachment.select().where(Attachment.message.in_(ids)).order_by(Attachment.id):
-            found.setdefault(row.message_id, []).append(row)
+        for row in MESSAGE_FILES_OF_CASE.rows(case=messages[0].case_id):
+            if row.message_id in ids:
+                found.setdefault(row.message_id, []).append(row)
     return found
 
 
@@ -396,6 +409,16 @@ def of_case(case: Case, public_id: str, *, handler: bool) -> Attachment | None:
     if row is None or handler or row.message_id is None:
         return row
     return None if Message.get_by_id(row.message_id).internal else row
+
+
+def listed(case: Case, *, include_internal: bool) -> list[Attachment]:
+    """Every file of a case (its document's and its messages'), oldest first; the files of
+    internal notes only when asked for."""
+    query = (Attachment.select(Attachment).join(Message, JOIN.LEFT_OUTER, on=(Attachment.message == Message.id))
+             .where(Attachment.case == case))
+    if not include_internal:
+        query = query.where(Message.id.is_null() | (Message.internal == False))  # noqa: E712 - SQL, not Python
+    return list(query.order_by(Attachment.id))
 
 
 # --- retention ---------------------------------------------------------------------------------

@@ -27,12 +27,16 @@ from werkzeug.datastructures import MultiDict
 
 from app.platform.extensions import db
 from app.platform.models import Case, Draft, User, utcnow
+from app.platform.prepared import Prepared, Slot
 from casetypes import CaseType, case_type_from_frozen
 from webforms.fit import Unfit, unfit_answers
 from webforms.rows import ACTION_FIELD
 
+from .stepping import MOVE_FIELD, REVIEWED_FIELD
+
 TOKEN_TEXT_LENGTH = 22  # secrets.token_urlsafe(16)
-NOT_ANSWERS = frozenset({"csrf_token", "form_key", ACTION_FIELD})  # page machinery, not what was typed
+# Page machinery, not what was typed (the step a page was on, "_step", is kept: a draft reopens there).
+NOT_ANSWERS = frozenset({"csrf_token", "form_key", ACTION_FIELD, MOVE_FIELD, REVIEWED_FIELD})
 
 
 class DraftRefused(Exception):
@@ -113,9 +117,12 @@ def delete(owner: User, token: str) -> bool:
     return draft is not None and Draft.delete().where(Draft.id == draft.id).execute() > 0
 
 
+FORGET_FILED = Prepared(lambda: Draft.delete().where((Draft.owner == Slot("owner")) & (Draft.form_key == Slot("form_key"))))
+
+
 def forget_filed(owner: User, form_key: str) -> None:
     """Inside the filing transaction: the draft of the form just filed is gone with it."""
-    Draft.delete().where((Draft.owner == owner) & (Draft.form_key == form_key)).execute()
+    FORGET_FILED.execute(owner=owner.id, form_key=form_key)
 
 
 @dataclass(frozen=True)
@@ -127,12 +134,15 @@ class DraftRow:
     deleted_after: datetime
 
 
+LISTED = Prepared(lambda: Draft.select(Draft.token, Draft.case_type_title, Draft.updated_at)
+                  .where(Draft.owner == Slot("owner")).order_by(Draft.updated_at.desc(), Draft.id.desc()))
+
+
 def listed(owner: User) -> list[DraftRow]:
     """The owner's drafts, last saved first, with the day retention will delete each."""
     keep = timedelta(days=current_app.config["DRAFT_DAYS"])
-    query = (Draft.select(Draft.token, Draft.case_type_title, Draft.updated_at)
-             .where(Draft.owner == owner).order_by(Draft.updated_at.desc(), Draft.id.desc()))
-    return [DraftRow(draft.token, draft.case_type_title, draft.updated_at, draft.updated_at + keep) for draft in query]
+    return [DraftRow(draft.token, draft.case_type_title, draft.updated_at, draft.updated_at + keep)
+            for draft in LISTED.rows(owner=owner.id)]
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from app.cases.statuses import CLOSED, SUBMITTED, count_status
 from app.messaging import notifications, webhooks
 from app.platform.extensions import db
 from app.platform.models import NOT_CLOSED, Case, CaseCounter, Message, ReadMark, StatusChange, User, utcnow
-from app.platform.prepared import Prepared, Slot
+from app.platform.prepared import Prepared, Slot, created
 from casetypes import CaseType
 
 PAGE_SIZE = 20
@@ -46,22 +46,29 @@ def posted_form_key(text: str | None) -> str:
     return text if text and FORM_KEY_TEXT.match(text) else new_form_key()
 
 
+NEXT_NUMBER = Prepared(lambda: CaseCounter.insert(year=Slot("year"), last_number=1)
+                       .on_conflict(conflict_target=[CaseCounter.year],
+                                    update={CaseCounter.last_number: CaseCounter.last_number + 1})
+                       .returning(CaseCounter.last_number).tuples())
+
+
 def next_number(year: int) -> str:
     """The next ärendenummer of the year, inside the caller's write transaction: the UPDATE
     takes the counter row's lock (PostgreSQL) or runs under the IMMEDIATE lock (SQLite)."""
     if db.returning_clause:  # PostgreSQL: one statement, the new number comes back with it
-        number = (CaseCounter.insert(year=year, last_number=1)
-                  .on_conflict(conflict_target=[CaseCounter.year],
-                               update={CaseCounter.last_number: CaseCounter.last_number + 1})
-                  .returning(CaseCounter.last_number).tuples().execute())[0][0]
+        number = NEXT_NUMBER.scalar(year=year)
     else:
         CaseCounter.upsert({"year": year}, {"last_number": CaseCounter.last_number + 1}, {"last_number": 1})
         number = CaseCounter.get(CaseCounter.year == year).last_number
     return f"{year}-{number:05d}"
 
 
+EXISTING = Prepared(lambda: Case.select().where((Case.owner == Slot("owner")) & (Case.form_key == Slot("form_key")))
+                    .limit(1))
+
+
 def existing(owner: User, form_key: str) -> Case | None:
-    return Case.get_or_none((Case.owner == owner) & (Case.form_key == form_key))
+    return EXISTING.first(owner=owner.id, form_key=form_key)
 
 
 def file_case(owner: User, case_type: CaseType, document: dict, orderer: dict, form_key: str) -> Case:
@@ -72,16 +79,16 @@ def file_case(owner: User, case_type: CaseType, document: dict, orderer: dict, f
     try:
         with db.atomic():
             now = utcnow()
-            case = Case.create(
-                number=next_number(now.year), owner=owner, form_key=form_key,
+            case = created(
+                Case, number=next_number(now.year), owner=owner, form_key=form_key,
                 case_type_slug=case_type.slug, case_type_title=case_type.title,
                 schema_text=case_type.text, schema_sha256=case_type.sha256, data=document,
                 orderer=orderer, organisation_name=orderer["organisation"],
                 organisation_number=orderer["organisationsnummer"], created_at=now, updated_at=now)
-            StatusChange.create(case=case, from_status=None, to_status=SUBMITTED, actor=owner, created_at=now)
+            created(StatusChange, case=case, from_status=None, to_status=SUBMITTED, actor=owner, created_at=now)
             count_status(SUBMITTED, 1)
             count_case_day(case.case_type_slug, case.created_at, None, 1)
-            ReadMark.create(case=case, user=owner, read_at=now)
+            created(ReadMark, case=case, user=owner, read_at=now)
             attachments.file_with_case(case, case_type, document)
             notifications.notify_handlers(case, "filed")
             notifications.notify_customer(case, "filed")  # the receipt, by e-mail if they asked

@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from peewee import JOIN, IntegrityError, fn
+from peewee import JOIN, IntegrityError, Select, fn
 
 from app.cases import documents, history
 from app.cases.case_days import count_case_day
@@ -28,13 +28,14 @@ from app.platform.models import (
     AuditEntry,
     Case,
     Message,
+    Notification,
     QueueSearch,
     ReadMark,
     StatusChange,
     User,
     utcnow,
 )
-from app.platform.prepared import Prepared, Slot
+from app.platform.prepared import Prepared, Slot, created
 from casetypes.formats import reshape_organisationsnummer
 
 MESSAGE_MAX_LENGTH = 5000
@@ -79,30 +80,31 @@ AUDIT_TEXTS = {
     "api-pdf": "Hämtade PDF via API",
     "api-status": "Ändrade status via API",
     "api-meddelande": "Skrev meddelande via API",
+    "api-bilaga": "Hämtade en bilaga via API",
+    "api-lista": "Listade ärenden via API",
     "bilaga": "Laddade ner en bilaga",
 }
 
 
-def audit(actor: User, case: Case | None, action: str) -> None:
+def audit(actor: User, case: Case | None, action: str) -> AuditEntry:
     if action not in AUDIT_TEXTS:
         raise ValueError(f"unknown audit event: {action}")
-    AuditEntry.create(actor=actor, case=case, action=action)
+    return created(AuditEntry, actor=actor, case=case, action=action)
 
 
 VIEW_AUDITED_ONCE_IN = timedelta(minutes=1)
 
 
-RECENT_VIEW = Prepared(lambda: AuditEntry.select(AuditEntry.id).where(
-    (AuditEntry.case == Slot("case")) & (AuditEntry.actor == Slot("actor"))
-    & (AuditEntry.created_at >= Slot("since")) & (AuditEntry.action == "visa")).limit(1))
-
-
-def audit_view(actor: User, case: Case) -> None:
-    """"Visade ärendet", once a minute per handler and case: a reload, or the page shown again
-    after a reply, is the same look, and costs a read instead of a write."""
+def audited_view(actor: User, case: Case) -> list[AuditEntry]:
+    """The case's audit trail (newest first) after this look: "Visade ärendet" is written once a
+    minute per handler and case (a reload, or the page shown again after a reply, is the same
+    look). The trail the page shows anyway tells whether it was written lately, so a look
+    costs that one read, and a write at most once a minute."""
+    trail = audit_trail(case)
     since = utcnow() - VIEW_AUDITED_ONCE_IN
-    if RECENT_VIEW.scalar(case=case.id, actor=actor.id, since=AuditEntry.created_at.db_value(since)) is None:
-        audit(actor, case, "visa")
+    if any(entry.actor_id == actor.id and entry.action == "visa" and entry.created_at >= since for entry in trail):
+        return trail
+    return [audit(actor, case, "visa"), *trail]
 
 
 def audit_text(action: str) -> str:
@@ -166,10 +168,14 @@ def case_history(case: Case) -> list[history.HistoryLine]:
 TAKING = "take"
 
 
+ACTIVE_HANDLERS = Prepared(lambda: User.select().where((User.role == notifications.HANDLER_ROLE)
+                                                       & (User.active == True))  # noqa: E712
+                          .order_by(User.name, User.id))
+
+
 def active_handlers() -> list[User]:
     """Whom a case can be assigned to: active handlers, by name."""
-    return list(User.select().where((User.role == notifications.HANDLER_ROLE) & (User.active == True))  # noqa: E712
-                .order_by(User.name, User.id))
+    return ACTIVE_HANDLERS.rows()
 
 
 def active_handler(user_id: int | None) -> User | None:
@@ -263,8 +269,12 @@ THREADS = {
                     .where((Message.case == Slot("case")) & (Message.internal == False))  # noqa: E712
                     .order_by(Message.id)),
 }
-READ_MARK = Prepared(lambda: ReadMark.select().where((ReadMark.case == Slot("case")) & (ReadMark.user == Slot("user")))
-                     .limit(1))
+# What opening a case needs to know, in one statement: the reader's read mark, and whether a
+# bell row of theirs about the case is unread.
+OPENING = Prepared(lambda: Select(columns=[
+    ReadMark.select(ReadMark.read_at).where((ReadMark.case == Slot("case")) & (ReadMark.user == Slot("user"))).limit(1),
+    fn.EXISTS(Notification.select(Notification.id).where(
+        (Notification.user == Slot("user")) & Notification.read_at.is_null() & (Notification.case == Slot("case"))))]))
 
 
 def thread(case: Case, *, include_internal: bool) -> list[Message]:
@@ -281,12 +291,14 @@ def mark_read(case: Case, user: User) -> None:
 def read_on_opening(case: Case, user: User, shown: list[Message]) -> None:
     """Opening a case reads it, like mark_read, but writes only when there is something new:
     a message from someone else after the read mark, or an unread bell row about the case.
-    Looking at a case again costs two indexed reads and no write."""
-    mark = READ_MARK.first(case=case.id, user=user.id)
-    if mark is None or any(is_news(message, user, mark.read_at) for message in shown):
+    Looking at a case again costs one read (two indexed look-ups) and no write."""
+    _query, cursor = OPENING.cursor({"case": case.id, "user": user.id})
+    mark, unread_bell = cursor.fetchone()
+    read_at = ReadMark.read_at.python_value(mark)  # SQLite answers a subquery's time as text
+    if read_at is None or any(is_news(message, user, read_at) for message in shown):
         now = utcnow()
         ReadMark.upsert({"case": case, "user": user}, {"read_at": now}, {"read_at": now})
-    if notifications.has_unread_about(user, case):
+    if unread_bell:
         notifications.mark_case_read(user, case)
 
 

@@ -5,24 +5,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from peewee import JOIN
 
 from app.platform.models import Case, StatusChange, User
+from app.platform.prepared import Prepared, Slot, created
 
 STATUS = "status"
 ASSIGNMENT = "assignment"
 
 
 def record_status(case: Case, from_status: str | None, to_status: str, actor: User, at: datetime) -> None:
-    StatusChange.create(case=case, kind=STATUS, from_status=from_status, to_status=to_status,
-                        actor=actor, created_at=at)
+    created(StatusChange, case=case, kind=STATUS, from_status=from_status, to_status=to_status,
+            actor=actor, created_at=at)
 
 
 def record_assignment(case: Case, assignee: User | None, actor: User, at: datetime) -> None:
     """`assignee` got the case; None: it was handed back to nobody. The status stays as it is."""
-    StatusChange.create(case=case, kind=ASSIGNMENT, from_status=case.status, to_status=case.status,
-                        assignee=assignee, actor=actor, created_at=at)
+    created(StatusChange, case=case, kind=ASSIGNMENT, from_status=case.status, to_status=case.status,
+            assignee=assignee, actor=actor, created_at=at)
 
 
 @dataclass(frozen=True)
@@ -49,12 +51,19 @@ TEXTS = {STATUS: status_text, ASSIGNMENT: assignment_text}
 def history_rows(case: Case, kinds: tuple[str, ...] = tuple(TEXTS)) -> list[StatusChange]:
     """The case's history rows of the kinds asked for, oldest first, with the actor's and the
     assignee's names in the same query."""
-    assignee = User.alias()
-    return list(StatusChange.select(StatusChange, User, assignee)
+    return history_query(kinds).rows(case=case.id)
+
+
+@cache
+def history_query(kinds: tuple[str, ...]) -> Prepared:
+    def build():
+        assignee = User.alias()
+        return (StatusChange.select(StatusChange, User, assignee)
                 .join(User, on=(StatusChange.actor == User.id), attr="actor")
                 .switch(StatusChange)
                 .join(assignee, JOIN.LEFT_OUTER, on=(StatusChange.assignee == assignee.id), attr="assignee")
-                .where((StatusChange.case == case) & StatusChange.kind.in_(kinds)).order_by(StatusChange.id))
+                .where((StatusChange.case == Slot("case")) & StatusChange.kind.in_(kinds)).order_by(StatusChange.id))
+    return Prepared(build)
 
 
 def case_history(case: Case) -> list[HistoryLine]:

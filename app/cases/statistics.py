@@ -3,9 +3,10 @@ in helgfria vardagar: median and 90th percentile per case type) and the open bac
 
 Every figure is an aggregate query over the day counters of app.cases.case_days (cases by type,
 Swedish filing day and Swedish closing day, moved in the transaction of every filing, closing,
-reopening and gallring), so the database hands back at most one row per case type and day pair,
-however many cases there are. Working days are counted in Python from those few (filed day,
-closed day) pairs, with the holiday calendar of app.cases.handling_hours.
+reopening and gallring), so the database hands back a few rows per case type and day however
+many cases there are: handling time is summed per working-day count in SQL (each counter row
+holds its helgfria vardagar), and the backlog's ages are counted in Python from the open cases'
+filing days, with the holiday calendar of app.cases.handling_hours.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from peewee import SQL, fn
 
 from app.cases import documents
 from app.cases.case_days import OPEN_DAY
-from app.cases.handling_hours import STOCKHOLM, is_working_day
+from app.cases.handling_hours import STOCKHOLM, WorkingDays
 from app.cases.types import case_types
 from app.platform.models import CaseDay, utcnow
 from renderers import charts
@@ -39,36 +40,21 @@ def today() -> date:
     return utcnow().replace(tzinfo=timezone.utc).astimezone(STOCKHOLM).date()
 
 
-def day_sums(where, *by):
-    """(type, *days, cases) per group of the day counters that `where` selects."""
+def counter_sums(where, *by) -> list[tuple]:
+    """(type, *values, cases) per group of the day counters that `where` selects."""
     columns = [CaseDay.case_type_slug, *by]
     groups = [SQL(str(number)) for number in range(1, len(columns) + 1)]
     query = (CaseDay.select(*columns, fn.SUM(CaseDay.count)).where(where & (CaseDay.count != 0))
              .group_by(*groups).tuples())
-    return [(slug, *(as_date(day) for day in days), int(n)) for slug, *days, n in query if n]
+    return [(slug, *values, int(n)) for slug, *values, n in query if n]
 
 
-# --- working days ---------------------------------------------------------------------------------
+def day_sums(where, *by) -> list[tuple]:
+    """counter_sums grouped by days, as dates."""
+    return [(slug, *(as_date(day) for day in days), n) for slug, *days, n in counter_sums(where, *by)]
 
-class WorkingDays:
-    """Helgfria vardagar between two days by lookup: the running count of working days is worked
-    out once per day in the span, so each (filed, closed) pair costs a subtraction."""
 
-    def __init__(self, first: date, last: date):
-        self.first = first
-        self.running: list[int] = []
-        count = 0
-        for offset in range((last - first).days + 1):
-            count += is_working_day(first + timedelta(days=offset))
-            self.running.append(count)
-
-    def between(self, start: date, end: date) -> int:
-        """Working days after `start` up to and including `end`: filed on a Friday and closed
-        the Monday after is one day; closed the day it was filed is none."""
-        if end <= start:
-            return 0
-        return self.running[(end - self.first).days] - self.running[(start - self.first).days]
-
+# --- percentiles ---------------------------------------------------------------------------------
 
 def percentile(counts: dict[int, int], share: float) -> int:
     """The nearest-rank percentile of values given as {value: how many}: the smallest value with
@@ -142,13 +128,10 @@ class HandlingTime:
 def handling_times(period: Period) -> list[HandlingTime]:
     """For the cases closed in the period, by case type: how many, and the median and 90th
     percentile of their handling time in helgfria vardagar."""
-    rows = day_sums(CaseDay.closed_on.between(period.first_day, period.last_day), CaseDay.filed_on, CaseDay.closed_on)
-    if not rows:
-        return []
-    days = WorkingDays(min(filed_on for _, filed_on, _, _ in rows), period.last_day)
+    rows = counter_sums(CaseDay.closed_on.between(period.first_day, period.last_day), CaseDay.working_days)
     spread: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for slug, filed_on, closed_on, n in rows:
-        spread[slug][days.between(filed_on, closed_on)] += n
+    for slug, working_days, n in rows:
+        spread[slug][int(working_days)] += n
     return [HandlingTime(title, sum(spread[slug].values()), percentile(spread[slug], 0.5),
                          percentile(spread[slug], 0.9)) for slug, title in titles(spread).items()]
 

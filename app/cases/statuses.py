@@ -7,7 +7,7 @@ from peewee import fn
 
 from app.platform.extensions import db
 from app.platform.models import Case, StatusCount
-from app.platform.prepared import Prepared
+from app.platform.prepared import Prepared, Slot
 
 SUBMITTED = "Inskickat"
 IN_PROGRESS = "Under handläggning"
@@ -15,9 +15,14 @@ CLOSED = "Avslutat"
 STATUSES = (SUBMITTED, IN_PROGRESS, CLOSED)
 
 
+MOVE_COUNT = Prepared(lambda: StatusCount.update(count=StatusCount.count + Slot("delta"))
+                      .where(StatusCount.status == Slot("status")))
+
+
 def count_status(status: str, delta: int) -> None:
-    """Move the status counter inside the caller's transaction."""
-    StatusCount.upsert({"status": status}, {"count": StatusCount.count + delta}, {"count": delta})
+    """Move the status counter inside the caller's transaction (made when it is missing)."""
+    if not MOVE_COUNT.execute(delta=delta, status=status):
+        StatusCount.upsert({"status": status}, {"count": StatusCount.count + delta}, {"count": delta})
 
 
 def recount_statuses() -> None:

@@ -31,7 +31,8 @@ from webforms.names import SEPARATOR
 STEP_FIELD = "_step"  # hidden: the step (1-based) the page was posted from
 MOVE_FIELD = "_move"  # the buttons: "next", "previous", "edit:N", "file"
 REVIEWED_FIELD = "_reviewed"  # hidden on the review page: the fingerprint of what it showed
-NEXT, PREVIOUS, EDIT, FILE = "next", "previous", "edit", "file"
+RETURN_FIELD = "_granska"  # hidden: this step was opened with "Ändra", so it leads back to the review
+NEXT, PREVIOUS, EDIT, FILE, REVIEW = "next", "previous", "edit", "file", "review"
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class StepPage:
     steps: tuple
     index: int
     review: bool
+    returning: bool = False  # opened from "Granska och skicka": "Spara och granska" leads back
 
     @property
     def total(self) -> int:
@@ -81,13 +83,25 @@ def stepped(case_type: CaseType) -> bool:
     return bool(steps_for(case_type))
 
 
-def page_at(case_type: CaseType, index: int) -> StepPage | None:
-    """The page at `index` (clamped: the review page only when the case type has one)."""
+def page_at(case_type: CaseType, index: int, returning: bool = False) -> StepPage | None:
+    """The page at `index` (clamped: the review page only when the case type has one). A step
+    `returning` to the review page is one the customer opened with "Ändra" there."""
     steps = steps_for(case_type)
     if not steps:
         return None
     review = review_wanted(case_type.schema, case_type.fields)
-    return StepPage(steps, max(0, min(index, len(steps) if review else len(steps) - 1)), review)
+    index = max(0, min(index, len(steps) if review else len(steps) - 1))
+    return StepPage(steps, index, review, returning and review and index < len(steps))
+
+
+def review_page_of(case_type: CaseType) -> StepPage | None:
+    """"Granska och skicka" of a stepped case type that has one; None otherwise."""
+    page = page_at(case_type, len(steps_for(case_type)))
+    return page if page is not None and page.is_review else None
+
+
+def posted_returning(formdata) -> bool:
+    return formdata.get(RETURN_FIELD) == "1"
 
 
 def posted_index(case_type: CaseType, formdata) -> int:
@@ -97,8 +111,15 @@ def posted_index(case_type: CaseType, formdata) -> int:
 
 
 def posted_page(case_type: CaseType, formdata) -> StepPage | None:
-    """The page to draw again as it was posted (a row added, an expired token); None unstepped."""
-    return page_at(case_type, posted_index(case_type, formdata))
+    """The step to draw again as it was posted (a row added, an expired token); None unstepped."""
+    return page_at(case_type, posted_index(case_type, formdata), posted_returning(formdata))
+
+
+def saved_page(case_type: CaseType, formdata) -> StepPage | None:
+    """The page a set of posted answers was sent from, the review page included (it posts the
+    number after the last step): where a draft reopens and an expired form is shown again."""
+    number = parse_database_int(formdata.get(STEP_FIELD))
+    return page_at(case_type, (number or 1) - 1, posted_returning(formdata))
 
 
 def posted_move(formdata) -> tuple[str, int | None]:
@@ -128,34 +149,37 @@ def problems_on(page: StepPage, problems) -> tuple:
     return tuple(problem for problem in problems if step_index_of(page.steps, problem.path) == page.index)
 
 
-def first_page_with(case_type: CaseType, problems, orderer_problems) -> Outcome:
+def first_page_with(case_type: CaseType, problems, orderer_problems, returning: bool = False) -> Outcome:
     """The earliest step with a problem, showing its problems (the orderer's on the first)."""
     steps = steps_for(case_type)
     index = 0 if orderer_problems else min(step_index_of(steps, problem.path) for problem in problems)
-    page = page_at(case_type, index)
+    page = page_at(case_type, index, returning)
     return Outcome(page, problems_on(page, problems), tuple(orderer_problems) if index == 0 else (), 422)
 
 
 def after_move(case_type: CaseType, formdata, problems, orderer_problems) -> Outcome:
-    """Where "Nästa", "Föregående" or "Ändra" lead, given the whole document's judgement.
-    "Nästa" stops on the page when its own fields have problems (conditions reaching into other
-    steps included, since the whole document was judged); from the last step it goes to the
-    first page with any problem, else to the review page."""
+    """Where "Nästa", "Föregående", "Ändra" or "Spara och granska" lead, given the whole
+    document's judgement. "Nästa" stops on the page when its own fields have problems
+    (conditions reaching into other steps included, since the whole document was judged); from
+    the last step it goes to the first page with any problem, else to the review page. A step
+    opened with "Ändra" stays on its way back to the review: "Spara och granska" judges the
+    step's own fields first, then goes to the first page with a problem, else to the review."""
     here = posted_index(case_type, formdata)
+    returning = posted_returning(formdata)
     verb, target = posted_move(formdata)
     if verb == PREVIOUS:
-        return Outcome(page_at(case_type, here - 1))
+        return Outcome(page_at(case_type, here - 1, returning))
     if verb == EDIT and target is not None:
-        return Outcome(page_at(case_type, min(target, len(steps_for(case_type)) - 1)))
-    page = page_at(case_type, here)
+        return Outcome(page_at(case_type, min(target, len(steps_for(case_type)) - 1), returning=True))
+    page = page_at(case_type, here, returning)
     own, own_orderer = problems_on(page, problems), tuple(orderer_problems) if page.is_first else ()
     if own or own_orderer:
         return Outcome(page, own, own_orderer, 422)
-    if not page.is_last:
-        return Outcome(page_at(case_type, here + 1))
+    if not page.is_last and not (verb == REVIEW and page.returning):
+        return Outcome(page_at(case_type, here + 1, returning))
     if problems or orderer_problems:
-        return first_page_with(case_type, problems, orderer_problems)
-    return Outcome(page_at(case_type, here + 1))  # the review page, or the last step again without one
+        return first_page_with(case_type, problems, orderer_problems, returning)
+    return Outcome(page_at(case_type, len(steps_for(case_type))))  # the review page, or the last step again without one
 
 
 # --- what travels with a page ------------------------------------------------------------------

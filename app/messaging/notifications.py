@@ -19,12 +19,12 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from peewee import SQL, Value, fn
+from peewee import SQL, fn
 
 from app.platform.models import Case, Notification, OutboxMail, Profile, User, utcnow
-from app.platform.prepared import Prepared, Slot
+from app.platform.prepared import Prepared, Slot, created
 from casetypes.formats import is_email
 
 log = logging.getLogger(__name__)
@@ -95,14 +95,18 @@ def notify_customer(case: Case, event: str, *, base_url: str | None = None) -> N
     queue_mail(recipient, spec.subject.format(**placeholders), body)
 
 
+# One statement: the rows come from the handlers' select inside the database.
+BELL_EVERY_HANDLER = Prepared(lambda: Notification.insert_from(
+    User.select(User.id, Slot("case"), Slot("text"), Slot("created_at"))
+    .where((User.role == HANDLER_ROLE) & (User.active == True)),  # noqa: E712
+    [Notification.user, Notification.case, Notification.text, Notification.created_at]))
+
+
 def notify_handlers(case: Case, event: str) -> None:
     """A bell row for every active handler; handlers get no e-mail."""
     text = lookup_event(HANDLER_BELLS, event, "handläggare").format(number=case.number)
-    handlers = (User.select(User.id, Value(case.id), Value(text), Value(utcnow(), converter=Notification.created_at.db_value))
-                .where((User.role == HANDLER_ROLE) & (User.active == True)))  # noqa: E712
-    # One statement: the rows come from the handlers' select inside the database.
-    Notification.insert_from(handlers, [Notification.user, Notification.case, Notification.text,
-                                        Notification.created_at]).execute()
+    BELL_EVERY_HANDLER.execute(case=case.id, text=text, created_at=Notification.created_at.db_value(utcnow()))
+    bell_rows_changed()
 
 
 def notify_handler(case: Case, user_id: int, event: str) -> None:
@@ -111,7 +115,11 @@ def notify_handler(case: Case, user_id: int, event: str) -> None:
 
 
 def add_bell(user_id: int, case: Case, text: str) -> None:
-    Notification.insert(user=user_id, case=case.id, text=text, created_at=utcnow()).execute()
+    created(Notification, user=user_id, case=case.id, text=text, created_at=utcnow())
+    bell_rows_changed()
+
+
+PROFILE_OF = Prepared(lambda: Profile.select().where(Profile.user == Slot("user")).limit(1))
 
 
 def email_recipient(case: Case) -> str | None:
@@ -120,7 +128,7 @@ def email_recipient(case: Case) -> str | None:
     The address was validated when the profile was saved; it is checked again because an
     outbox row becomes SMTP headers, and a line break there is header injection.
     """
-    profile = Profile.get_or_none(Profile.user == case.owner_id)
+    profile = PROFILE_OF.first(user=case.owner_id)
     if profile is None or not profile.notify_by_email or not profile.email:
         return None
     if not is_email(profile.email):
@@ -132,9 +140,8 @@ def email_recipient(case: Case) -> str | None:
 
 
 def queue_mail(recipient: str, subject: str, body: str) -> OutboxMail:
-    return OutboxMail.create(recipient=recipient, subject=subject, body=body,
-                             message_id=new_message_id(), status="pending", attempts=0,
-                             next_attempt_at=utcnow())
+    return created(OutboxMail, recipient=recipient, subject=subject, body=body,
+                   message_id=new_message_id(), status="pending", attempts=0, next_attempt_at=utcnow())
 
 
 def new_message_id() -> str:
@@ -200,18 +207,39 @@ def canonical_base_url(base_url: str | None) -> str:
 BELL_COUNT_CAP = 100  # the bell shows "99+" beyond: counting stops there, however many are unread
 
 
-UNREAD_COUNT = Prepared(lambda: Notification.select(fn.COUNT(SQL("1"))).from_(
-    Notification.select(Notification.id)
-    .where((Notification.user == Slot("user")) & Notification.read_at.is_null())
-    .limit(BELL_COUNT_CAP).alias("unread")))
+def unread_count_of(user_id):
+    """The unread count's question for a user id (a Slot, or a column of an enclosing query:
+    the session lookup asks it for the page's bell, see counted_with_session)."""
+    return Notification.select(fn.COUNT(SQL("1"))).from_(
+        Notification.select(Notification.id)
+        .where((Notification.user == user_id) & Notification.read_at.is_null())
+        .limit(BELL_COUNT_CAP).alias("unread"))
+
+
+UNREAD_COUNT = Prepared(lambda: unread_count_of(Slot("user")))
+COUNTED = "bell_unread"  # where a request keeps the count read with its session
+
+
+def counted_with_session(count: int) -> None:
+    """The user's unread count as the session lookup read it at the start of the request: the
+    bell shows it unless this request changes bell rows (see bell_rows_changed)."""
+    g.setdefault(COUNTED, count)
+
+
+def bell_rows_changed() -> None:
+    """Every write of bell rows calls this: a count read earlier in the request is stale."""
+    if has_request_context():
+        g.pop(COUNTED, None)
 UNREAD_ABOUT_CASE = Prepared(lambda: Notification.select(Notification.id).where(
     (Notification.user == Slot("user")) & Notification.read_at.is_null() & (Notification.case == Slot("case"))).limit(1))
 
 
 def unread_count(user: User) -> int:
     """The user's unread notifications, counted up to BELL_COUNT_CAP: a handler gets one for
-    every filed case, and the bell is on every page, so the count must not grow with them."""
-    return UNREAD_COUNT.scalar(user=user.id)
+    every filed case, and the bell is on every page, so the count must not grow with them.
+    In a request, the count the session lookup read, while this request has written no bell rows."""
+    counted = g.get(COUNTED) if has_request_context() else None
+    return UNREAD_COUNT.scalar(user=user.id) if counted is None else counted
 
 
 def bell_text(count: int) -> str:
@@ -239,6 +267,7 @@ def mark_read(user: User, notification_id: int) -> bool:
     """Mark one of the user's own notifications read. False (and nothing changed) when the id
     is not theirs, so another user's id reveals nothing."""
     own = (Notification.user == user) & (Notification.id == notification_id)
+    bell_rows_changed()
     if Notification.update(read_at=utcnow()).where(own & Notification.read_at.is_null()).execute():
         return True
     return Notification.select().where(own).exists()  # already read: still theirs
@@ -246,12 +275,14 @@ def mark_read(user: User, notification_id: int) -> bool:
 
 def mark_case_read(user: User, case: Case) -> int:
     """The user's unread notifications about this case, marked read (they opened the case)."""
+    bell_rows_changed()
     return (Notification.update(read_at=utcnow())
             .where((Notification.user == user) & (Notification.case == case) & Notification.read_at.is_null())
             .execute())
 
 
 def mark_all_read(user: User) -> int:
+    bell_rows_changed()
     return (Notification.update(read_at=utcnow())
             .where((Notification.user == user) & Notification.read_at.is_null())
             .execute())

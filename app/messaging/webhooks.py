@@ -18,6 +18,12 @@ inside WEBHOOK_ALLOWED_NETWORKS; the request then goes to the address that was c
 second DNS answer cannot point it elsewhere), with the Host header and TLS name of the URL.
 Redirects are not followed and connect and read timeouts are short.
 
+A receiver that answers 410 Gone is switched off, as Standard Webhooks asks: its row fails, its
+waiting rows fail, no new events are queued for it, and `webhooks list` shows it as "avstängd"
+until `webhooks enable ID`. `webhooks rotate ID` gives a subscription a new secret; the old one
+goes on signing beside it (a second signature in webhook-signature) for the overlap, so the
+receiver can switch without losing a delivery.
+
 Config keys, read on every run (defaults in SETTINGS): WEBHOOK_ALLOWED_NETWORKS,
 WEBHOOK_CONNECT_TIMEOUT, WEBHOOK_READ_TIMEOUT, WEBHOOK_MAX_ATTEMPTS, WEBHOOK_LEASE_SECONDS,
 WEBHOOK_CA_BUNDLE.
@@ -52,7 +58,9 @@ from app.messaging.outbox import (
     naive_utc,
     schedule_retry,
 )
+from app.platform.extensions import db
 from app.platform.models import Case, Message, OutboxWebhook, WebhookSubscription, utcnow
+from app.platform.prepared import Prepared
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +187,50 @@ def remove_subscription(subscription_id: int) -> bool:
     return WebhookSubscription.delete().where(WebhookSubscription.id == subscription_id).execute() == 1
 
 
+ROTATION_OVERLAP = timedelta(hours=24)
+GONE_REASON = "HTTP 410 Gone"
+
+
+def rotate_secret(subscription_id: int, overlap: timedelta = ROTATION_OVERLAP,
+                  now: datetime | None = None) -> str | None:
+    """A new secret for the subscription (returned, shown once); the current one keeps signing
+    beside it until `overlap` has passed. None when there is no such subscription."""
+    subscription = WebhookSubscription.get_or_none(WebhookSubscription.id == subscription_id)
+    if subscription is None:
+        return None
+    secret = new_secret()
+    (WebhookSubscription.update(secret=secret, previous_secret=subscription.secret,
+                                previous_secret_until=(now or utcnow()) + overlap)
+     .where(WebhookSubscription.id == subscription_id).execute())
+    return secret
+
+
+def signing_secrets(subscription: WebhookSubscription, now: datetime) -> list[str]:
+    """The secret, and the one before a rotation while its overlap lasts."""
+    previous_valid = subscription.previous_secret and subscription.previous_secret_until \
+        and subscription.previous_secret_until > now
+    return [subscription.secret, *([subscription.previous_secret] if previous_valid else [])]
+
+
+def disable(subscription_id: int, reason: str, now: datetime) -> int:
+    """Switched off: no more deliveries; its waiting rows fail (a row another worker is sending
+    now fails by the same answer). Returns how many waiting rows were failed."""
+    with db.atomic():
+        (WebhookSubscription.update(disabled_at=now, disabled_reason=reason)
+         .where((WebhookSubscription.id == subscription_id) & WebhookSubscription.disabled_at.is_null()).execute())
+        return (OutboxWebhook.update(status="failed", lease_until=None, last_error=f"mottagaren avstängd ({reason})")
+                .where((OutboxWebhook.subscription == subscription_id) & (OutboxWebhook.status == "pending")).execute())
+
+
+def enable(subscription_id: int) -> bool:
+    return (WebhookSubscription.update(disabled_at=None, disabled_reason=None)
+            .where(WebhookSubscription.id == subscription_id).execute()) == 1
+
+
+def disabled_subscriptions():
+    return WebhookSubscription.select(WebhookSubscription.id).where(WebhookSubscription.disabled_at.is_null(False))
+
+
 def waiting_count(subscription: WebhookSubscription) -> int:
     return OutboxWebhook.select().where((OutboxWebhook.subscription == subscription)
                                         & OutboxWebhook.status.in_(("pending", "sending"))).count()
@@ -190,6 +242,10 @@ def timestamp_text(moment: datetime) -> str:
     return moment.replace(tzinfo=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+# The subscriptions still switched on, asked at every event: built once.
+SUBSCRIPTIONS = Prepared(lambda: WebhookSubscription.select().where(WebhookSubscription.disabled_at.is_null()))
+
+
 def emit(event_type: str, data: dict) -> int:
     """One outbox row per subscription that asked for this event; returns how many."""
     now = utcnow()
@@ -197,7 +253,7 @@ def emit(event_type: str, data: dict) -> int:
                       ensure_ascii=False, separators=(",", ":"))
     rows = [{"subscription": subscription.id, "webhook_id": f"msg_{uuid.uuid4().hex}", "event_type": event_type,
              "body": body, "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
-            for subscription in WebhookSubscription.select() if event_type in subscription.events]
+            for subscription in SUBSCRIPTIONS.rows() if event_type in subscription.events]
     if rows:
         OutboxWebhook.insert_many(rows).execute()
     return len(rows)
@@ -231,10 +287,11 @@ class Attempt:
     ca_bundle: str | None  # None: the system's trusted CAs
 
 
-def signed_headers(row: OutboxWebhook, secret: str, now: datetime) -> dict:
-    signature = Webhook(secret).sign(row.webhook_id, now, row.body)
+def signed_headers(row: OutboxWebhook, secrets_now: list[str], now: datetime) -> dict:
+    """One "v1,…" signature per secret, space-separated (the receiver accepts any one)."""
+    signatures = " ".join(Webhook(secret).sign(row.webhook_id, now, row.body) for secret in secrets_now)
     return {"webhook-id": row.webhook_id, "webhook-timestamp": str(int(now.timestamp())),
-            "webhook-signature": signature, "Content-Type": "application/json", "User-Agent": USER_AGENT}
+            "webhook-signature": signatures, "Content-Type": "application/json", "User-Agent": USER_AGENT}
 
 
 def connection_pool(receiver: Receiver, address: str, attempt: Attempt):
@@ -259,7 +316,8 @@ def post(row: OutboxWebhook, attempt: Attempt) -> int:
     turn while the connection itself fails (a dual-stack host without a working IPv6 route)."""
     receiver = parse_receiver(row.subscription.url)
     addresses = checked_addresses(receiver, attempt.allowed)
-    headers = signed_headers(row, row.subscription.secret, datetime.now(timezone.utc))
+    now = datetime.now(timezone.utc)
+    headers = signed_headers(row, signing_secrets(row.subscription, naive_utc(now)), now)
     body = row.body.encode("utf-8")
     for address in addresses[:-1]:
         try:
@@ -276,6 +334,7 @@ class Failure:
     permanent: bool     # failed at once, no retry
     receiver_down: bool  # this receiver, not this row: its other rows wait for the next run
     label: str          # for last_error and the log: class names and HTTP status only
+    gone: bool = False  # the receiver wants nothing more (410): the subscription is switched off
 
 
 def error_label(exc: BaseException) -> str:
@@ -300,9 +359,12 @@ def judge(exc: BaseException) -> Failure | None:
 
 
 def judge_status(status: int) -> Failure | None:
-    """2xx is delivered; anything else (redirects included, they are not followed) is retried."""
+    """2xx is delivered; 410 Gone switches the subscription off; anything else (redirects
+    included, they are not followed) is retried."""
     if 200 <= status < 300:
         return None
+    if status == 410:
+        return Failure(permanent=True, receiver_down=True, label=GONE_REASON, gone=True)
     return Failure(permanent=False, receiver_down=False, label=f"HTTP {status}")
 
 
@@ -329,12 +391,24 @@ def deliver(run: Run, attempt: Attempt, down: set, row: OutboxWebhook) -> tuple[
     if failure is not None:
         if failure.receiver_down:
             down.add(row.subscription_id)
-        return record_failure(row, failure, run), True
+        outcome = record_failure(row, failure, run)
+        if failure.gone:
+            failed = disable(row.subscription_id, failure.label, run.now)
+            log.error("Webhooks: prenumeration %s svarade %s och är avstängd; %s väntande leveranser avbrutna [%s]",
+                      row.subscription_id, failure.label, failed, run.worker)
+        return outcome, True
     # A crash from here until mark_sent leaves the lease: the row is sent again later,
     # with the same webhook-id, and the receiver drops it.
     mark_sent(row, run.now)
     log.info("Webhooks: leverans %s (%s) skickad, försök %s [%s]", row.id, row.webhook_id, row.attempts, run.worker)
     return "sent", True
+
+
+def left_out(model, down: set[int]):
+    """Rows not to claim in this run: a switched-off subscription's (a row queued just as it
+    was switched off), and those of receivers found down in this run."""
+    condition = model.subscription.in_(disabled_subscriptions())
+    return condition | model.subscription.in_(sorted(down)) if down else condition
 
 
 def deliver_due(app, *, now: datetime | None = None, limit: int = BATCH_LIMIT, worker_id: str | None = None) -> dict:
@@ -346,7 +420,7 @@ def deliver_due(app, *, now: datetime | None = None, limit: int = BATCH_LIMIT, w
         run = Run(now=naive_utc(now or utcnow()), worker=worker_id or default_worker_id(),
                   max_attempts=int(setting(app, "WEBHOOK_MAX_ATTEMPTS")),
                   lease=timedelta(seconds=float(setting(app, "WEBHOOK_LEASE_SECONDS"))),
-                  skip=lambda model: model.subscription.in_(sorted(down)) if down else None)
+                  skip=lambda model: left_out(model, down))
         attempt = Attempt(allowed=allowed_networks(app),
                           timeout=urllib3.Timeout(connect=float(setting(app, "WEBHOOK_CONNECT_TIMEOUT")),
                                                   read=float(setting(app, "WEBHOOK_READ_TIMEOUT"))),
@@ -379,8 +453,36 @@ def list_command() -> None:
     if not found:
         click.echo("Inga webhooks.")
     for subscription in found:
-        click.echo(f"{subscription.id}\t{subscription.url}\t{','.join(subscription.events)}\t"
+        click.echo(f"{subscription.id}\t{subscription.url}\t{','.join(subscription.events)}\t{state_text(subscription)}\t"
                    f"väntande {waiting_count(subscription)}\tskapad {subscription.created_at:%Y-%m-%d %H:%M}")
+
+
+def state_text(subscription: WebhookSubscription) -> str:
+    if subscription.disabled_at is None:
+        return "på"
+    return f"avstängd {subscription.disabled_at:%Y-%m-%d %H:%M} UTC ({subscription.disabled_reason})"
+
+
+@webhooks_cli.command("enable")
+@click.argument("subscription_id", type=int)
+def enable_command(subscription_id: int) -> None:
+    """Slå på en avstängd prenumeration igen (nya händelser skickas från nu)."""
+    if not enable(subscription_id):
+        raise click.ClickException(f"Det finns ingen webhook {subscription_id}.")
+    click.echo(f"Webhook {subscription_id} är på igen.")
+
+
+@webhooks_cli.command("rotate")
+@click.argument("subscription_id", type=int)
+@click.option("--overlap", "hours", type=click.IntRange(0, 24 * 30), default=24, show_default=True,
+              help="Timmar som den gamla hemligheten fortsätter att signera bredvid den nya.")
+def rotate_command(subscription_id: int, hours: int) -> None:
+    """Byt hemlighet. Den nya visas bara nu; den gamla signerar också under övergången."""
+    secret = rotate_secret(subscription_id, timedelta(hours=hours))
+    if secret is None:
+        raise click.ClickException(f"Det finns ingen webhook {subscription_id}.")
+    click.echo(f"Ny hemlighet för webhook {subscription_id} (visas bara nu, spara den hos mottagaren): {secret}")
+    click.echo(f"Den gamla hemligheten signerar också i {hours} timmar till.")
 
 
 @webhooks_cli.command("remove")

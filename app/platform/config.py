@@ -61,6 +61,7 @@ DEFAULTS = {
     "searches_per_user": 60,
     "pdfs_per_user": 30,
     "api_requests_per_token": 600,
+    "api_failed_tokens_per_address": 20,
     # Attachments (app/cases/attachments.py): "" keeps files in the database, else a folder.
     "attachment_storage": "",
     "attachment_max_case_bytes": 50 * 1024 * 1024,

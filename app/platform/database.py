@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from urllib.parse import urlsplit
 
 import click
@@ -35,12 +36,38 @@ def open_sqlite(url: str, **pool_settings) -> SqliteDatabase:
     return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=5, lock_type="IMMEDIATE")
 
 
+class PostgresqlPool(PooledPostgresqlDatabase):
+    """peewee's pool asks PostgreSQL `SELECT 1` every time a request takes a connection, to
+    find one the server dropped: a round trip on every request. Here only a connection that
+    lay unused over PING_AFTER seconds is asked; one just given back was alive a moment ago,
+    and if the server went away since, its first statement fails (a quick 503), psycopg2 marks
+    it broken and the pool drops it when it is given back."""
+
+    PING_AFTER = 1.0
+
+    def __init__(self, *args, **kwargs):
+        self.given_back: dict[int, float] = {}  # connection's key -> time.monotonic() when last given back
+        super().__init__(*args, **kwargs)
+
+    def _is_closed(self, conn) -> bool:
+        given_back = self.given_back.pop(self.conn_key(conn), None)
+        if (given_back is not None and time.monotonic() - given_back < self.PING_AFTER and not conn.closed
+                and self._adapter.txn_status(conn) == self._adapter.txn_idle):
+            return False
+        return super()._is_closed(conn)
+
+    def _close(self, conn, close_conn=False):
+        super()._close(conn, close_conn)
+        if not close_conn:
+            self.given_back[self.conn_key(conn)] = time.monotonic()
+
+
 def open_postgresql(url: str, pool_size: int = 20, pool_timeout: float = 5.0) -> PooledPostgresqlDatabase:
     """A bounded pool: when every connection is busy a request waits `pool_timeout` seconds,
     then gets a quick 503 instead of hanging (app.views.errors)."""
     params = parse_db_url(url)
     name = params.pop("database")
-    return PooledPostgresqlDatabase(name, max_connections=pool_size, timeout=pool_timeout, stale_timeout=300, **params)
+    return PostgresqlPool(name, max_connections=pool_size, timeout=pool_timeout, stale_timeout=300, **params)
 
 
 OPENERS = {

@@ -193,6 +193,9 @@ class CaseDay(BaseModel):
     filed_on = DateField()
     closed_on = DateField()
     count = IntegerField(default=0)
+    # Helgfria vardagar from filed_on to closed_on (0 while open), fixed by the two days, so the
+    # handling time is grouped in SQL: a few rows per case type instead of one per day pair.
+    working_days = IntegerField(default=0)
 
     class Meta:
         indexes = (
@@ -287,6 +290,14 @@ class WebhookSubscription(BaseModel):
     events = JSONField()  # the event types it asked for, e.g. ["case.filed"]
     secret = CharField(max_length=100)  # "whsec_" + base64, Standard Webhooks format
     created_at = DateTimeField(default=utcnow)
+    # Set when the receiver answered 410 Gone (Standard Webhooks: it wants no more deliveries):
+    # no new events are queued for it and its waiting ones are failed; `webhooks enable` clears it.
+    disabled_at = DateTimeField(null=True)
+    disabled_reason = CharField(max_length=100, null=True)
+    # After `webhooks rotate`: the secret before, still signing beside the new one until then,
+    # so the receiver can switch at its own pace (Standard Webhooks allows several signatures).
+    previous_secret = CharField(max_length=100, null=True)
+    previous_secret_until = DateTimeField(null=True)
 
 
 class OutboxWebhook(OutboxRow):

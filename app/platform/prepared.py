@@ -7,11 +7,13 @@ costs more than the database's answer. A `Prepared` query is written with peewee
 (SQLite's and PostgreSQL's differ) and kept, and each call sends it with the values named.
 
 Values are sent as given, without the field's conversion: pass what the column holds (an id,
-not a model; text; a naive UTC datetime).
+not a model; text; a naive UTC datetime). `created` is Model.create with its INSERT kept the same
+way, one per model and set of columns, each value converted by its field as peewee would.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
 from peewee import Node
 
@@ -72,3 +74,30 @@ class Prepared:
         _query, cursor = self.cursor(values)
         row = cursor.fetchone()
         return row[0] if row else None
+
+    def execute(self, **values) -> int:
+        """Runs a write (UPDATE, DELETE); how many rows it changed."""
+        _query, cursor = self.cursor(values)
+        return cursor.rowcount
+
+    def inserted_id(self, **values):
+        """Runs an INSERT of one row; the new row's id (RETURNING where the database has it)."""
+        _query, cursor = self.cursor(values)
+        return cursor.fetchone()[0] if db.obj.returning_clause else cursor.lastrowid
+
+
+def created(model, **values):
+    """What `model.create(**values)` does — defaults filled in, one INSERT, the instance with its
+    new id — with the INSERT's text built once per model and set of columns."""
+    instance = model(**values)
+    fields = model._meta.fields
+    row = instance.__data__
+    instance._pk = insert_of(model, tuple(row)).inserted_id(**{name: fields[name].db_value(value)
+                                                               for name, value in row.items()})
+    instance._dirty.clear()
+    return instance
+
+
+@cache
+def insert_of(model, names: tuple) -> Prepared:
+    return Prepared(lambda: model.insert({model._meta.fields[name]: Slot(name) for name in names}))

@@ -58,6 +58,11 @@ def init_app(app) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=production,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"]),
+        # The cookie is set when its contents change (login, CSRF token), not re-signed and sent
+        # on every response: the server's session row holds the idle and absolute limits, so a
+        # cookie living on past them opens nothing, and this keeps it to "högst N timmar" after
+        # login as "Om kakor" says (re-sending it made it last N hours after the last page).
+        SESSION_REFRESH_EACH_REQUEST=False,
         SESSION_COOKIE_NAME="__Host-session" if production else "kundportalen_session",
         MAX_CONTENT_LENGTH=app.config["MAX_CONTENT_LENGTH"],
     )

@@ -92,7 +92,7 @@
     ended = true;
     warningText.textContent = "Du har loggats ut eftersom sidan inte har använts på en stund. " +
       (savedOnce ? "Ditt utkast finns under Mina sidor, Utkast, när du har loggat in igen."
-                 : "Logga in igen för att fortsätta.");
+                 : "Tryck på Spara utkast så sparas det du har skrivit, och logga sedan in igen.");
     var stay = box.querySelector("[data-draft-stay]");
     if (stay) { stay.hidden = true; }
     warning.hidden = false;
@@ -114,6 +114,9 @@
     var button = event.target.closest("[data-draft-save], [data-draft-stay], [data-add-row], [data-remove-row]");
     if (!button) { return; }
     if (button.hasAttribute("data-draft-save") || button.hasAttribute("data-draft-stay")) {
+      // After the end the button posts the form as it does without JavaScript: the server keeps
+      // the answers as this person's draft and leads to logging in (app/views/kept.py).
+      if (ended && button.hasAttribute("data-draft-save")) { return; }
       event.preventDefault();
       save();
     } else {

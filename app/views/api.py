@@ -10,7 +10,7 @@ from functools import wraps
 from flask import Blueprint, Response, abort, current_app, g, json, render_template, request
 
 from app import api
-from app.accounts.ratelimit import hit
+from app.accounts.ratelimit import count_now, hit, seconds_left_in_window
 from app.api import cases, openapi, tokens
 from app.api.problems import ApiProblem
 from app.cases.types import case_types
@@ -27,12 +27,34 @@ OPEN_ENDPOINTS = {"api.openapi_json", "api.docs"}
 QUERY_PARAMETERS = {"api.case_list": {"status", "case_type", "filed_since", "after", "limit"}}
 
 
+TOO_MANY_FAILURES = ("För många anrop med ogiltiga, återkallade eller utgångna API-nycklar från din adress. "
+                     "Vänta en minut och försök igen med en giltig nyckel.")
+
+
+def failed_key() -> str:
+    return f"api:failed:{request.remote_addr}"
+
+
+def refuse_guessing() -> None:
+    """An address that has sent too many tokens that fail gets 429 before its token is even
+    looked up, for the rest of the minute: a right guess then answers like a wrong one, so
+    tokens cannot be guessed (they could not anyway, at 256 bits; this keeps the log and the
+    database quiet too). A valid token behind the same address waits with it."""
+    if count_now(failed_key()) >= current_app.config["API_FAILED_TOKENS_PER_ADDRESS"]:
+        current_app.logger.warning("API: för många ogiltiga nycklar från en adress; avvisas resten av minuten")
+        raise ApiProblem(429, TOO_MANY_FAILURES, kind="for-manga-ogiltiga-nycklar",
+                         headers={"Retry-After": str(seconds_left_in_window())})
+
+
 @bp.before_request
 def authenticate():
     if request.endpoint in OPEN_ENDPOINTS:
         return
+    refuse_guessing()
     token = tokens.valid_token(request.headers.get("Authorization"))
     if token is None:
+        if "Authorization" in request.headers:  # a token was tried and failed (no header: nothing guessed)
+            hit(failed_key())
         raise ApiProblem(401, headers={"WWW-Authenticate": 'Bearer realm="api"'})
     if hit(f"api:token:{token.id}") > current_app.config["API_REQUESTS_PER_TOKEN"]:
         raise ApiProblem(429, headers={"Retry-After": "60"})
@@ -115,7 +137,9 @@ def case_list():
                                  request.args.get("filed_since"))
     after = int_argument("after", None, 0, 2**31 - 1)
     limit = int_argument("limit", cases.PAGE_SIZE, 1, cases.PAGE_SIZE_MAX)
-    return as_json(cases.case_page(criteria, after, limit or cases.PAGE_SIZE))
+    page = cases.case_page(criteria, after, limit or cases.PAGE_SIZE)
+    cases.audit_list(g.api_token)
+    return as_json(page)
 
 
 @bp.get("/cases/<number>")
@@ -129,6 +153,14 @@ def case_pdf(number: str):
     case = cases.case_or_404(number)
     cases.audit_pdf(case, g.api_token)
     return shared.pdf_response(case)
+
+
+@bp.get("/cases/<number>/attachments/<file_id>")
+def case_attachment(number: str, file_id: str):
+    """A file of the case, as the handler's download sends it: an attachment under its
+    sanitised name, nosniff, sandboxed, not cached."""
+    case = cases.case_or_404(number)
+    return shared.attachment_response(cases.attachment_or_404(case, file_id, g.api_token))
 
 
 # --- changing --------------------------------------------------------------------------------------

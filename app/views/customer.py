@@ -14,6 +14,7 @@ from app.cases.statuses import CLOSED
 from app.cases.types import active_case_types, case_types
 from app.platform.inputs import database_int, takes_uploads
 from app.views import shared
+from app.views.kept import FROM_FORM, kept_when_logged_out
 from webforms import bind, blank, judge, rejected
 from webforms.rows import ACTION_FIELD
 
@@ -90,6 +91,7 @@ def posted_forms(case_type, files=None):
 
 @bp.post("/arenden/nytt/<slug>")
 @takes_uploads
+@kept_when_logged_out(FROM_FORM)
 @login_required
 @limited_per_user("cases", "CASES_PER_USER")
 def submit(slug: str):
@@ -118,14 +120,36 @@ def submit(slug: str):
     return redirect(url_for("cases.submitted", number=case.number), 303)
 
 
-def rejected_form(case_type, form_key, problems, orderer_problems):
-    """The form with every problem by its field; a stepped one on the first step with any."""
-    outcome = stepping.first_page_with(case_type, problems, orderer_problems) if stepping.stepped(case_type) else None
+def rejected_form(case_type, form_key, problems, orderer_problems, formdata=None, returning=None, status=422,
+                  **extra):
+    """The form with every problem by its field; a stepped one on the first step with any
+    (on its way back to the review when the post came from there)."""
+    formdata = form_data() if formdata is None else formdata
+    if returning is None:
+        returning = stepping.posted_move(formdata)[0] == stepping.FILE
+    outcome = (stepping.first_page_with(case_type, problems, orderer_problems, returning)
+               if stepping.stepped(case_type) else None)
     if outcome is not None:
         problems, orderer_problems = outcome.problems, outcome.orderer_problems
-    return render_form(case_type, rejected(case_type, form_data(), problems),
-                       rejected(profiles.orderer_type(), form_data(), orderer_problems, ORDERER_PREFIX),
-                       form_key, status=422, page=outcome and outcome.page)
+    return render_form(case_type, rejected(case_type, formdata, problems),
+                       rejected(profiles.orderer_type(), formdata, orderer_problems, ORDERER_PREFIX),
+                       form_key, status=status, page=outcome and outcome.page, **extra)
+
+
+def page_as_saved(case_type, form_key, caseform, ordererform, status=200, notice=None, **extra):
+    """The page these answers were posted or saved from (a draft continued, a form shown again
+    after its token expired): a step as it was, or "Granska och skicka" again when the answers
+    still judge as they did there (else the first step with a problem, on its way back)."""
+    formdata = caseform.formdata
+    page = stepping.saved_page(case_type, formdata)
+    if page is None or not page.is_review:
+        return render_form(case_type, caseform, ordererform, form_key, status, notice, page=page, **extra)
+    document, problems = judge(case_type, formdata)
+    orderer, orderer_problems = judge(profiles.orderer_type(), formdata, ORDERER_PREFIX)
+    if problems or orderer_problems:
+        return rejected_form(case_type, form_key, problems, orderer_problems, formdata, returning=True,
+                             status=422 if status == 200 else status, notice=notice, **extra)
+    return review_page(case_type, form_key, document, orderer, status, notice, formdata=formdata)
 
 
 CHANGED_SINCE_REVIEW = "Uppgifterna har ändrats sedan du granskade dem. Granska dem igen och skicka sedan in."
@@ -133,8 +157,7 @@ CHANGED_SINCE_REVIEW = "Uppgifterna har ändrats sedan du granskade dem. Granska
 
 def review_matches(case_type, document, orderer) -> bool:
     """A case type with a review page files only the answers its "Granska och skicka" showed."""
-    page = stepping.page_at(case_type, len(stepping.steps_for(case_type)))
-    return page is None or not page.review or stepping.reviewed_as_posted(form_data(), document, orderer)
+    return stepping.review_page_of(case_type) is None or stepping.reviewed_as_posted(form_data(), document, orderer)
 
 
 def step_moved(case_type, form_key, document, orderer, problems, orderer_problems):
@@ -148,14 +171,15 @@ def step_moved(case_type, form_key, document, orderer, problems, orderer_problem
                        form_key, status=outcome.status, page=outcome.page)
 
 
-def review_page(case_type, form_key, document, orderer, status=200, notice=None):
+def review_page(case_type, form_key, document, orderer, status=200, notice=None, formdata=None):
     """"Granska och skicka": every answer as the detail view shows it, "Ändra" per step, and
     the whole form carried along for "Skicka in"."""
-    page = stepping.page_at(case_type, len(stepping.steps_for(case_type)))
+    page = stepping.review_page_of(case_type)
+    formdata = form_data() if formdata is None else formdata
     html = render_template(
         "cases/review.html", case_type=case_type, page=page, form_key=form_key, notice=notice,
         sections=stepping.review_sections(case_type, profiles.orderer_type(), document, orderer),
-        carried=stepping.carried_pairs(case_type, page, form_data(), form_data(), ORDERER_PREFIX),
+        carried=stepping.carried_pairs(case_type, page, formdata, formdata, ORDERER_PREFIX),
         reviewed=stepping.fingerprint(document, orderer))
     return html, status
 
@@ -169,15 +193,26 @@ def row_template(slug: str, table: str, file_format: str):
 
 def rerender_after_expired_token():
     """CSRF token too old on a long form: show it again with what was typed and a fresh token."""
-    slug = request.view_args.get("slug", "")
-    case_type = case_types().get(slug)
+    notice = "Sidan hade varit öppen länge och behövde laddas om. Kontrollera uppgifterna och skicka igen."
+    return form_as_posted(notice, 400)
+
+
+def rerender_too_large(notice: str, file_messages: dict[str, str]):
+    """A post over the request limit (app.views.oversized): the form with what was typed, the
+    files kept before, and at each file input that had files the message saying so."""
+    return form_as_posted(notice, 413, file_messages)
+
+
+def form_as_posted(notice: str, status: int, file_messages: dict[str, str] | None = None):
+    """The posted form shown again, storing nothing: the files already stored are kept; new
+    ones are not taken from a post that is refused as a whole."""
+    case_type = case_types().get(request.view_args.get("slug", ""))
     if case_type is None or g.get("user") is None:
         return None
-    # The files already stored are kept; new ones are not taken from a post whose token failed.
     caseform, ordererform = posted_forms(case_type, files=MultiDict())
-    notice = "Sidan hade varit öppen länge och behövde laddas om. Kontrollera uppgifterna och skicka igen."
-    return render_form(case_type, caseform, ordererform, filing.posted_form_key(request.form.get(FORM_KEY)),
-                       status=400, notice=notice)
+    caseform.problems = list(caseform.problems) + attachments.problems_at(case_type, file_messages or {})
+    return page_as_saved(case_type, filing.posted_form_key(request.form.get(FORM_KEY)), caseform, ordererform,
+                         status=status, notice=notice)
 
 
 def own_case_or_404(number: str):
@@ -215,7 +250,15 @@ def detail_page(case, status: int = 200, **refused_message):
 def rerender_message_after_expired_token():
     """CSRF token too old on the message form: the case page again, with the text kept."""
     case = filing.owned_case(g.user, request.view_args.get("number", "")) if g.get("user") else None
-    return None if case is None else detail_page(case, 400, **shared.posted_message_again(shared.EXPIRED_FORM))
+    return None if case is None else detail_page(case, 400, **shared.message_after_expired_token())
+
+
+def rerender_message_too_large(notice: str, file_messages: dict[str, str]):
+    """A message post over the request limit: the case page with the text and the kept files."""
+    case = filing.owned_case(g.user, request.view_args.get("number", "")) if g.get("user") else None
+    if case is None or case.status == CLOSED:
+        return None
+    return detail_page(case, 413, **shared.message_too_large(file_messages))
 
 
 @bp.post("/arenden/<number>/meddelanden")

@@ -14,27 +14,19 @@ from app.accounts import profiles
 from app.accounts.ratelimit import limited_per_user
 from app.accounts.sessions import login_required
 from app.cases import drafts, filing
-from app.cases.handling_hours import local_text
 from app.cases.types import case_types
 from app.platform.inputs import takes_uploads
-from app.views import customer
+from app.views import customer, kept
 from webforms import bind, rejected
 
 bp = Blueprint("drafts", __name__)
 
-AUTOSAVE_HEADER = "X-Utkast"  # set by portal.js: answer in JSON instead of a page
-
-
-def wants_json() -> bool:
-    return request.headers.get(AUTOSAVE_HEADER) == "1"
-
-
-def saved_text(draft) -> str:
-    return f"Utkastet är sparat kl. {local_text(draft.updated_at, '%H:%M')}."
+wants_json, saved_text = kept.wants_json, kept.saved_text  # one header, one sentence for both
 
 
 @bp.post("/arenden/nytt/<slug>/utkast")
 @takes_uploads
+@kept.kept_when_logged_out(kept.FROM_DRAFT_BUTTON)
 @login_required
 @limited_per_user("drafts", "DRAFTS_PER_USER")
 def save(slug: str):
@@ -71,6 +63,14 @@ def refused_page(case_type, form_key: str, text: str):
     return customer.render_form(case_type, *customer.posted_forms(case_type), form_key, status=422, notice=text)
 
 
+def rerender_too_large(notice: str, file_messages: dict[str, str]):
+    """"Spara utkast" over the request limit: nothing saved; the autosave is told in JSON, the
+    button gets the form back as typed with the message at the file field."""
+    if wants_json():
+        return jsonify(message=notice), 413
+    return customer.rerender_too_large(notice, file_messages)
+
+
 def rerender_after_expired_token():
     """CSRF token too old (a form open for hours, kept alive by its autosave): the script gets
     a fresh token to save with again; without it, the form again as typed."""
@@ -100,7 +100,12 @@ def resume(token: str):
     caseform = (rejected(case_type, restored.formdata, restored.unfit.refused) if restored.unfit.refused
                 else bind(case_type, restored.formdata))
     ordererform = bind(profiles.orderer_type(), restored.formdata, prefix=customer.ORDERER_PREFIX)
-    return customer.render_form(case_type, caseform, ordererform, draft.form_key, draft_unfit=restored.unfit)
+    if restored.unfit:  # on the step it was saved from, where the notice says what no longer fits
+        return customer.render_form(case_type, caseform, ordererform, draft.form_key, draft_unfit=restored.unfit)
+    back = kept.notice_after_login(request.args.get(kept.AFTER_LOGOUT), draft)  # kept while logged out
+    if back:
+        flash(back, "success")
+    return customer.page_as_saved(case_type, draft.form_key, caseform, ordererform)
 
 
 @bp.post("/utkast/<token>/ta-bort")

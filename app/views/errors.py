@@ -11,7 +11,7 @@ from app.api import problems
 from app.platform.extensions import db
 from app.platform.logs import current_request_id
 
-from . import customer, drafts, handler
+from . import customer, drafts, handler, kept, oversized
 
 ERRORS = {
     400: ("Felaktig begäran", "Begäran kunde inte behandlas. Gå tillbaka och försök igen."),
@@ -35,6 +35,33 @@ RERENDER_ON_EXPIRED_TOKEN = {
 }
 
 
+# Case forms whose post is kept as a draft when the session had ended (app.views.kept).
+KEPT_WHEN_LOGGED_OUT = {"cases.submit": kept.FROM_FORM, "drafts.save": kept.FROM_DRAFT_BUTTON}
+
+
+# Views whose form is shown again, with what was typed, when what it posted is over the limit.
+RERENDER_WHEN_TOO_LARGE = {
+    "cases.submit": customer.rerender_too_large,
+    "drafts.save": drafts.rerender_too_large,
+    "cases.post_message": customer.rerender_message_too_large,
+    "handler.post_message": handler.rerender_message_too_large,
+}
+
+
+def too_large(error):
+    """413: the form again where it can be (app.views.oversized), else a page naming the limit
+    with a link back; under /api a problem."""
+    if problems.is_api_request():
+        return problems.standard_problem(413, error, current_request_id())
+    rerender = RERENDER_WHEN_TOO_LARGE.get(request.endpoint or "")
+    chosen = oversized.read_again() if rerender else None
+    page = rerender(oversized.notice(chosen), oversized.messages_by_field(chosen)) if chosen is not None else None
+    if page is not None:
+        return page
+    return render_template("error.html", title=ERRORS[413][0], text=oversized.plain_text(), back_url=oversized.back_link(),
+                           correlation_id=current_request_id()), 413
+
+
 def error_page(status: int, error=None):
     """The page for a status, with the request's id ("Felkod") that is also in the log; under
     /api a problem+json with the same id instead."""
@@ -45,8 +72,9 @@ def error_page(status: int, error=None):
 
 
 def init_app(app) -> None:
+    app.register_error_handler(413, too_large)
     for status in ERRORS:
-        if status != 500:
+        if status not in (413, 500):
             app.register_error_handler(status, lambda error, status=status: error_page(status, error=error))
 
     @app.errorhandler(SecurityError)
@@ -56,6 +84,11 @@ def init_app(app) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        kind = KEPT_WHEN_LOGGED_OUT.get(request.endpoint)
+        if kind and g.get("user") is None:
+            page = kept.keep_posted((request.view_args or {}).get("slug", ""), kind, csrf_failed=True)
+            if page is not None:
+                return page
         rerender = RERENDER_ON_EXPIRED_TOKEN.get(request.endpoint)
         page = rerender() if rerender else None
         if page is not None:

@@ -59,14 +59,14 @@ def case_page(number: str):
 
 
 def handler_page(case, status: int = 200, **shown_again):
-    handling.audit_view(g.user, case)
+    audit = handling.audited_view(g.user, case)
     thread = handling.thread(case, include_internal=True)
     handling.read_on_opening(case, g.user, thread)
     file_url = lambda file_id: url_for("handler.attachment", number=case.number, file_id=file_id)  # noqa: E731
     html = render_template("handler/case.html", case=case, **documents.page_context(case, file_url),
                            thread=thread, thread_files=attachments.of_messages(thread),
                            file_endpoint="handler.attachment",
-                           history=handling.case_history(case), audit=handling.audit_trail(case),
+                           history=handling.case_history(case), audit=audit,
                            audit_text=handling.audit_text, handlers=handling.active_handlers(),
                            **{**shared.message_form_context(), **shown_again})
     return html, status
@@ -82,7 +82,13 @@ def case_of_expired_form():
 def rerender_message_after_expired_token():
     """CSRF token too old on the reply form: the case page again, with the text kept."""
     case = case_of_expired_form()
-    return None if case is None else handler_page(case, 400, **shared.posted_message_again(shared.EXPIRED_FORM))
+    return None if case is None else handler_page(case, 400, **shared.message_after_expired_token())
+
+
+def rerender_message_too_large(notice: str, file_messages: dict[str, str]):
+    """A reply over the request limit: the case page with the text and the kept files."""
+    case = case_of_expired_form()
+    return None if case is None else handler_page(case, 413, **shared.message_too_large(file_messages))
 
 
 def rerender_closing_after_expired_token():

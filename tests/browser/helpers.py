@@ -54,6 +54,11 @@ def log_in(page: Page, portal, personnummer: str, *, javascript: bool = True) ->
     polling script moves on by itself; without it the person presses "Fortsätt"."""
     page.goto(portal.at("/"))
     page.get_by_role("link", name="Starta e-tjänsten").click()
+    log_in_here(page, personnummer, javascript=javascript)
+
+
+def log_in_here(page: Page, personnummer: str, *, javascript: bool = True) -> None:
+    """The same from the login page on screen (one a form led to, with its way back)."""
     page.get_by_role("button", name="BankID på denna enhet").click()
     expect(page.get_by_role("heading", name="Legitimera dig med BankID")).to_be_visible()
     # The BankID app is another program: the link opens in a window of its own (Ctrl+click),

@@ -71,6 +71,11 @@ def test_a_handler_takes_a_case_another_sees_it_and_it_is_handed_back(open_page,
     bo.set_viewport_size(DESKTOP)
     content, side = (bo.locator(part).bounding_box() for part in (".desk__case", ".desk__side"))
     assert side["x"] >= content["x"] + content["width"] and abs(side["y"] - content["y"]) < 2  # side by side
+    closing = bo.locator(".desk__case").get_by_role("button", name="Avsluta ärendet").bounding_box()
+    content_bottom = bo.evaluate("() => Math.max(...[...document.querySelector('.desk__case').children]"
+                                 ".filter(part => !part.matches('.close-case'))"
+                                 ".map(part => part.getBoundingClientRect().bottom + window.scrollY))")
+    assert closing["y"] >= content_bottom and closing["x"] < side["x"]  # under the case's content, on its side
     bo.get_by_role("link", name="Ärenden", exact=True).first.click()
     bo.get_by_role("link", name="Ej tilldelade").click()
 

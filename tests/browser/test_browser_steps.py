@@ -1,6 +1,7 @@
 """A case type in three steps, walked in Chromium with and without JavaScript: forward and back,
 a wrong answer in step 2 (asked for because of the answer in step 1) stopping there with the
-answer kept, "Granska och skicka" listing every answer with working "Ändra" buttons, the keyboard
+answer kept, "Granska och skicka" listing every answer with working "Ändra" buttons (the step opened
+leads back with "Spara och granska", judging its own fields first), the keyboard
 moving between the steps, axe on a step and on the review page, and the filed case showing and
 storing exactly what was reviewed."""
 from __future__ import annotations
@@ -118,18 +119,21 @@ def test_three_steps_forward_back_review_and_file(open_page, live_portal, javasc
         page.set_viewport_size(DESKTOP)
     screenshot(page, f"granska-och-skicka-{'js' if javascript else 'nojs'}")
 
-    press(page, "Ändra Uppdraget")
+    press(page, "Ändra Uppdraget")  # "Ändra" leads back to the review, not through the later steps
     at_step(page, 2, "Uppdraget")
     expect(page.get_by_label("Telefonnummer")).to_have_value("070-123 45 67")  # as typed
+    expect(page.get_by_role("button", name="Nästa", exact=True)).to_have_count(0)
+    page.get_by_label("Enhet som uppdraget gäller").fill("")
+    press(page, "Spara och granska")  # this step's fields are judged first
+    at_step(page, 2, "Uppdraget")
+    expect(page.locator("#enhet-error")).to_be_visible()
     page.get_by_label("Enhet som uppdraget gäller").fill("Akutmottagningen")
-    page.get_by_role("button", name="Nästa").click()
-    at_step(page, 3, "Personer")
-    page.get_by_role("button", name="Nästa").click()
+    page.get_by_label("Enhet som uppdraget gäller").press("Enter")  # Enter means "Spara och granska" here
+    expect(page.get_by_role("heading", level=1, name="Granska och skicka")).to_be_visible()
     page.get_by_role("button", name="Ändra Kontakt").click()
     at_step(page, 1, "Kontakt")
     expect(page.get_by_label("Telefon", exact=True)).to_be_checked()
-    for _ in range(3):
-        page.get_by_role("button", name="Nästa").click()
+    page.get_by_role("button", name="Spara och granska").click()
     expect(page.get_by_role("heading", level=1, name="Granska och skicka")).to_be_visible()
     reviewed = page.evaluate(ANSWERS_JS)
 
