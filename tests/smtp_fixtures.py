@@ -22,7 +22,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 HOST = "127.0.0.1"
-SLOW_SECONDS = 0.04
+SLOW_SECONDS = 0.06
 
 
 def free_port() -> int:
