@@ -6,6 +6,7 @@ the prefix PORTAL_GUNICORN_ (e.g. PORTAL_GUNICORN_WORKERS=4), so one file serves
 import ctypes
 import os
 import signal
+import sys
 import tempfile
 from pathlib import Path
 
@@ -14,7 +15,22 @@ def setting(name: str, default: str) -> str:
     return os.environ.get(f"PORTAL_GUNICORN_{name.upper()}", default)
 
 
+def command_line_bind(arguments: list[str]) -> str | None:
+    """The first -b/--bind given on gunicorn's command line, which overrides `bind` below: the
+    instance's state folder must follow it, or two instances started by hand with -b would
+    share one pid file and control socket, and the second would refuse to start."""
+    for position, argument in enumerate(arguments):
+        if argument in ("-b", "--bind") and position + 1 < len(arguments):
+            return arguments[position + 1]
+        if argument.startswith("--bind="):
+            return argument.split("=", 1)[1]
+        if argument.startswith("-b") and not argument.startswith("--") and len(argument) > 2:
+            return argument[2:]
+    return None
+
+
 bind = setting("bind", "127.0.0.1:8000")
+listening = command_line_bind(sys.argv[1:]) or bind
 # Sync workers: a request is a few milliseconds of Python and one database transaction; two per
 # core keep both busy while one waits on PostgreSQL or a PDF.
 workers = int(setting("workers", str(2 * (os.cpu_count() or 1))))
@@ -34,7 +50,7 @@ errorlog = "-"
 
 # Each instance its own state folder: two instances on one host must not share gunicorn's
 # control socket (the default is one per user) nor the metrics files.
-instance = setting("instance", bind.replace(":", "-").replace("/", "_"))
+instance = setting("instance", listening.replace(":", "-").replace("/", "_"))
 state_dir = Path(setting("state_dir", str(Path(tempfile.gettempdir()) / f"kundportalen-{instance}")))
 state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
 control_socket = str(state_dir / "gunicorn.ctl")

@@ -156,10 +156,11 @@ class BackendClock:
 
 
 @contextlib.contextmanager
-def gunicorn(app_spec: str, port: int, cwd: Path, env: dict, config: Path):
-    """`gunicorn -w 2` with sync workers, as the issue's measurements were made; the portal
-    with its own gunicorn.conf.py (as an operator runs it), the floor with an empty one."""
-    command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(config), "-w", "2", "-k", "sync",
+def gunicorn(app_spec: str, port: int, cwd: Path, env: dict, config: Path, workers: int = 2):
+    """`gunicorn -w 2` with sync workers, as the issue's measurements were made (`--workers 1`
+    measures one worker, what one core serves); the portal with its own gunicorn.conf.py (as an
+    operator runs it), the floor with an empty one."""
+    command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(config), "-w", str(workers), "-k", "sync",
                "-b", f"127.0.0.1:{port}", "--log-level", "warning", app_spec]
     process = subprocess.Popen(command, cwd=cwd, env={**os.environ, **env})  # noqa: S603
     try:
@@ -460,6 +461,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds per scenario (default 10)")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of the portal and the floor")
     parser.add_argument("--customers", type=int, default=8)
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--big", type=int, default=1_000, help="the Mina sidor customer's cases")
@@ -484,7 +486,7 @@ def main() -> None:
             empty_conf = folder / "floor.conf.py"
             empty_conf.write_text("", encoding="utf-8")
             with gunicorn("app:create_app()", free_port(), args.portal_dir, portal_env,
-                          portal_conf if portal_conf.exists() else empty_conf) as portal_server:
+                          portal_conf if portal_conf.exists() else empty_conf, args.workers) as portal_server:
                 portal = portal_server.url
                 with ThreadPoolExecutor(8) as pool:
                     customers = list(pool.map(lambda n: customer(portal, n), range(args.customers)))
@@ -494,10 +496,11 @@ def main() -> None:
                 flask_command(args.portal_dir, config, "init-db")  # recounts the statuses after the bulk load
                 print(f"Förberett på {time.monotonic() - started:.0f} s: {args.cases} + {args.customers} ärenden, "
                       f"{args.customers} kunder, 1 handläggare; formulärsidan {page_bytes} byte; "
-                      f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s; portal {args.portal_dir}; "
-                      f"load average {os.getloadavg()[0]:.1f}", flush=True)
+                      f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s; {args.workers} worker(s); "
+                      f"portal {args.portal_dir}; load average {os.getloadavg()[0]:.1f}", flush=True)
                 floor_env = {"FLOOR_DATABASE_URL": database_url, "FLOOR_PAGE_BYTES": str(page_bytes)}
-                with gunicorn("bench.floor_app:create_app()", free_port(), ROOT, floor_env, empty_conf) as floor_server:
+                with gunicorn("bench.floor_app:create_app()", free_port(), ROOT, floor_env, empty_conf,
+                              args.workers) as floor_server:
                     floor_lua = Scenario("floor", [customers[0]], ["/"]).lua("f")
 
                     def floor_run() -> dict:

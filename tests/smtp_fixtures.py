@@ -6,6 +6,7 @@ recording what it accepts, with a behaviour the test switches at any time:
   550             every DATA is refused for good
   550-rcpt        every recipient is refused for good (smtplib's SMTPRecipientsRefused)
   hang            DATA is never answered until the test ends (or release() is called)
+  slow            every DATA is accepted after SLOW_SECONDS (a server busy with other work)
 
 stop() and start() keep the port, so a test can take the server down and bring it back.
 """
@@ -21,6 +22,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 HOST = "127.0.0.1"
+SLOW_SECONDS = 0.06
 
 
 def free_port() -> int:
@@ -56,6 +58,10 @@ class SwitchableHandler:
             return "451 4.3.0 Try again later"
         return await self.accept(envelope)
 
+    async def slowly(self, envelope):
+        await asyncio.sleep(SLOW_SECONDS)
+        return await self.accept(envelope)
+
     async def refuse(self, envelope):
         return "550 5.7.1 Message rejected"
 
@@ -72,6 +78,7 @@ DATA_BEHAVIOURS = {
     "550": SwitchableHandler.refuse,
     "550-rcpt": SwitchableHandler.accept,  # refused at RCPT already; DATA is never reached
     "hang": SwitchableHandler.hang,
+    "slow": SwitchableHandler.slowly,
 }
 
 

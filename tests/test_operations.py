@@ -236,7 +236,7 @@ def test_metrics_scraped_as_prometheus_would(sqlite_url, simulator_url):
 
 # --- under gunicorn ------------------------------------------------------------------------------
 
-def gunicorn(tmp_path: Path, port: int, instance: str, **env: str | None) -> subprocess.Popen:
+def gunicorn(tmp_path: Path, port: int, instance: str, *arguments: str, **env: str | None) -> subprocess.Popen:
     settings = {
         **os.environ,
         "PORTAL_ENV": "testing",
@@ -249,7 +249,7 @@ def gunicorn(tmp_path: Path, port: int, instance: str, **env: str | None) -> sub
         **env,
     }
     settings = {key: text for key, text in settings.items() if text is not None and key != "PROMETHEUS_MULTIPROC_DIR"}
-    return subprocess.Popen([str(VENV_BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py")], cwd=ROOT,
+    return subprocess.Popen([str(VENV_BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), *arguments], cwd=ROOT,
                             env=settings, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
 
 

@@ -8,10 +8,17 @@ from app.messaging import notifications
 bp = Blueprint("bell", __name__)
 
 
+UNKNOWN_COUNT = "–"
+
+
 @bp.app_context_processor
 def bell_count():
     user = getattr(g, "user", None)
-    return {"bell_unread": notifications.bell_text(notifications.unread_count(user)) if user is not None else "0"}
+    if user is None:
+        return {"bell_unread": "0"}
+    if g.get("database_gone"):  # the 503 page must draw without asking the database again
+        return {"bell_unread": UNKNOWN_COUNT}
+    return {"bell_unread": notifications.bell_text(notifications.unread_count(user))}
 
 
 @bp.get("/notiser")

@@ -100,6 +100,7 @@ def init_app(app) -> None:
     def database_busy(error):
         # Every pooled connection is in use: answer at once rather than queue (L3).
         app.logger.warning("Databasens anslutningar är slut")
+        g.database_gone = True
         return error_page(503)
 
     @app.errorhandler(OperationalError)
@@ -110,6 +111,9 @@ def init_app(app) -> None:
         app.logger.warning("Databasen svarar inte: %s", type(error).__name__)
         if not db.is_closed():
             db.close()
+        # A logged-in person's page asks for the bell's count: not now (the request got here
+        # after its session was read, e.g. cut off in the middle of filing a case).
+        g.database_gone = True
         return error_page(503)
 
     @app.errorhandler(500)
