@@ -3,6 +3,7 @@ too when PORTAL_TEST_DATABASE_URL names a server (CI sets it); each PostgreSQL t
 schema of its own that is dropped afterwards."""
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from pathlib import Path
@@ -34,8 +35,8 @@ def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'portal.db'}"
 
 
-@pytest.fixture
-def postgresql_url():
+@contextlib.contextmanager
+def postgresql_schema():
     """A throwaway schema on the test server, selected through the connection's search_path."""
     if not POSTGRES_URL:
         pytest.skip("PORTAL_TEST_DATABASE_URL is not set (CI sets it; see README)")
@@ -44,9 +45,17 @@ def postgresql_url():
     admin.autocommit = True
     admin.cursor().execute(f'CREATE SCHEMA "{schema}"')
     separator = "&" if "?" in POSTGRES_URL else "?"
-    yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
-    admin.cursor().execute(f'DROP SCHEMA "{schema}" CASCADE')
-    admin.close()
+    try:
+        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        admin.cursor().execute(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.close()
+
+
+@pytest.fixture
+def postgresql_url():
+    with postgresql_schema() as url:
+        yield url
 
 
 @pytest.fixture(params=BACKENDS)

@@ -10,14 +10,13 @@ import shutil
 import threading
 import uuid
 
-import psycopg2
 import pytest
 from peewee import SqliteDatabase
 
 from app.platform.extensions import db
 from app.platform.migrations import migration_names, upgrade
 from app.platform.models import MODELS, Case, User
-from tests.conftest import BACKENDS, POSTGRES_URL, ROOT, make_app
+from tests.conftest import BACKENDS, ROOT, make_app, postgresql_schema
 from tests.statement_counter import counting
 
 HISTORY = "schema_migration"
@@ -38,23 +37,6 @@ NEXT_NAME = "0900_user_nickname"
 
 
 # --- throwaway databases -------------------------------------------------------------------------
-
-@contextlib.contextmanager
-def postgresql_schema():
-    """A schema of its own on the test server, as tests.conftest's postgresql_url fixture makes."""
-    if not POSTGRES_URL:
-        pytest.skip("PORTAL_TEST_DATABASE_URL is not set (CI sets it; see README)")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(POSTGRES_URL)
-    admin.autocommit = True
-    admin.cursor().execute(f'CREATE SCHEMA "{schema}"')
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    try:
-        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        admin.cursor().execute(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.close()
-
 
 @contextlib.contextmanager
 def sqlite_file(tmp_path):
