@@ -34,7 +34,7 @@ from bench.loadtest import log_in as log_in_over_http
 from tests.conftest import POSTGRES_URL, ROOT
 from tests.login_helpers import CUSTOMER, log_in_with_profile, portal_app
 from tests.request_cost_helpers import SITHS, made_up_personnummer, siths_order
-from tests.test_operations import VENV_BIN, TcpRelay, free_port, gunicorn, wait_ready
+from tests.test_operations import VENV_BIN, TcpRelay, free_port, gunicorn, stop_instances, wait_ready
 
 pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="PORTAL_TEST_DATABASE_URL is not set (CI sets it; see README)")
 
@@ -79,13 +79,7 @@ def instances(tmp_path, database_url: str, simulator: str, started_as=by_environ
             wait_ready(port, process)
         yield [f"http://127.0.0.1:{port}" for port in ports], processes
     finally:
-        for process in processes:
-            with closing(process.stdout):
-                try:
-                    os.killpg(process.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-                process.wait(timeout=30)
+        stop_instances(*processes)
 
 
 def logged_in_customers(base: str) -> list[Browser]:
