@@ -9,14 +9,21 @@ costs more than the database's answer. A `Prepared` query is written with peewee
 Values are sent as given, without the field's conversion: pass what the column holds (an id,
 not a model; text; a naive UTC datetime). `created` is Model.create with its INSERT kept the same
 way, one per model and set of columns, each value converted by its field as peewee would.
+
+On PostgreSQL the statement is also prepared on the server (`server_side.py`): each pooled
+connection parses and plans it once and then only executes it, instead of parsing, analysing and
+planning the same text on every request. SQLite keeps its own statement cache and runs the text.
+The rows are mapped as peewee maps them, with the mapping's set-up (which column goes to which
+model and field) worked out once per query and database instead of on every call.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
 
-from peewee import Node
+from peewee import Node, PostgresqlDatabase
 
+from app.platform import server_side
 from app.platform.extensions import db
 
 
@@ -44,7 +51,9 @@ class Prepared:
 
     def __init__(self, build: Callable):
         self.build = build
-        self.compiled: tuple | None = None  # (database, query, sql, params) for the database in use
+        # For the database in use: (database, query, sql, params, server-side statement or None)
+        self.compiled: tuple | None = None
+        self.mapping: tuple | None = None  # (database, what the row mapping's set-up worked out)
 
     def compile(self) -> tuple:
         """The text for the database in use; built again only when that changes (a process has
@@ -54,17 +63,40 @@ class Prepared:
         if entry is None or entry[0] is not database:
             query = self.build()
             sql, params = database.get_sql_context().sql(query).query()
-            entry = self.compiled = (database, query, sql, params)
+            statement = None
+            if isinstance(database, PostgresqlDatabase):
+                statement = server_side.Statement(sql, params, [param.name if isinstance(param, SlotValue) else None
+                                                                for param in params])
+            entry = self.compiled = (database, query, sql, params, statement)
         return entry
 
     def cursor(self, values: dict):
-        database, query, sql, params = self.compile()
+        database, query, sql, params, statement = self.compile()
+        if statement is not None:
+            return query, statement.execute(database, [values[name] for name in statement.slots])
         return query, database.execute_sql(sql, [values[p.name] if isinstance(p, SlotValue) else p for p in params])
 
     def rows(self, **values) -> list:
-        """Model instances (or whatever the query's row type is), as iterating the query gives."""
+        """Model instances (or whatever the query's row type is), as iterating the query gives:
+        peewee's own row mapping for this query, its set-up done once per query and database
+        (which column goes to which model and field depends on the query alone)."""
         query, cursor = self.cursor(values)
-        return list(query._get_cursor_wrapper(cursor))  # peewee's own row mapping for this query
+        found = cursor.fetchall()
+        if not found:
+            cursor.close()
+            return []
+        wrapper = query._get_cursor_wrapper(cursor)
+        mapping = self.mapping
+        if mapping is not None and mapping[0] is self.compiled[0]:
+            wrapper.__dict__.update(mapping[1])
+        else:
+            before = dict(wrapper.__dict__)
+            wrapper.initialize()
+            self.mapping = (self.compiled[0], {name: value for name, value in wrapper.__dict__.items()
+                                               if name not in before or before[name] is not value})
+        cursor.close()
+        process = wrapper.process_row
+        return [process(row) for row in found]
 
     def first(self, **values):
         found = self.rows(**values)
