@@ -321,15 +321,16 @@ CREATE TRIGGER slow_status_insert BEFORE INSERT ON statuschange FOR EACH ROW EXE
 """
 
 
-def cut_when_filing_waits(database_url: str, relay: TcpRelay) -> None:
+def cut_when_filing_waits(database_url: str, relay: TcpRelay, application_name: str) -> None:
     """Stop the relay (PostgreSQL gone) once a filing's transaction is inside the slowed
-    status insert: the number taken and the case written, nothing committed."""
+    status insert: the number taken and the case written, nothing committed. The portal's
+    connections carry `application_name` (its statements show as EXECUTE of prepared ones)."""
     with closing(psycopg2.connect(database_url)) as connection, connection.cursor() as cursor:
         connection.autocommit = True
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep' "
-                           "AND query ILIKE 'INSERT INTO \"statuschange\"%%'")
+                           "AND application_name = %s", (application_name,))
             if cursor.fetchone()[0]:
                 relay.stop()
                 return
@@ -342,6 +343,8 @@ def test_postgresql_gone_mid_filing_quick_503_nothing_half_filed_the_retry_files
     relay.start()
     url = postgresql_url.replace("127.0.0.1:5432", f"127.0.0.1:{relay.port}")
     assert url != postgresql_url, "the test server is expected on 127.0.0.1:5432"
+    application_name = f"filing-cut-{secrets.token_hex(4)}"
+    url += ("&" if "?" in url else "?") + f"application_name={application_name}"
     app = portal_app(url, simulator_url, database_pool_timeout=1.0)
     client = app.test_client()
     log_in_with_profile(client, CUSTOMER)
@@ -350,7 +353,7 @@ def test_postgresql_gone_mid_filing_quick_503_nothing_half_filed_the_retry_files
         connection.commit()
 
         key = secrets.token_urlsafe(24)
-        cutter = threading.Thread(target=cut_when_filing_waits, args=(postgresql_url, relay))
+        cutter = threading.Thread(target=cut_when_filing_waits, args=(postgresql_url, relay, application_name))
         cutter.start()
         started = time.monotonic()
         cut_off = client.post(SITHS, data=siths_order(2, key))

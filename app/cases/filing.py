@@ -191,7 +191,8 @@ def prepared_page(shape: tuple, build_filter, values: dict, reader: User, cursor
     if prepared is None:
         cursor_slot = Slot("cursor") if cursor is not None else None
         prepared = _prepared_pages[key] = Prepared(lambda: page_select(
-            build_filter(), Slot("reader"), cursor_slot, Slot("limit"), newest_first=newest_first))
+            build_filter(), Slot("reader"), cursor_slot, Slot("limit"), newest_first=newest_first),
+            plan_each_time=True)  # the best plan depends on whose list it is
     return page_of(prepared.rows(**values, reader=reader.id, cursor=cursor, limit=size + 1), size)
 
 

@@ -39,6 +39,9 @@ _numbers = itertools.count(1)
 # Per connection: the names prepared on it.
 _prepared_on: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
+# Each query text's statement, for a test to look at the plan PostgreSQL runs (statement_of).
+_by_text: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
 # Errors that mean "this statement's name is gone or stale on this connection".
 LOST = {psycopg2.errorcodes.INVALID_SQL_STATEMENT_NAME,  # prepared statement "kpN" does not exist
         psycopg2.errorcodes.FEATURE_NOT_SUPPORTED}  # cached plan must not change result type
@@ -47,7 +50,7 @@ LOST = {psycopg2.errorcodes.INVALID_SQL_STATEMENT_NAME,  # prepared statement "k
 class Statement:
     """One query's text as PostgreSQL prepares it, and the EXECUTE that runs it."""
 
-    __slots__ = ("sql", "params", "slots", "is_slot", "name", "execute_sql", "prepare_sql", "as_text")
+    __slots__ = ("sql", "params", "slots", "is_slot", "name", "execute_sql", "prepare_sql", "as_text", "__weakref__")
 
     def __init__(self, sql: str, params: list, slots: list):
         """`params` as peewee gives them with the text; `slots` the name of each that stands
@@ -61,13 +64,18 @@ class Statement:
         self.execute_sql = f"EXECUTE {self.name}({arguments})" if self.slots else f"EXECUTE {self.name}"
         self.prepare_sql: bytes | None = None  # written with the first connection (its encoding)
         self.as_text = False  # PostgreSQL would not prepare it: run as text
+        _by_text[sql] = self
 
     def prepare_text(self, cursor) -> bytes:
         if self.prepare_sql is None:  # as bytes in the connection's encoding, as mogrify gives it
-            numbers = itertools.count(1)
-            literal = [AsIs(f"${next(numbers)}") if slot else param for param, slot in zip(self.params, self.is_slot)]
-            self.prepare_sql = f"PREPARE {self.name} AS ".encode("ascii") + cursor.mogrify(self.sql, literal)
+            self.prepare_sql = f"PREPARE {self.name} AS ".encode("ascii") + self.prepared_body(cursor)
         return self.prepare_sql
+
+    def prepared_body(self, cursor) -> bytes:
+        """The text PostgreSQL prepares: the constants written in, `$1…` for the Slots."""
+        numbers = itertools.count(1)
+        literal = [AsIs(f"${next(numbers)}") if slot else param for param, slot in zip(self.params, self.is_slot)]
+        return cursor.mogrify(self.sql, literal)
 
     def execute(self, database, arguments: list):
         """Runs the statement with `arguments` (the Slots' values in order); the cursor."""
@@ -143,3 +151,8 @@ class Statement:
     def text_arguments(self, arguments: list) -> list:
         values = iter(arguments)
         return [next(values) if slot else param for param, slot in zip(self.params, self.is_slot)]
+
+
+def statement_of(sql: str) -> Statement | None:
+    """The server-side statement of a `Prepared` query's text, while its query is in use."""
+    return _by_text.get(sql)
