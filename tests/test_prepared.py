@@ -116,3 +116,13 @@ def test_errors_are_peeweees_own(people):
 def test_names_are_unique_per_query_text():
     first, second = server_side.Statement("SELECT 1", [], []), server_side.Statement("SELECT 1", [], [])
     assert first.name != second.name and first.execute_sql == f"EXECUTE {first.name}"
+
+
+def test_behind_a_pooler_in_transaction_mode_nothing_is_prepared(postgresql_url):
+    app = make_app(postgresql_url, database_prepare=False)
+    with app.app_context(), db.connection_context():
+        User.create(personnummer="191212121212", name="Ada")
+        with counting() as seen:
+            assert BY_NAME.first(name="Ada").name == "Ada"
+        assert BY_NAME.compiled[4] is None and seen.count == 1
+        assert prepared_here() == {}

@@ -18,6 +18,10 @@ DEFAULTS = {
     "database_url": "sqlite:///instance/portal.db",
     "database_pool_size": 20,
     "database_pool_timeout": 5.0,
+    # PostgreSQL: the small queries every page sends are prepared on the server once per pooled
+    # connection (app.platform.server_side); false behind a pooler in transaction mode
+    # (PgBouncer), which hands each statement to whichever server connection is free.
+    "database_prepare": True,
     "migrations_dir": "migrations",  # app.platform.migrations
     "forms_dir": "forms",
     "portal_name": "Kundportalen",

@@ -62,12 +62,16 @@ class PostgresqlPool(PooledPostgresqlDatabase):
             self.given_back[self.conn_key(conn)] = time.monotonic()
 
 
-def open_postgresql(url: str, pool_size: int = 20, pool_timeout: float = 5.0) -> PooledPostgresqlDatabase:
+def open_postgresql(url: str, pool_size: int = 20, pool_timeout: float = 5.0,
+                    prepare: bool = True) -> PooledPostgresqlDatabase:
     """A bounded pool: when every connection is busy a request waits `pool_timeout` seconds,
-    then gets a quick 503 instead of hanging (app.views.errors)."""
+    then gets a quick 503 instead of hanging (app.views.errors). `prepare`: the `Prepared`
+    queries are prepared on the server (app.platform.server_side), not sent as text each time."""
     params = parse_db_url(url)
     name = params.pop("database")
-    return PostgresqlPool(name, max_connections=pool_size, timeout=pool_timeout, stale_timeout=300, **params)
+    database = PostgresqlPool(name, max_connections=pool_size, timeout=pool_timeout, stale_timeout=300, **params)
+    database.prepare_statements = prepare
+    return database
 
 
 OPENERS = {
@@ -108,7 +112,8 @@ def init_app(app) -> None:
     # peewee logs every query with its parameters at DEBUG: personnummer would end up in logs.
     logging.getLogger("peewee").setLevel(logging.INFO)
     db.initialize(open_database(app.config["DATABASE_URL"], pool_size=app.config["DATABASE_POOL_SIZE"],
-                                pool_timeout=app.config["DATABASE_POOL_TIMEOUT"]))
+                                pool_timeout=app.config["DATABASE_POOL_TIMEOUT"],
+                                prepare=app.config["DATABASE_PREPARE"]))
 
     @app.before_request
     def _connect():

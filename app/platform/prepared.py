@@ -70,7 +70,8 @@ class Prepared:
             query = self.build()
             sql, params = database.get_sql_context().sql(query).query()
             statement = None
-            if isinstance(database, PostgresqlDatabase) and not self.plan_each_time:
+            if (isinstance(database, PostgresqlDatabase) and not self.plan_each_time
+                    and getattr(database, "prepare_statements", True)):
                 statement = server_side.Statement(sql, params, [param.name if isinstance(param, SlotValue) else None
                                                                 for param in params])
             entry = self.compiled = (database, query, sql, params, statement)
