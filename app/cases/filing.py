@@ -20,7 +20,17 @@ from app.cases.case_days import count_case_day
 from app.cases.statuses import CLOSED, SUBMITTED, count_status
 from app.messaging import notifications, webhooks
 from app.platform.extensions import db
-from app.platform.models import NOT_CLOSED, Case, CaseCounter, Message, ReadMark, StatusChange, User, utcnow
+from app.platform.models import (
+    NOT_CLOSED,
+    Case,
+    CaseCounter,
+    Message,
+    Notification,
+    ReadMark,
+    StatusChange,
+    User,
+    utcnow,
+)
 from app.platform.prepared import Prepared, Slot, created
 from casetypes import CaseType
 
@@ -108,6 +118,30 @@ OWNED_CASE = Prepared(lambda: Case.select().where((Case.number == Slot("number")
 def owned_case(owner: User, number: str) -> Case | None:
     """The owner's case by number; None for anyone else's (the caller answers 404)."""
     return OWNED_CASE.first(number=number, owner=owner.id)
+
+
+# What opening a case needs to know besides the case (handling.read_on_opening), asked in the
+# case's own statement when a case page is opened: the reader's read mark, and whether a bell
+# row of theirs about the case is unread. Each becomes an attribute of the case read.
+OPENING_MARK = "opening_read_at"
+OPENING_BELL = "opening_unread_bell"
+
+
+def opening_columns(reader) -> tuple:
+    """The two columns for the case in the query and `reader` (a user's id or a Slot)."""
+    mark = ReadMark.select(ReadMark.read_at).where((ReadMark.case == Case.id) & (ReadMark.user == reader)).limit(1)
+    bell = fn.EXISTS(Notification.select(Notification.id).where(
+        (Notification.user == reader) & Notification.read_at.is_null() & (Notification.case == Case.id)))
+    return mark.alias(OPENING_MARK), bell.alias(OPENING_BELL)
+
+
+OWNED_CASE_TO_OPEN = Prepared(lambda: Case.select(Case, *opening_columns(Slot("owner")))
+                              .where((Case.number == Slot("number")) & (Case.owner == Slot("owner"))).limit(1))
+
+
+def owned_case_to_open(owner: User, number: str) -> Case | None:
+    """owned_case, with what opening it needs to know (opening_columns) in the same statement."""
+    return OWNED_CASE_TO_OPEN.first(number=number, owner=owner.id)
 
 
 @dataclass(frozen=True)

@@ -234,7 +234,10 @@ def submitted(number: str):
 @bp.get("/arenden/<number>")
 @login_required
 def detail(number: str):
-    return detail_page(own_case_or_404(number))
+    case = filing.owned_case_to_open(g.user, number)  # with the read mark and the bell's news about it
+    if case is None:
+        abort(404)
+    return detail_page(case)
 
 
 def detail_page(case, status: int = 200, **refused_message):

@@ -55,7 +55,10 @@ def case_or_404(number: str):
 @bp.get("/arenden/<number>")
 @handler_required
 def case_page(number: str):
-    return handler_page(case_or_404(number))
+    case = handling.case_to_open(number, g.user)  # with the read mark and the bell's news about it
+    if case is None:
+        abort(404)
+    return handler_page(case)
 
 
 def handler_page(case, status: int = 200, **shown_again):
