@@ -46,8 +46,12 @@ GROWTH_LIMIT = 4
 
 def inlined(schema: dict, resolver) -> dict:
     """The bundle with every `$ref` that can be merged merged; the bundle itself when the copy
-    would grow past GROWTH_LIMIT times the file."""
-    copy = Inliner().expand(schema, resolver)[0]
+    would grow past GROWTH_LIMIT times the file, or when references lead deeper than Python's
+    recursion allows (the loader's bounds allow 32 steps of 100 levels)."""
+    try:
+        copy = Inliner().expand(schema, resolver)[0]
+    except RecursionError:
+        return schema
     return copy if within(copy, GROWTH_LIMIT * size(schema)) else schema
 
 

@@ -119,6 +119,14 @@ def test_a_copy_that_would_grow_past_the_limit_is_not_made():
     assert copy is not small and size(copy) <= GROWTH_LIMIT * size(small) and not refs_in(copy)
 
 
+def test_references_deeper_than_python_recurses_leave_the_bundle_as_written():
+    deep: dict = {"type": "string"}
+    for _ in range(1500):
+        deep = {"type": "object", "properties": {"a": deep}}
+    bundle = bundle_of({"type": "object", "properties": {"x": {"$ref": "#/$defs/deep"}}, "$defs": {"deep": deep}})
+    assert inlined(bundle, resolver_for(bundle)[1]) is bundle
+
+
 # --- judged alike -----------------------------------------------------------------------------------
 
 def test_the_corpus_has_references_to_merge():
