@@ -74,12 +74,14 @@ corpus-report: $(STAMP)
 # The property tests at scale, with fresh random seeds (not part of `make test`): FUZZ_EXAMPLES
 # random schema-shaped files through the loader (prints schemas tried, accepted, refused,
 # crashes, hangs, slowest load), then FUZZ_EXAMPLES hostile posts to the preview and filing
-# routes (prints posts tried and 5xx answers). Crashes, hangs and 5xx must be 0.
+# routes (prints posts tried and 5xx answers), then FUZZ_EXAMPLES generated files judged by the
+# merged-reference copy and as written (casetypes/inlining.py). Crashes, hangs and 5xx must be 0.
 FUZZ_EXAMPLES ?= 10000
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m tests.fuzz_schemas
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -s tests/test_posted_fuzz.py
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -s tests/test_schema_fuzz_forms.py
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/test_inlining.py -k generated
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis

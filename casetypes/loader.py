@@ -27,6 +27,7 @@ from referencing.jsonschema import DRAFT202012
 
 from .dialect import FRAGMENT_META_SCHEMA, HINT_KEYWORD, META_SCHEMA
 from .formats import FORMAT_CHECKER
+from .inlining import inlined
 from .metacheck import dialect_problems as dialect_meta_problems
 from .metacheck import json_schema_problems, shorten
 from .normalize import Normalized, normalize
@@ -329,7 +330,9 @@ def compile_case_type(slug: str, schema: dict, name: str, checked: bool = True) 
     if problems:
         raise CaseTypeError(problems)
     text = canonical_text(schema)
-    validator = CaseTypeValidator(schema, registry=registry, format_checker=FORMAT_CHECKER)
+    # The validator judges a copy with the plain $refs written out (casetypes/inlining.py): the
+    # same errors, without following a reference on every judgement.
+    validator = CaseTypeValidator(inlined(schema, resolver), registry=registry, format_checker=FORMAT_CHECKER)
     return CaseType(
         slug=slug, schema=schema, text=text,
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
