@@ -245,3 +245,17 @@ def test_case_list_links_are_the_addresses_url_for_gives(portal, customer, handl
         for endpoint in ("cases.detail", "handler.case_page"):
             for number in (a_case_with_a_reply, "B-0000001", "å ä/ö?#%"):
                 assert case_links(endpoint)(number) == url_for(endpoint, number=number)
+
+
+def test_bell_links_are_the_addresses_url_for_gives(portal, customer, a_case_with_a_reply):
+    """The bell's page puts each notification's id into one address built once (id_links)."""
+    from flask import url_for
+
+    from app.views.shared import id_links
+
+    html = customer.get("/notiser").get_data(as_text=True)
+    with portal.test_request_context("/"):
+        for notification_id in (1, 7, 1234567890):
+            assert id_links("bell.open_item", "notification_id")(notification_id) == \
+                url_for("bell.open_item", notification_id=notification_id)
+    assert '<form method="post" action="/notiser/' in html

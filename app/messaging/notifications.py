@@ -250,12 +250,16 @@ def has_unread_about(user: User, case: Case) -> bool:
     return UNREAD_ABOUT_CASE.scalar(user=user.id, case=case.id) is not None
 
 
+@cache
+def recent_query(limit: int) -> Prepared:
+    """The list's statement per length (the LIMIT written in: a plan that knows it)."""
+    return Prepared(lambda: Notification.select().where(Notification.user == Slot("user"))
+                    .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))
+
+
 def recent(user: User, limit: int = 20) -> list[Notification]:
     """The user's newest notifications first (id breaks ties within one timestamp)."""
-    return list(Notification.select()
-                .where(Notification.user == user)
-                .order_by(Notification.created_at.desc(), Notification.id.desc())
-                .limit(limit))
+    return recent_query(limit).rows(user=user.id)
 
 
 def own(user: User, notification_id: int) -> Notification | None:

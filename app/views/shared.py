@@ -23,8 +23,19 @@ def case_links(endpoint: str):
     return lambda number: before + to_url(number) + after
 
 
+ID_SLOT = 918273645
+
+
+def id_links(endpoint: str, name: str):
+    """`url_for(endpoint, **{name: id})` for every row of a list, an integer id each: the
+    address built once and each id put in (50 rows on the bell's page)."""
+    before, after = url_for(endpoint, **{name: ID_SLOT}).split(str(ID_SLOT))
+    return lambda number: f"{before}{int(number)}{after}"
+
+
 def init_app(app) -> None:
     app.jinja_env.globals["case_links"] = case_links
+    app.jinja_env.globals["id_links"] = id_links
 
 
 def template_response(template):
