@@ -216,17 +216,23 @@ _prepared_pages: dict[tuple, Prepared] = {}
 
 
 def prepared_page(shape: tuple, build_filter, values: dict, reader: User, cursor: int | None, size: int, *,
-                  newest_first: bool) -> Page:
+                  newest_first: bool, same_plan_for_everyone: bool = False) -> Page:
     """keyset_page for a list whose filter `build_filter()` writes with Slots for `values`: its
     statement is prepared once per shape (a bounded set: the caller's list and filters, whether
-    there is a cursor) and sent with the values after that."""
-    key = (shape, cursor is not None, newest_first)
+    there is a cursor) and sent with the values after that. `same_plan_for_everyone`: the
+    filter's rows do not depend on whose list it is (the whole queue), so the statement is also
+    prepared on the server; otherwise it is planned for each call's values."""
+    key = (shape, cursor is not None, newest_first, size if same_plan_for_everyone else None)
     prepared = _prepared_pages.get(key)
     if prepared is None:
         cursor_slot = Slot("cursor") if cursor is not None else None
-        prepared = _prepared_pages[key] = Prepared(lambda: page_select(
-            build_filter(), Slot("reader"), cursor_slot, Slot("limit"), newest_first=newest_first),
-            plan_each_time=True)  # the best plan depends on whose list it is
+        if same_plan_for_everyone:  # prepared on the server, the LIMIT written in for its generic plan
+            prepared = Prepared(lambda: page_select(build_filter(), Slot("reader"), cursor_slot, size + 1,
+                                                    newest_first=newest_first))
+        else:  # the best plan depends on whose list it is
+            prepared = Prepared(lambda: page_select(build_filter(), Slot("reader"), cursor_slot, Slot("limit"),
+                                                    newest_first=newest_first), plan_each_time=True)
+        _prepared_pages[key] = prepared
     return page_of(prepared.rows(**values, reader=reader.id, cursor=cursor, limit=size + 1), size)
 
 

@@ -394,7 +394,7 @@ def queue(handler: User, criteria: QueueFilter, after: int | None = None, size: 
 
     return prepared_page(("queue", status, bool(criteria.case_type), assigned), build_filter,
                          {"case_type": criteria.case_type, "handler": handler.id}, handler, after, size,
-                         newest_first=False)
+                         newest_first=False, same_plan_for_everyone=not (criteria.case_type or assigned))
 
 
 # --- searches kept out of the address ---------------------------------------------------------
